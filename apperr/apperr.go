@@ -1,0 +1,81 @@
+// Package apperr is the one application error type shared by registry, pdp,
+// gateway and resolvers. Transports map Code to an HTTP status or a GraphQL
+// extensions.code in exactly one table each (see gateway/).
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code classifies an error for transports. Anything that is not an *Error is
+// treated as Internal: logged in full, shown to users as "internal error".
+type Code string
+
+const (
+	Invalid         Code = "invalid"
+	NotFound        Code = "not_found"
+	Conflict        Code = "conflict"
+	Unauthenticated Code = "unauthenticated"
+	Forbidden       Code = "forbidden"
+	Internal        Code = "internal"
+)
+
+// Error carries a classification, a stable machine-readable Reason (e.g.
+// "RIGHTS_NOT_IN_SYSTEM", used as GraphQL extensions.code), an optional Altinn
+// problem code (e.g. "AUTH-00004" or "AUTH.VLD-00004") and a human message.
+type Error struct {
+	Code    Code
+	Reason  string
+	Altinn  string
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %v", e.Message, e.Err)
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// New builds an *Error without a cause.
+func New(code Code, reason, message string) *Error {
+	return &Error{Code: code, Reason: reason, Message: message}
+}
+
+// Errorf builds an *Error with a formatted message.
+func Errorf(code Code, reason, format string, args ...any) *Error {
+	return &Error{Code: code, Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// WithAltinn returns a copy of e carrying the Altinn problem code.
+func (e *Error) WithAltinn(code string) *Error {
+	c := *e
+	c.Altinn = code
+	return &c
+}
+
+// CodeOf returns the code of the first *Error in err's chain, Internal if none.
+func CodeOf(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// As returns the first *Error in err's chain.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// Is reports whether err carries the given code.
+func Is(err error, code Code) bool { return CodeOf(err) == code }
