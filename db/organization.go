@@ -1,0 +1,42 @@
+package db
+
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Organization is a party identified by its 9-digit organisation number.
+type Organization struct {
+	bun.BaseModel `bun:"table:organizations"`
+
+	OrgNumber string    `bun:"org_number,pk"`
+	Name      string    `bun:"name,notnull"`
+	CreatedAt time.Time `bun:"created_at,nullzero,notnull,default:current_timestamp"`
+}
+
+// Person is an end user (a test pid) who may act for organisations.
+type Person struct {
+	bun.BaseModel `bun:"table:persons"`
+
+	PID       string        `bun:"pid,pk"`
+	Name      string        `bun:"name,notnull"`
+	CreatedAt time.Time     `bun:"created_at,nullzero,notnull,default:current_timestamp"`
+	Roles     []*PersonRole `bun:"rel:has-many,join:pid=pid"`
+}
+
+// PersonRole is a role a person holds in an organisation.
+type PersonRole struct {
+	bun.BaseModel `bun:"table:person_roles"`
+
+	PID       string `bun:"pid,pk"`
+	OrgNumber string `bun:"org_number,pk"`
+	Role      string `bun:"role,pk"`
+}
+
+// AdminRoles are the roles that let a person administer an organisation's
+// system users (approve requests, create and delete system users).
+var AdminRoles = []string{"DAGL", "LEDE", "ADMAI"}
+
+// ClientAdminRoles may also add and remove clients of agent system users.
+var ClientAdminRoles = []string{"DAGL", "LEDE", "ADMAI", "KLADM"}
