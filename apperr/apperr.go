@@ -30,6 +30,17 @@ type Error struct {
 	Altinn  string
 	Message string
 	Err     error
+	// Violations lists every validation failure of an Invalid error, so a
+	// caller can fix them all at once (REST: STD-00000 validationErrors).
+	Violations []Violation
+}
+
+// Violation is one failed validation rule of an input.
+type Violation struct {
+	Reason  string // e.g. "CLIENT_ID_TAKEN"
+	Altinn  string // e.g. "AUTH.VLD-00004"
+	Message string
+	Path    string // e.g. "/registersystemrequest/clientid"
 }
 
 func (e *Error) Error() string {
@@ -79,3 +90,15 @@ func As(err error) (*Error, bool) {
 
 // Is reports whether err carries the given code.
 func Is(err error, code Code) bool { return CodeOf(err) == code }
+
+// Validation builds an Invalid error from violations (nil if there are none).
+func Validation(vs []Violation) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	msg := vs[0].Message
+	if len(vs) > 1 {
+		msg = fmt.Sprintf("%s (and %d more)", msg, len(vs)-1)
+	}
+	return &Error{Code: Invalid, Reason: vs[0].Reason, Altinn: "STD-00000", Message: msg, Violations: vs}
+}

@@ -1,0 +1,120 @@
+// Package registry holds the System Register, system users, requests, change
+// requests and client delegations: every business rule, once, for GraphQL and
+// REST alike. The caller comes from identity.FromContext; every query is
+// scoped to what that caller may see.
+package registry
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Texts is a text in Altinn's three languages.
+type Texts struct {
+	NB, NN, EN string
+}
+
+// Right is a resource and one of its actions; an empty Action means every
+// action of the resource (Altinn rights often name only the resource).
+type Right struct {
+	Resource string
+	Action   string
+}
+
+// System is a System Register entry.
+type System struct {
+	ID             string
+	InternalID     uuid.UUID
+	VendorOrg      string
+	Name           Texts
+	Description    Texts
+	Rights         []Right
+	AccessPackages []string
+	ClientIDs      []string
+	RedirectURLs   []string
+	IsVisible      bool
+	IsDeleted      bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// SystemUser is an organisation's instance of a system.
+type SystemUser struct {
+	ID               uuid.UUID
+	IntegrationTitle string
+	SystemID         string
+	VendorOrg        string
+	OwnerOrg         string
+	ExternalRef      string
+	UserType         string // "standard" or "agent"
+	Rights           []Right
+	AccessPackages   []string
+	CreatedAt        time.Time
+	IsDeleted        bool
+}
+
+// Request is a vendor's request for a system user (standard or agent).
+type Request struct {
+	ID               uuid.UUID
+	RequestType      string // "standard" or "agent"
+	SystemID         string
+	PartyOrg         string
+	ExternalRef      string
+	IntegrationTitle string
+	Rights           []Right
+	AccessPackages   []string
+	Status           string
+	RedirectURL      string
+	ConfirmURL       string
+	TimedOut         bool
+	CreatedAt        time.Time
+	DecidedAt        *time.Time
+}
+
+// ChangeRequest asks to add and remove rights and packages of a standard
+// system user.
+type ChangeRequest struct {
+	ID                     uuid.UUID
+	SystemUserID           uuid.UUID
+	SystemID               string
+	PartyOrg               string
+	ExternalRef            string
+	RequiredRights         []Right
+	UnwantedRights         []Right
+	RequiredAccessPackages []string
+	UnwantedAccessPackages []string
+	Status                 string // New, Accepted, Rejected, NoChangeNeeded (never stored)
+	RedirectURL            string
+	ConfirmURL             string
+	TimedOut               bool
+	CreatedAt              time.Time
+}
+
+// Client is a client organisation an agent system user may act for.
+type Client struct {
+	SystemUserID uuid.UUID
+	ClientOrg    string
+	ClientName   string
+	CreatedAt    time.Time
+}
+
+// Page asks for at most First items after the opaque cursor After.
+type Page struct {
+	First int
+	After string
+}
+
+// Connection is one page of a list, with what Relay needs.
+type Connection[T any] struct {
+	Items       []T
+	Cursors     []string
+	TotalCount  int
+	HasNextPage bool
+}
+
+// DefaultPageSize is Altinn's page size.
+const DefaultPageSize = 50
+
+// MaxPageSize bounds a page so one query cannot ask for everything.
+const MaxPageSize = 500
