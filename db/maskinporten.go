@@ -9,7 +9,7 @@ import (
 
 // MaskinportenClient is a client registered with the Maskinporten simulator.
 type MaskinportenClient struct {
-	bun.BaseModel `bun:"table:maskinporten_clients"`
+	bun.BaseModel `bun:"table:maskinporten_clients,alias:mc"`
 
 	ClientID  string                   `bun:"client_id,pk"`
 	OrgNumber string                   `bun:"org_number,notnull"`

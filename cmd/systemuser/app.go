@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/systemuser-gateway/systemuser/gateway"
+	"github.com/systemuser-gateway/systemuser/registry"
+	"github.com/systemuser-gateway/systemuser/simulator"
+	"github.com/systemuser-gateway/systemuser/simulator/pgstore"
+)
+
+// App is the gateway and the simulator on their own listeners, sharing one
+// database. Tests start it in-process on ":0".
+type App struct {
+	Config Config
+	DB     *bun.DB
+	Logger *slog.Logger
+	// RunGateway and RunSimulator choose what Listen, Build and Serve start.
+	RunGateway, RunSimulator bool
+	// SimulatorClients and SimulatorPersons override the Postgres stores
+	// (the standalone simulator reads them from a file).
+	SimulatorClients simulator.ClientStore
+	SimulatorPersons simulator.PersonStore
+
+	gatewayLn, simulatorLn net.Listener
+	Gateway                *gateway.Server
+	Simulator              *simulator.Server
+}
+
+// Listen binds both listeners and fills in the public URLs and issuer from
+// the bound ports when they were not configured.
+func (a *App) Listen() error {
+	var err error
+	if a.RunGateway {
+		if a.gatewayLn, err = net.Listen("tcp", a.Config.GatewayAddr); err != nil {
+			return fmt.Errorf("gateway listen: %w", err)
+		}
+		if a.Config.GatewayURL == "" {
+			a.Config.GatewayURL = localURL(a.gatewayLn.Addr())
+		}
+	}
+	if a.RunSimulator {
+		if a.simulatorLn, err = net.Listen("tcp", a.Config.SimulatorAddr); err != nil {
+			if a.gatewayLn != nil {
+				a.gatewayLn.Close()
+			}
+			return fmt.Errorf("simulator listen: %w", err)
+		}
+		if a.Config.SimulatorURL == "" {
+			a.Config.SimulatorURL = localURL(a.simulatorLn.Addr())
+		}
+	}
+	if a.Config.GatewayURL == "" {
+		a.Config.GatewayURL = "http://localhost:8080"
+	}
+	if a.Config.SimulatorURL == "" {
+		a.Config.SimulatorURL = "http://localhost:8090"
+	}
+	if a.Config.Issuer == "" {
+		a.Config.Issuer = strings.TrimSuffix(a.Config.SimulatorURL, "/") + "/"
+	}
+	return nil
+}
+
+func localURL(addr net.Addr) string {
+	port := addr.(*net.TCPAddr).Port
+	return fmt.Sprintf("http://localhost:%d", port)
+}
+
+// Build creates the gateway and simulator handlers.
+func (a *App) Build() error {
+	if a.RunGateway {
+		if err := a.buildGateway(); err != nil {
+			return err
+		}
+	}
+	if a.RunSimulator {
+		return a.buildSimulator()
+	}
+	return nil
+}
+
+func (a *App) buildGateway() error {
+	issuers, err := trustedIssuers(a.Config)
+	if err != nil {
+		return err
+	}
+	reg := registry.New(a.DB, registry.Options{PublicURL: a.Config.GatewayURL, Logger: a.Logger})
+	a.Gateway = gateway.New(gateway.Config{
+		PublicURL:      a.Config.GatewayURL,
+		TrustedIssuers: issuers,
+		GraphQL:        gateway.GraphQLConfig{Introspection: a.Config.Introspection},
+	}, gateway.Deps{DB: a.DB, Registry: reg, Logger: a.Logger.With("component", "gateway")})
+	return nil
+}
+
+func (a *App) buildSimulator() error {
+	clients, persons := a.SimulatorClients, a.SimulatorPersons
+	if clients == nil {
+		clients = pgstore.NewClients(a.DB, 2*time.Second)
+	}
+	if persons == nil {
+		persons = pgstore.NewPersons(a.DB)
+	}
+	keys, err := simulator.NewKeySet(simulator.KeyOptions{Path: filepath.Join(a.Config.StateDir, "simulator-keys.json")})
+	if err != nil {
+		return fmt.Errorf("simulator keys: %w", err)
+	}
+	a.Simulator, err = simulator.NewServer(simulator.Config{
+		Issuer:     a.Config.Issuer,
+		GatewayURL: a.Config.GatewayURL,
+		AdminOpen:  a.Config.AdminOpen,
+		Keys:       keys,
+		Clients:    clients,
+		Persons:    persons,
+		Logger:     a.Logger.With("component", "simulator"),
+	})
+	if err != nil {
+		return fmt.Errorf("simulator: %w", err)
+	}
+	return nil
+}
+
+// trustedIssuers parses "iss=jwks,iss=jwks"; by default the gateway trusts
+// the bundled simulator.
+func trustedIssuers(c Config) ([]gateway.TrustedIssuer, error) {
+	if c.TrustedIssuers == "" {
+		return []gateway.TrustedIssuer{{Issuer: c.Issuer, JWKSURL: strings.TrimSuffix(c.SimulatorURL, "/") + "/jwk"}}, nil
+	}
+	var out []gateway.TrustedIssuer
+	for _, pair := range strings.Split(c.TrustedIssuers, ",") {
+		iss, jwks, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		if !ok || iss == "" || jwks == "" {
+			return nil, fmt.Errorf("trusted issuer %q: want issuer=jwks-url", pair)
+		}
+		out = append(out, gateway.TrustedIssuer{Issuer: iss, JWKSURL: jwks})
+	}
+	return out, nil
+}
+
+// Serve runs both servers until ctx ends, then drains and shuts down.
+func (a *App) Serve(ctx context.Context) error {
+	var servers []*http.Server
+	var lns []net.Listener
+	if a.RunGateway {
+		servers, lns = append(servers, newHTTPServer(a.Gateway, a.Logger)), append(lns, a.gatewayLn)
+	}
+	if a.RunSimulator {
+		servers, lns = append(servers, newHTTPServer(a.Simulator, a.Logger)), append(lns, a.simulatorLn)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for i, srv := range servers {
+		g.Go(func() error {
+			if err := srv.Serve(lns[i]); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		<-gctx.Done()
+		if a.Gateway != nil {
+			a.Gateway.Drain()
+		}
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		var errs []error
+		for _, srv := range servers {
+			errs = append(errs, srv.Shutdown(shutdownCtx))
+		}
+		return errors.Join(errs...)
+	})
+	return g.Wait()
+}
+
+func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}

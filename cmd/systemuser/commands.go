@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/systemuser-gateway/systemuser/db"
+	"github.com/systemuser-gateway/systemuser/db/seed"
+	"github.com/systemuser-gateway/systemuser/simulator"
+	"github.com/systemuser-gateway/systemuser/simulator/tokencli"
+)
+
+func runGateway(ctx context.Context, args []string, stderr io.Writer) error {
+	var c Config
+	fs := newFlagSet("gateway", stderr)
+	c.databaseFlag(fs)
+	c.gatewayFlags(fs)
+	c.simulatorFlags(fs)
+	c.commonFlags(fs)
+	fs.boolean(&c.AutoMigrate, "migrate", "SYSTEMUSER_MIGRATE", false, "apply pending migrations at start")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	bdb, err := openMigrated(ctx, c.DatabaseURL, c.AutoMigrate)
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	app := &App{Config: c, DB: bdb, Logger: logger, RunGateway: true}
+	if err := app.Listen(); err != nil {
+		return err
+	}
+	if err := app.Build(); err != nil {
+		return err
+	}
+	logger.Info("gateway listening", "url", app.Config.GatewayURL)
+	return app.Serve(ctx)
+}
+
+func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
+	var c Config
+	fs := newFlagSet("simulator", stderr)
+	c.databaseFlag(fs)
+	c.simulatorFlags(fs)
+	c.commonFlags(fs)
+	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "http://localhost:8080", "gateway base URL for system-user lookups")
+	fs.str(&c.SimulatorFile, "config", "SYSTEMUSER_SIMULATOR_CONFIG", "", "clients and persons file (YAML or JSON); no database needed")
+	fs.boolean(&c.AdminOpen, "admin-open", "SYSTEMUSER_ADMIN_OPEN", false, "serve the client admin API without a token (local use only)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	app := &App{Config: c, Logger: logger, RunSimulator: true}
+	if c.SimulatorFile != "" {
+		fc, err := simulator.LoadFileConfig(c.SimulatorFile)
+		if err != nil {
+			return err
+		}
+		clients, persons := simulator.NewMemoryClientStore(), simulator.NewMemoryPersonStore()
+		if err := fc.Seed(ctx, clients, persons); err != nil {
+			return err
+		}
+		app.SimulatorClients, app.SimulatorPersons = clients, persons
+	} else {
+		bdb, err := openMigrated(ctx, c.DatabaseURL, false)
+		if err != nil {
+			return err
+		}
+		defer bdb.Close()
+		app.DB = bdb
+	}
+	if err := app.Listen(); err != nil {
+		return err
+	}
+	if err := app.Build(); err != nil {
+		return err
+	}
+	logger.Info("simulator listening", "url", app.Config.SimulatorURL, "issuer", app.Config.Issuer)
+	return app.Serve(ctx)
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c Config
+	fs := newFlagSet("migrate", stderr)
+	c.databaseFlag(fs)
+	fs.Usage = func() { fmt.Fprintln(stderr, "usage: systemuser migrate [--database-url URL] up|down|status") }
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return fmt.Errorf("migrate: want one of up, down, status")
+	}
+	bdb, err := openMigrated(ctx, c.DatabaseURL, false)
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	m, err := db.NewMigrator(bdb)
+	if err != nil {
+		return err
+	}
+	switch fs.Arg(0) {
+	case "up":
+		names, err := m.Up(ctx)
+		if err != nil {
+			return err
+		}
+		if len(names) == 0 {
+			fmt.Fprintln(stdout, "nothing to migrate")
+		}
+		for _, n := range names {
+			fmt.Fprintln(stdout, "applied", n)
+		}
+	case "down":
+		names, err := m.Down(ctx)
+		if err != nil {
+			return err
+		}
+		if len(names) == 0 {
+			fmt.Fprintln(stdout, "nothing to roll back")
+		}
+		for _, n := range names {
+			fmt.Fprintln(stdout, "rolled back", n)
+		}
+	case "status":
+		st, err := m.Status(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range st {
+			state := "pending"
+			if s.Applied {
+				state = "applied"
+			}
+			fmt.Fprintf(stdout, "%-8s %s\n", state, s.Name)
+		}
+	default:
+		fs.Usage()
+		return fmt.Errorf("migrate: unknown action %q", fs.Arg(0))
+	}
+	return nil
+}
+
+func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c Config
+	fs := newFlagSet("seed", stderr)
+	c.databaseFlag(fs)
+	c.commonFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	bdb, err := openMigrated(ctx, c.DatabaseURL, true)
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	demo, err := seed.Load(ctx, bdb, filepath.Join(c.StateDir, "keys"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded demo world: system %s, vendor client %s (key %s)\n", demo.SystemID, demo.ClientID, demo.ClientKeyFile)
+	return nil
+}
+
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return tokencli.RunTokenCommand(ctx, args, stdout, stderr)
+}

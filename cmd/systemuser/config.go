@@ -1,0 +1,112 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+)
+
+// Config is every setting of every command; each command registers the flags
+// it uses. A flag's default comes from its SYSTEMUSER_* environment variable.
+type Config struct {
+	DatabaseURL    string
+	GatewayAddr    string
+	SimulatorAddr  string
+	GatewayURL     string // public base URL of the gateway
+	SimulatorURL   string // public base URL of the simulator
+	Issuer         string // simulator issuer (exact iss), trailing slash
+	TrustedIssuers string // comma-separated issuer=jwksURL pairs trusted by the gateway
+	StateDir       string
+	Fresh          bool
+	Introspection  bool
+	AutoMigrate    bool
+	SimulatorFile  string
+	AdminOpen      bool
+	LogLevel       string
+	LogFormat      string
+}
+
+type flagSet struct {
+	*flag.FlagSet
+}
+
+func newFlagSet(name string, stderr io.Writer) flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return flagSet{fs}
+}
+
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(key string, def bool) bool {
+	if v, ok := os.LookupEnv(key); ok {
+		b, err := strconv.ParseBool(v)
+		if err == nil {
+			return b
+		}
+	}
+	return def
+}
+
+func (fs flagSet) str(p *string, name, envKey, def, usage string) {
+	fs.StringVar(p, name, env(envKey, def), usage+" (env "+envKey+")")
+}
+
+func (fs flagSet) boolean(p *bool, name, envKey string, def bool, usage string) {
+	fs.BoolVar(p, name, envBool(envKey, def), usage+" (env "+envKey+")")
+}
+
+func (c *Config) databaseFlag(fs flagSet) {
+	fs.str(&c.DatabaseURL, "database-url", "DATABASE_URL", "", "PostgreSQL URL")
+}
+
+func (c *Config) gatewayFlags(fs flagSet) {
+	fs.str(&c.GatewayAddr, "gateway-addr", "SYSTEMUSER_GATEWAY_ADDR", ":8080", "gateway listen address")
+	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "", "public base URL of the gateway (default http://localhost:<port>)")
+	fs.str(&c.TrustedIssuers, "trusted-issuers", "SYSTEMUSER_TRUSTED_ISSUERS", "", "comma-separated issuer=jwks-url pairs the gateway trusts (default: the bundled simulator)")
+	fs.boolean(&c.Introspection, "introspection", "SYSTEMUSER_INTROSPECTION", true, "allow GraphQL introspection")
+}
+
+func (c *Config) simulatorFlags(fs flagSet) {
+	fs.str(&c.SimulatorAddr, "simulator-addr", "SYSTEMUSER_SIMULATOR_ADDR", ":8090", "simulator listen address")
+	fs.str(&c.SimulatorURL, "simulator-url", "SYSTEMUSER_SIMULATOR_URL", "", "public base URL of the simulator (default http://localhost:<port>)")
+	fs.str(&c.Issuer, "issuer", "SYSTEMUSER_ISSUER", "", "simulator issuer URL, exact iss of its tokens (default <simulator-url>/)")
+}
+
+func (c *Config) commonFlags(fs flagSet) {
+	fs.str(&c.StateDir, "state-dir", "SYSTEMUSER_STATE_DIR", ".systemuser", "directory for the embedded database, keys and demo.json")
+	fs.str(&c.LogLevel, "log-level", "SYSTEMUSER_LOG_LEVEL", "info", "debug, info, warn or error")
+	fs.str(&c.LogFormat, "log-format", "SYSTEMUSER_LOG_FORMAT", "text", "text or json")
+}
+
+func (c *Config) logger(w io.Writer) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", c.LogLevel, err)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch strings.ToLower(c.LogFormat) {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want text or json", c.LogFormat)
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}

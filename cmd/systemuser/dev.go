@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/systemuser-gateway/systemuser/db"
+	"github.com/systemuser-gateway/systemuser/db/ephemeral"
+	"github.com/systemuser-gateway/systemuser/db/seed"
+)
+
+// runDev starts everything a developer needs with one command.
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	start := time.Now()
+	var c Config
+	fs := newFlagSet("dev", stderr)
+	c.databaseFlag(fs)
+	c.gatewayFlags(fs)
+	c.simulatorFlags(fs)
+	c.commonFlags(fs)
+	fs.boolean(&c.Fresh, "fresh", "SYSTEMUSER_FRESH", false, "wipe the embedded database first")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c.AdminOpen = true // a local dev stack must be able to bootstrap clients
+	logger, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(c.StateDir, 0o755); err != nil {
+		return fmt.Errorf("state dir: %w", err)
+	}
+	dsn := c.DatabaseURL
+	if dsn == "" {
+		pg, err := ephemeral.Start(ctx, ephemeral.Options{
+			DataDir:     filepath.Join(c.StateDir, "pgdata"),
+			Fresh:       c.Fresh,
+			Logger:      logger.With("component", "postgres"),
+			AllowDocker: true,
+			DockerImage: env("SYSTEMUSER_POSTGRES_IMAGE", ""),
+		})
+		if err != nil {
+			return fmt.Errorf("embedded postgres: %w", err)
+		}
+		defer func() {
+			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+			defer cancel()
+			if err := pg.Stop(stopCtx); err != nil {
+				logger.Error("stopping embedded postgres", "error", err)
+			} else {
+				logger.Info("embedded postgres stopped")
+			}
+		}()
+		dsn = pg.URL()
+	}
+	bdb, err := db.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	if err := db.Migrate(ctx, bdb); err != nil {
+		return err
+	}
+	demo, err := seed.Load(ctx, bdb, filepath.Join(c.StateDir, "keys"))
+	if err != nil {
+		return err
+	}
+	app := &App{Config: c, DB: bdb, Logger: logger, RunGateway: true, RunSimulator: true}
+	if err := app.Listen(); err != nil {
+		return err
+	}
+	if err := app.Build(); err != nil {
+		return err
+	}
+	demoFile := filepath.Join(app.Config.StateDir, "demo.json")
+	if err := writeDemo(demoFile, app.Config, demo); err != nil {
+		return err
+	}
+	printHowTo(stdout, app.Config, demo, demoFile, time.Since(start))
+	return app.Serve(ctx)
+}
+
+// writeDemo writes the keys scripts rely on (and nothing else).
+func writeDemo(path string, c Config, d *seed.Demo) error {
+	abs := func(p string) string {
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return p
+	}
+	out := map[string]string{
+		"gatewayUrl":           c.GatewayURL,
+		"simulatorUrl":         c.SimulatorURL,
+		"vendorOrgNumber":      d.VendorOrgNumber,
+		"clientId":             d.ClientID,
+		"clientKeyFile":        abs(d.ClientKeyFile),
+		"systemId":             d.SystemID,
+		"customerOrgNumber":    d.CustomerOrgNumber,
+		"adminPid":             d.AdminPID,
+		"resourceId":           d.ResourceID,
+		"action":               d.Action,
+		"serviceOwnerClientId": d.ServiceOwnerClientID,
+		"serviceOwnerKeyFile":  abs(d.ServiceOwnerKeyFile),
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func printHowTo(w io.Writer, c Config, d *seed.Demo, demoFile string, took time.Duration) {
+	fmt.Fprintf(w, `
+System User gateway is ready (%s).
+
+  GraphQL + GraphiQL   %[2]s/            (POST %[2]s/graphql)
+  Maskinporten sim     %[3]s/.well-known/oauth-authorization-server
+  Demo settings        %[4]s
+
+Try it:
+  curl -s %[2]s/readyz
+  curl -s %[2]s/graphql -H 'Content-Type: application/json' \
+    -d '{"query":"{ systems(first: 10) { totalCount edges { node { systemId vendor { orgNumber name } } } } }"}'
+  go run ./cmd/systemuser token --dev --scope altinn:authentication/systemuser.request.write
+  go run ./cmd/systemuser token person --pid %[5]s --issuer %[3]s/
+
+Demo world: vendor %[6]s with system %[7]s (client %[8]s), customer %[9]s
+administered by person %[5]s, service owner client %[10]s.
+Ctrl-C stops everything, including the embedded PostgreSQL.
+`, took.Round(time.Millisecond), c.GatewayURL, c.SimulatorURL, demoFile, d.AdminPID,
+		d.VendorOrgNumber, d.SystemID, d.ClientID, d.CustomerOrgNumber, d.ServiceOwnerClientID)
+}
+
+// openMigrated opens DATABASE_URL and applies migrations when asked.
+func openMigrated(ctx context.Context, dsn string, migrate bool) (*bun.DB, error) {
+	if dsn == "" {
+		return nil, fmt.Errorf("DATABASE_URL (or --database-url) is required; `systemuser dev` starts an embedded database")
+	}
+	bdb, err := db.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		if err := db.Migrate(ctx, bdb); err != nil {
+			bdb.Close()
+			return nil, err
+		}
+	}
+	return bdb, nil
+}

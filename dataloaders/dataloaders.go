@@ -1,0 +1,79 @@
+// Package dataloaders batches the lookups nested GraphQL fields make, so the
+// number of SQL queries per request grows with the query's depth, not with
+// the size of its lists. Loaders live for one request (or one subscription
+// event): their cache must not outlive the data it read.
+package dataloaders
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/systemuser-gateway/systemuser/registry"
+)
+
+// batchWait is how long a loader waits for more keys. dataloadgen's default
+// (16 ms) would be a latency floor on every nesting level.
+const batchWait = 500 * time.Microsecond
+
+// Source is what the loaders read from; *registry.Service implements it.
+// Its batch methods are unscoped: the parent object was already authorised.
+type Source interface {
+	OrganizationsByNumber(ctx context.Context, orgNumbers []string) (map[string]*registry.Organization, error)
+	SystemsByID(ctx context.Context, ids []string) (map[string]*registry.System, error)
+	ResourcesByID(ctx context.Context, ids []string) (map[string]*registry.Resource, error)
+	AccessPackagesByURN(ctx context.Context, urns []string) (map[string]*registry.AccessPackage, error)
+	SystemUsersByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*registry.SystemUser, error)
+}
+
+// Loaders are one request's batching loaders.
+type Loaders struct {
+	Organization  *dataloadgen.Loader[string, *registry.Organization]
+	System        *dataloadgen.Loader[string, *registry.System]
+	Resource      *dataloadgen.Loader[string, *registry.Resource]
+	AccessPackage *dataloadgen.Loader[string, *registry.AccessPackage]
+	SystemUser    *dataloadgen.Loader[uuid.UUID, *registry.SystemUser]
+}
+
+// New returns fresh loaders reading from src.
+func New(src Source) *Loaders {
+	opt := dataloadgen.WithWait(batchWait)
+	return &Loaders{
+		Organization:  dataloadgen.NewMappedLoader(src.OrganizationsByNumber, opt),
+		System:        dataloadgen.NewMappedLoader(src.SystemsByID, opt),
+		Resource:      dataloadgen.NewMappedLoader(src.ResourcesByID, opt),
+		AccessPackage: dataloadgen.NewMappedLoader(src.AccessPackagesByURN, opt),
+		SystemUser:    dataloadgen.NewMappedLoader(src.SystemUsersByID, opt),
+	}
+}
+
+type ctxKey struct{}
+
+// NewContext returns ctx carrying l.
+func NewContext(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// For returns the loaders of ctx. It panics if the middleware did not run:
+// that is a wiring bug, caught by every resolver test.
+func For(ctx context.Context) *Loaders {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	if !ok {
+		panic("dataloaders: no loaders in context (is the middleware installed?)")
+	}
+	return l
+}
+
+// Middleware gives every request its own loaders.
+func Middleware(src Source, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), New(src))))
+	})
+}
+
+// IsNotFound reports whether err is a loader's "no such key".
+func IsNotFound(err error) bool { return errors.Is(err, dataloadgen.ErrNotFound) }

@@ -1,0 +1,323 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/identity"
+)
+
+// Only asymmetric algorithms: alg "none" and HS256-with-a-public-key are
+// impossible by construction.
+var allowedAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512, jose.ES256}
+
+// tokenLeeway absorbs clock skew between the gateway and the issuer.
+const tokenLeeway = 10 * time.Second
+
+// TrustedIssuer is an issuer whose tokens the gateway accepts.
+type TrustedIssuer struct {
+	Issuer  string // exact "iss" value
+	JWKSURL string
+}
+
+// Claims is what the gateway reads from a verified token.
+type Claims struct {
+	Issuer        string
+	Expiry        time.Time
+	JTI           string
+	Scopes        []string
+	ClientID      string
+	ConsumerOrg   string
+	PID           string
+	Name          string
+	SystemUserIDs []string
+	SystemUserOrg string
+	SystemID      string
+}
+
+// Identity maps verified claims to a caller.
+func (c *Claims) Identity() *identity.Identity {
+	id := &identity.Identity{Scopes: c.Scopes, TokenID: c.JTI}
+	switch {
+	case c.PID != "":
+		id.Kind, id.PID, id.Name = identity.Person, c.PID, c.Name
+	case c.ConsumerOrg != "":
+		id.Kind, id.OrgNumber, id.ClientID = identity.Organization, c.ConsumerOrg, c.ClientID
+		if len(c.SystemUserIDs) > 0 {
+			id.SystemUserID = c.SystemUserIDs[0]
+		}
+	default:
+		id.Kind = identity.Anonymous
+	}
+	return id
+}
+
+var errInvalidToken = apperr.New(apperr.Unauthenticated, "INVALID_TOKEN", "the bearer token is not valid")
+
+// Verifier checks bearer JWTs against the trusted issuers' JWKS. Verified
+// tokens are cached until they expire: an RS256 verification costs more than
+// a whole cached authorize decision.
+type Verifier struct {
+	issuers map[string]*jwks
+	now     func() time.Time
+	logger  *slog.Logger
+
+	cache     sync.Map // token string -> *Claims
+	cacheSize atomic.Int64
+	maxCache  int64
+}
+
+// NewVerifier trusts issuers; client fetches their JWKS.
+func NewVerifier(issuers []TrustedIssuer, client *http.Client, now func() time.Time, logger *slog.Logger) *Verifier {
+	if now == nil {
+		now = time.Now
+	}
+	if client == nil {
+		client = &http.Client{Timeout: 5 * time.Second}
+	}
+	v := &Verifier{issuers: map[string]*jwks{}, now: now, logger: logger, maxCache: 100_000}
+	for _, is := range issuers {
+		v.issuers[is.Issuer] = &jwks{url: is.JWKSURL, client: client, now: now}
+	}
+	return v
+}
+
+// Verify returns the claims of a valid token, or an Unauthenticated error.
+func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
+	if c, ok := v.cache.Load(raw); ok {
+		claims := c.(*Claims)
+		if v.now().Before(claims.Expiry.Add(tokenLeeway)) {
+			return claims, nil
+		}
+		v.cache.Delete(raw)
+		v.cacheSize.Add(-1)
+		return nil, errInvalidToken
+	}
+	claims, err := v.verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	if v.cacheSize.Add(1) > v.maxCache {
+		v.evictExpired()
+	}
+	v.cache.Store(raw, claims)
+	return claims, nil
+}
+
+// evictExpired drops expired tokens, or everything when none had expired, so
+// the cache stays bounded whatever callers send.
+func (v *Verifier) evictExpired() {
+	now := v.now()
+	removed := 0
+	v.cache.Range(func(k, c any) bool {
+		if !now.Before(c.(*Claims).Expiry.Add(tokenLeeway)) {
+			v.cache.Delete(k)
+			removed++
+		}
+		return true
+	})
+	if removed == 0 {
+		v.cache.Clear()
+		v.cacheSize.Store(0)
+		return
+	}
+	v.cacheSize.Add(int64(-removed))
+}
+
+// rawClaims is the union of Maskinporten and person token payloads.
+type rawClaims struct {
+	jwt.Claims
+	Scope                string          `json:"scope"`
+	ClientID             string          `json:"client_id"`
+	Consumer             json.RawMessage `json:"consumer"`
+	PID                  string          `json:"pid"`
+	Name                 string          `json:"name"`
+	AuthorizationDetails []struct {
+		Type          string          `json:"type"`
+		SystemUserOrg json.RawMessage `json:"systemuser_org"`
+		SystemUserID  []string        `json:"systemuser_id"`
+		SystemID      string          `json:"system_id"`
+	} `json:"authorization_details"`
+}
+
+func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
+	tok, err := jwt.ParseSigned(raw, allowedAlgs)
+	if err != nil || len(tok.Headers) != 1 {
+		return nil, errInvalidToken
+	}
+	var unverified jwt.Claims
+	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
+		return nil, errInvalidToken
+	}
+	iss, ok := v.issuers[unverified.Issuer]
+	if !ok {
+		return nil, apperr.New(apperr.Unauthenticated, "UNTRUSTED_ISSUER", "the token's issuer is not trusted")
+	}
+	key, err := iss.key(ctx, tok.Headers[0].KeyID)
+	if err != nil {
+		v.logger.WarnContext(ctx, "token key lookup failed", "kid", tok.Headers[0].KeyID, "error", err)
+		return nil, errInvalidToken
+	}
+	if key.Algorithm != "" && key.Algorithm != tok.Headers[0].Algorithm {
+		return nil, errInvalidToken
+	}
+	var rc rawClaims
+	if err := tok.Claims(key.Key, &rc); err != nil {
+		return nil, errInvalidToken
+	}
+	if rc.Expiry == nil || rc.IssuedAt == nil {
+		return nil, errInvalidToken // go-jose skips absent claims
+	}
+	if err := rc.Claims.ValidateWithLeeway(jwt.Expected{Issuer: unverified.Issuer, Time: v.now()}, tokenLeeway); err != nil {
+		return nil, apperr.New(apperr.Unauthenticated, "TOKEN_EXPIRED", "the token has expired or is not yet valid")
+	}
+	c := &Claims{
+		Issuer: rc.Issuer, Expiry: rc.Expiry.Time(), JTI: rc.ID, Scopes: strings.Fields(rc.Scope),
+		ClientID: rc.ClientID, PID: rc.PID, Name: rc.Name,
+	}
+	if len(rc.Consumer) > 0 {
+		c.ConsumerOrg = orgOf(rc.Consumer)
+		if c.ConsumerOrg == "" {
+			return nil, errInvalidToken
+		}
+	}
+	for _, d := range rc.AuthorizationDetails {
+		if d.Type != "urn:altinn:systemuser" {
+			continue
+		}
+		c.SystemUserIDs, c.SystemID, c.SystemUserOrg = d.SystemUserID, d.SystemID, orgOf(d.SystemUserOrg)
+	}
+	return c, nil
+}
+
+// orgOf reads {"authority":..,"ID":"0192:<orgno>"}, accepting "id" too
+// (Altinn's own PEP matches case-insensitively).
+func orgOf(raw json.RawMessage) string {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, "id") {
+			s, _ := v.(string)
+			if n, ok := strings.CutPrefix(s, "0192:"); ok && len(n) == 9 {
+				return n
+			}
+		}
+	}
+	return ""
+}
+
+// jwks caches an issuer's key set; an unknown kid triggers a refresh, at most
+// once per refreshEvery, so garbage kids cannot hammer the issuer.
+type jwks struct {
+	url    string
+	client *http.Client
+	now    func() time.Time
+
+	mu      sync.RWMutex
+	set     jose.JSONWebKeySet
+	fetched time.Time
+}
+
+const refreshEvery = 5 * time.Second
+
+func (j *jwks) key(ctx context.Context, kid string) (jose.JSONWebKey, error) {
+	j.mu.RLock()
+	keys := j.set.Key(kid)
+	j.mu.RUnlock()
+	if len(keys) > 0 {
+		return keys[0], nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if keys := j.set.Key(kid); len(keys) > 0 {
+		return keys[0], nil
+	}
+	if !j.fetched.IsZero() && j.now().Sub(j.fetched) < refreshEvery {
+		return jose.JSONWebKey{}, fmt.Errorf("unknown kid %q", kid)
+	}
+	set, err := j.fetch(ctx)
+	j.fetched = j.now()
+	if err != nil {
+		return jose.JSONWebKey{}, err
+	}
+	j.set = set
+	if keys := j.set.Key(kid); len(keys) > 0 {
+		return keys[0], nil
+	}
+	return jose.JSONWebKey{}, fmt.Errorf("unknown kid %q", kid)
+}
+
+func (j *jwks) fetch(ctx context.Context) (jose.JSONWebKeySet, error) {
+	var set jose.JSONWebKeySet
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, j.url, nil)
+	if err != nil {
+		return set, fmt.Errorf("jwks request: %w", err)
+	}
+	resp, err := j.client.Do(req)
+	if err != nil {
+		return set, fmt.Errorf("jwks fetch %s: %w", j.url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return set, fmt.Errorf("jwks fetch %s: status %d", j.url, resp.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return set, fmt.Errorf("jwks read: %w", err)
+	}
+	if err := json.Unmarshal(body, &set); err != nil {
+		return set, fmt.Errorf("jwks parse: %w", err)
+	}
+	for _, k := range set.Keys {
+		if !k.IsPublic() {
+			return jose.JSONWebKeySet{}, errors.New("jwks holds a private key")
+		}
+	}
+	return set, nil
+}
+
+// authenticate puts the caller in the request context: anonymous without an
+// Authorization header, 401 with an invalid one.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		if h == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		raw, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			raw, ok = strings.CutPrefix(h, "bearer ")
+		}
+		if !ok || raw == "" {
+			s.unauthorized(w, r, errInvalidToken)
+			return
+		}
+		claims, err := s.verifier.Verify(r.Context(), strings.TrimSpace(raw))
+		if err != nil {
+			s.unauthorized(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(identity.NewContext(r.Context(), claims.Identity())))
+	})
+}
+
+func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, err error) {
+	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	writeProblem(w, r, err)
+}

@@ -1,0 +1,90 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/systemuser-gateway/systemuser/apperr"
+)
+
+// The two translation tables of apperr codes, side by side: HTTP statuses for
+// REST and GraphQL extensions.code values.
+var (
+	httpStatus = map[apperr.Code]int{
+		apperr.Invalid:         http.StatusBadRequest,
+		apperr.NotFound:        http.StatusNotFound,
+		apperr.Conflict:        http.StatusConflict,
+		apperr.Unauthenticated: http.StatusUnauthorized,
+		apperr.Forbidden:       http.StatusForbidden,
+		apperr.Internal:        http.StatusInternalServerError,
+	}
+	graphqlCode = map[apperr.Code]string{
+		apperr.Invalid:         "BAD_USER_INPUT",
+		apperr.NotFound:        "NOT_FOUND",
+		apperr.Conflict:        "CONFLICT",
+		apperr.Unauthenticated: "UNAUTHENTICATED",
+		apperr.Forbidden:       "FORBIDDEN",
+		apperr.Internal:        "INTERNAL_SERVER_ERROR",
+	}
+)
+
+// HTTPStatus is the REST status for err.
+func HTTPStatus(err error) int {
+	if s, ok := httpStatus[apperr.CodeOf(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// errorPresenter gives every GraphQL error an extensions.code: the specific
+// reason (e.g. RIGHTS_NOT_IN_SYSTEM) when there is one, else the class. An
+// internal error is logged in full and shown as "internal error".
+func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		var ae *apperr.Error
+		if !errors.As(err, &ae) {
+			var existing *gqlerror.Error
+			if errors.As(err, &existing) && existing.Extensions["code"] != nil {
+				return gqlErr // parser and validation errors already carry a code
+			}
+			if errors.As(err, &existing) && existing.Err == nil {
+				return gqlErr // gqlgen's own input errors: safe to show
+			}
+			logger.ErrorContext(ctx, "graphql internal error", "error", err, "path", gqlErr.Path.String())
+			gqlErr.Message = "internal error"
+			gqlErr.Extensions = map[string]any{"code": graphqlCode[apperr.Internal]}
+			return gqlErr
+		}
+		if ae.Code == apperr.Internal {
+			logger.ErrorContext(ctx, "graphql internal error", "error", err, "path", gqlErr.Path.String())
+			gqlErr.Message = "internal error"
+		} else {
+			gqlErr.Message = ae.Message
+		}
+		ext := map[string]any{"code": graphqlCode[ae.Code]}
+		if ae.Reason != "" {
+			ext["code"] = ae.Reason
+			ext["class"] = graphqlCode[ae.Code]
+		}
+		if ae.Altinn != "" {
+			ext["altinnCode"] = ae.Altinn
+		}
+		if len(ae.Violations) > 0 {
+			vs := make([]map[string]any, len(ae.Violations))
+			for i, v := range ae.Violations {
+				vs[i] = map[string]any{"code": v.Reason, "altinnCode": v.Altinn, "message": v.Message, "path": v.Path}
+			}
+			ext["violations"] = vs
+		}
+		gqlErr.Extensions = ext
+		return gqlErr
+	}
+}
+
+var errInternalPanic = errors.New("internal error")

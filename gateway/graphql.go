@@ -1,0 +1,70 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/systemuser-gateway/systemuser/dataloaders"
+	"github.com/systemuser-gateway/systemuser/graph"
+	"github.com/systemuser-gateway/systemuser/resolvers"
+)
+
+// GraphQLConfig limits what one operation may cost.
+type GraphQLConfig struct {
+	Introspection   bool
+	ComplexityLimit int // default 1000
+	DepthLimit      int // default 12
+}
+
+func (s *Server) graphqlHandler() http.Handler {
+	cfg := s.cfg.GraphQL
+	if cfg.ComplexityLimit <= 0 {
+		cfg.ComplexityLimit = 1000
+	}
+	if cfg.DepthLimit <= 0 {
+		cfg.DepthLimit = 12
+	}
+	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{Registry: s.deps.Registry}})
+	srv := handler.New(schema)
+	// Websocket first: it must see the upgrade before the HTTP transports.
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 10 * time.Second,
+		InitFunc: func(ctx context.Context, _ transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+			// A subscription lives long: give it fresh loaders, never a stale cache.
+			return dataloaders.NewContext(ctx, dataloaders.New(s.deps.Registry)), nil, nil
+		},
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if cfg.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	srv.Use(depthLimit{Max: cfg.DepthLimit})
+	srv.SetErrorPresenter(errorPresenter(s.logger))
+	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
+		s.logger.ErrorContext(ctx, "graphql panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return errors.New("internal error")
+	})
+	return dataloaders.Middleware(s.deps.Registry, srv)
+}
+
+var _ graphql.HandlerExtension = depthLimit{}
+
+// quietLogger is for tests that do not care about logs.
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

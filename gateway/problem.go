@@ -1,0 +1,71 @@
+package gateway
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/systemuser-gateway/systemuser/apperr"
+)
+
+// problem is an RFC 9457 problem details body in the shape of Altinn's
+// ProblemDetails library (type urn:altinn:error:<code>, code, statusDescription).
+type problem struct {
+	Type              string            `json:"type"`
+	Title             string            `json:"title"`
+	Status            int               `json:"status"`
+	Detail            string            `json:"detail,omitempty"`
+	Code              string            `json:"code,omitempty"`
+	StatusDescription string            `json:"statusDescription"`
+	Instance          string            `json:"instance,omitempty"`
+	ValidationErrors  []validationError `json:"validationErrors,omitempty"`
+}
+
+type validationError struct {
+	Code  string   `json:"code"`
+	Title string   `json:"title"`
+	Paths []string `json:"paths,omitempty"`
+}
+
+// writeProblem answers err as problem details; internal errors say only
+// "internal error" (the cause is logged by the caller).
+func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
+	status := HTTPStatus(err)
+	p := problem{Status: status, StatusDescription: http.StatusText(status), Instance: r.URL.Path}
+	if ae, ok := apperr.As(err); ok && ae.Code != apperr.Internal {
+		p.Title = ae.Message
+		p.Code = ae.Altinn
+		for _, v := range ae.Violations {
+			ve := validationError{Code: v.Altinn, Title: v.Message}
+			if ve.Code == "" {
+				ve.Code = v.Reason
+			}
+			if v.Path != "" {
+				ve.Paths = []string{v.Path}
+			}
+			p.ValidationErrors = append(p.ValidationErrors, ve)
+		}
+		if len(ae.Violations) > 0 {
+			p.Code, p.Title = "STD-00000", "One or more validation errors occurred."
+		}
+		if p.Code == "" {
+			p.Code = ae.Reason
+		}
+	} else {
+		p.Title = "internal error"
+	}
+	if p.Code != "" {
+		p.Type = "urn:altinn:error:" + p.Code
+	} else {
+		p.Type = "about:blank"
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// writeJSON answers v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

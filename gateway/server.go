@@ -1,0 +1,135 @@
+// Package gateway is the HTTP face of the System User gateway: GraphQL,
+// Altinn-compatible REST, confirm pages, caller authentication and health.
+// Handlers only translate; the rules live in registry/ and pdp/.
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/systemuser-gateway/systemuser/db"
+	"github.com/systemuser-gateway/systemuser/gateway/graphiql"
+	"github.com/systemuser-gateway/systemuser/registry"
+)
+
+// Config configures the gateway's HTTP side.
+type Config struct {
+	PublicURL      string // how clients reach the gateway, e.g. http://localhost:8080
+	TrustedIssuers []TrustedIssuer
+	GraphQL        GraphQLConfig
+	Now            func() time.Time
+}
+
+// Deps are the services the gateway translates to.
+type Deps struct {
+	DB       *bun.DB
+	Registry *registry.Service
+	Logger   *slog.Logger
+}
+
+// Server is the gateway's http.Handler.
+type Server struct {
+	cfg      Config
+	deps     Deps
+	logger   *slog.Logger
+	verifier *Verifier
+	handler  http.Handler
+	draining atomic.Bool
+}
+
+// New builds the gateway.
+func New(cfg Config, deps Deps) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	logger := deps.Logger
+	if logger == nil {
+		logger = quietLogger()
+	}
+	s := &Server{cfg: cfg, deps: deps, logger: logger}
+	s.verifier = NewVerifier(cfg.TrustedIssuers, nil, cfg.Now, logger)
+	s.handler = s.routes()
+	return s
+}
+
+// Verifier is the gateway's token verifier (the PDP uses it for tokens).
+func (s *Server) Verifier() *Verifier { return s.verifier }
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Drain makes /readyz fail so load balancers stop sending new work before
+// shutdown.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// maxBody bounds request bodies; no legitimate request is larger.
+const maxBody = 1 << 20
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET /readyz", s.handleReadyz)
+	gql := s.authenticate(s.graphqlHandler())
+	mux.Handle("/graphql", gql)
+	gi := graphiql.Handler("/graphql", "/graphql")
+	mux.Handle("GET /{$}", gi)
+	mux.Handle("GET "+graphiql.AssetPrefix, gi)
+	return s.recoverer(bodyLimit(mux))
+}
+
+func bodyLimit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverer turns a panic into a 500 problem; no panic reaches a client.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.logger.ErrorContext(r.Context(), "http panic", "panic", p, "path", r.URL.Path)
+				writeProblem(w, r, errInternalPanic)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleReadyz is ready when the database answers, every migration is
+// applied and the server is not draining.
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{"database": "ok", "migrations": "ok", "draining": "no"}
+	ready := true
+	if err := db.Ping(ctx, s.deps.DB); err != nil {
+		checks["database"], ready = err.Error(), false
+	} else if m, err := db.NewMigrator(s.deps.DB); err != nil {
+		checks["migrations"], ready = err.Error(), false
+	} else if n, err := m.Pending(ctx); err != nil {
+		checks["migrations"], ready = err.Error(), false
+	} else if n > 0 {
+		checks["migrations"], ready = "pending", false
+	}
+	if s.draining.Load() {
+		checks["draining"], ready = "yes", false
+	}
+	status := http.StatusOK
+	if !ready {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, map[string]any{"ready": ready, "checks": checks})
+}

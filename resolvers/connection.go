@@ -1,0 +1,58 @@
+package resolvers
+
+import (
+	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/graph/model"
+	"github.com/systemuser-gateway/systemuser/registry"
+)
+
+func page(first *int, after *string) (registry.Page, error) {
+	var p registry.Page
+	if first != nil {
+		if *first < 0 {
+			return p, apperr.New(apperr.Invalid, "INVALID_FIRST", "first must not be negative")
+		}
+		p.First = *first
+	}
+	if after != nil {
+		p.After = *after
+	}
+	return p, nil
+}
+
+func pageInfo[T any](c *registry.Connection[T], after *string) *model.PageInfo {
+	pi := &model.PageInfo{HasNextPage: c.HasNextPage, HasPreviousPage: after != nil && *after != ""}
+	if n := len(c.Cursors); n > 0 {
+		pi.StartCursor, pi.EndCursor = &c.Cursors[0], &c.Cursors[n-1]
+	}
+	return pi
+}
+
+// edges maps a registry page onto gqlgen's edge type.
+func edges[T any, E any](c *registry.Connection[T], mk func(cursor string, node T) E) []E {
+	out := make([]E, len(c.Items))
+	for i, item := range c.Items {
+		out[i] = mk(c.Cursors[i], item)
+	}
+	return out
+}
+
+func systemConnection(c *registry.Connection[*registry.System], after *string) *model.SystemConnection {
+	return &model.SystemConnection{
+		Edges: edges(c, func(cur string, n *registry.System) *model.SystemEdge {
+			return &model.SystemEdge{Cursor: cur, Node: n}
+		}),
+		PageInfo:   pageInfo(c, after),
+		TotalCount: c.TotalCount,
+	}
+}
+
+func systemUserConnection(c *registry.Connection[*registry.SystemUser], after *string) *model.SystemUserConnection {
+	return &model.SystemUserConnection{
+		Edges: edges(c, func(cur string, n *registry.SystemUser) *model.SystemUserEdge {
+			return &model.SystemUserEdge{Cursor: cur, Node: n}
+		}),
+		PageInfo:   pageInfo(c, after),
+		TotalCount: c.TotalCount,
+	}
+}

@@ -1,0 +1,150 @@
+package simulator
+
+import (
+	"encoding/json"
+	"errors"
+	"html/template"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+)
+
+// The dev login is a simulator feature standing in for ID-porten: anyone can
+// log in as any seeded person. It returns the token to redirect_uri in the
+// query (access_token, token_type, expires_in) so the receiving page needs no
+// JavaScript; to keep that token from leaking, redirect_uri must be on a
+// loopback host or one of Config.LoginRedirectHosts.
+
+var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Simulator dev login</title>
+<style>body{font-family:sans-serif;max-width:40em;margin:2em auto}label{display:block;margin:.4em 0}</style>
+</head><body>
+<h1>Dev login</h1>
+<p><strong>Simulator only.</strong> This page stands in for ID-porten: choose a test person, no password is asked.</p>
+{{if .Error}}<p role="alert">{{.Error}}</p>{{end}}
+{{if .Token}}<p>Access token for {{.Name}}:</p><textarea readonly rows="8" cols="80">{{.Token}}</textarea>
+{{else}}<form method="post" action="login">
+<input type="hidden" name="redirect_uri" value="{{.RedirectURI}}">
+{{range .Persons}}<label><input type="radio" name="pid" value="{{.PID}}" required> {{.Name}} ({{.PID}})</label>
+{{else}}<p>No persons are configured.</p>{{end}}
+<button type="submit">Log in</button>
+</form>{{end}}
+</body></html>
+`))
+
+type loginView struct {
+	Persons     []Person
+	RedirectURI string
+	Error       string
+	Token       string
+	Name        string
+}
+
+func (s *Server) renderLogin(w http.ResponseWriter, status int, v loginView) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+	w.WriteHeader(status)
+	_ = loginPage.Execute(w, v)
+}
+
+func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
+	ru := r.URL.Query().Get("redirect_uri")
+	if ru != "" && !s.redirectAllowed(ru) {
+		s.renderLogin(w, http.StatusBadRequest, loginView{Error: "redirect_uri is not an allowed address"})
+		return
+	}
+	ps, err := s.persons.List(r.Context())
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "list persons", "error", err)
+		s.renderLogin(w, http.StatusInternalServerError, loginView{Error: "internal error"})
+		return
+	}
+	s.renderLogin(w, http.StatusOK, loginView{Persons: ps, RedirectURI: ru})
+}
+
+func (s *Server) handleLoginSubmit(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		s.renderLogin(w, http.StatusBadRequest, loginView{Error: "malformed form"})
+		return
+	}
+	ru := r.PostForm.Get("redirect_uri")
+	if ru != "" && !s.redirectAllowed(ru) {
+		s.renderLogin(w, http.StatusBadRequest, loginView{Error: "redirect_uri is not an allowed address"})
+		return
+	}
+	p, t, status, msg := s.personToken(r, r.PostForm.Get("pid"))
+	if msg != "" {
+		s.renderLogin(w, status, loginView{Error: msg})
+		return
+	}
+	if ru == "" {
+		s.renderLogin(w, http.StatusOK, loginView{Token: t.AccessToken, Name: p.Name})
+		return
+	}
+	u, _ := url.Parse(ru) // checked by redirectAllowed
+	q := u.Query()
+	q.Set("access_token", t.AccessToken)
+	q.Set("token_type", "Bearer")
+	q.Set("expires_in", strconv.Itoa(t.ExpiresIn))
+	u.RawQuery = q.Encode()
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
+// handlePersonToken is the dev login for programs: {"pid":"..."} in, a token
+// response out.
+func (s *Server) handlePersonToken(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	var req struct {
+		PID string `json:"pid"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeOAuthError(w, ErrMalformedRequest)
+		return
+	}
+	_, t, _, msg := s.personToken(r, req.PID)
+	if msg != "" {
+		writeOAuthError(w, &OAuthError{ID: "person_token", Status: http.StatusBadRequest, Code: "invalid_request", Description: msg})
+		return
+	}
+	writeToken(w, t)
+}
+
+func (s *Server) personToken(r *http.Request, pid string) (Person, Token, int, string) {
+	p, err := s.persons.Get(r.Context(), pid)
+	if errors.Is(err, ErrPersonNotFound) {
+		return p, Token{}, http.StatusBadRequest, "unknown person"
+	}
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "get person", "error", err)
+		return p, Token{}, http.StatusInternalServerError, "internal error"
+	}
+	t, err := s.issuer.IssuePerson(r.Context(), p)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "issue person token", "error", err)
+		return p, Token{}, http.StatusInternalServerError, "internal error"
+	}
+	s.log.InfoContext(r.Context(), "person token issued", "pid", p.PID)
+	return p, t, http.StatusOK, ""
+}
+
+func (s *Server) redirectAllowed(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return false
+	}
+	switch h := u.Hostname(); h {
+	case "localhost":
+		return true
+	default:
+		if ip := net.ParseIP(h); ip != nil && ip.IsLoopback() {
+			return true
+		}
+	}
+	return slices.Contains(s.cfg.LoginRedirectHosts, u.Host) || slices.Contains(s.cfg.LoginRedirectHosts, u.Hostname())
+}

@@ -1,0 +1,199 @@
+package simulator
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Config configures a Server. Zero values get the defaults noted.
+type Config struct {
+	// Issuer is the iss of every token and the aud assertions must carry,
+	// exactly. It is configured, never derived from the Host header, so a
+	// token fetched through a mapped port carries the iss the gateway expects.
+	// Default DefaultIssuer. Must end with "/" like Maskinporten's.
+	Issuer string
+	// GatewayURL is where system users are looked up (used when Lookup is nil).
+	GatewayURL string
+	// OrgNumber is the simulator's own organisation: the consumer of the token
+	// it uses for lookups. Default 991825827 (Digdir).
+	OrgNumber string
+	// TokenLifetime of Maskinporten tokens, default 120 s.
+	TokenLifetime time.Duration
+	// PersonTokenLifetime of dev-login tokens, default 1 h.
+	PersonTokenLifetime time.Duration
+	// PersonAudience is the aud of dev-login tokens, default "systemuser-gateway".
+	PersonAudience string
+	// Leeway for assertion iat/exp/nbf, default 10 s.
+	Leeway time.Duration
+	// MaxAssertionLifetime bounds exp - iat, default 120 s.
+	MaxAssertionLifetime time.Duration
+	// ReplayCacheSize bounds the remembered assertion ids, default 100 000.
+	ReplayCacheSize int
+	// AdminOpen serves /admin without a token. Only for a local dev stack:
+	// bootstrapping needs a client before anyone can hold an admin token.
+	AdminOpen bool
+	// LoginRedirectHosts are the hosts (host or host:port) the dev login may
+	// send a person token to, besides loopback hosts which are always allowed.
+	LoginRedirectHosts []string
+
+	Keys       *KeySet          // required
+	Clients    ClientStore      // default: empty in-memory store
+	Persons    PersonStore      // default: empty in-memory store
+	Lookup     SystemUserLookup // default: HTTP lookup against GatewayURL
+	HTTPClient *http.Client     // for the default lookup
+	Logger     *slog.Logger
+	Now        func() time.Time
+	Rand       io.Reader
+}
+
+// Server is the Maskinporten simulator's http.Handler.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	issuer   *Issuer
+	clients  ClientStore
+	persons  PersonStore
+	lookup   SystemUserLookup
+	verifier *assertionVerifier
+	replay   *replayCache
+	mux      *http.ServeMux
+	metadata []byte
+}
+
+func NewServer(cfg Config) (*Server, error) {
+	if cfg.Keys == nil {
+		return nil, errors.New("simulator: Config.Keys is required")
+	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = DefaultIssuer
+	}
+	if !strings.HasSuffix(cfg.Issuer, "/") || !(strings.HasPrefix(cfg.Issuer, "http://") || strings.HasPrefix(cfg.Issuer, "https://")) {
+		return nil, errors.New("simulator: Issuer must be an http(s) URL ending with /")
+	}
+	if cfg.OrgNumber == "" {
+		cfg.OrgNumber = "991825827"
+	}
+	if !isOrgNumber(cfg.OrgNumber) {
+		return nil, errors.New("simulator: OrgNumber must be 9 digits")
+	}
+	if cfg.Leeway <= 0 {
+		cfg.Leeway = 10 * time.Second
+	}
+	if cfg.MaxAssertionLifetime <= 0 {
+		cfg.MaxAssertionLifetime = 120 * time.Second
+	}
+	if cfg.ReplayCacheSize <= 0 {
+		cfg.ReplayCacheSize = 100_000
+	}
+	if cfg.Clients == nil {
+		cfg.Clients = NewMemoryClientStore()
+	}
+	if cfg.Persons == nil {
+		cfg.Persons = NewMemoryPersonStore()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, clients: cfg.Clients, persons: cfg.Persons}
+	s.issuer = NewIssuer(cfg.Keys, IssuerOptions{
+		Issuer:              cfg.Issuer,
+		TokenLifetime:       cfg.TokenLifetime,
+		PersonTokenLifetime: cfg.PersonTokenLifetime,
+		PersonAudience:      cfg.PersonAudience,
+		Now:                 cfg.Now,
+		Rand:                cfg.Rand,
+	})
+	s.lookup = cfg.Lookup
+	if s.lookup == nil {
+		self := &selfToken{issuer: s.issuer, now: cfg.Now, grant: MaskinportenGrant{
+			ClientID: "systemuser-simulator", ConsumerOrg: cfg.OrgNumber, Scopes: []string{LookupScope},
+		}}
+		s.lookup = &HTTPSystemUserLookup{BaseURL: cfg.GatewayURL, Client: cfg.HTTPClient, Token: self.get}
+	}
+	s.replay = newReplayCache(cfg.ReplayCacheSize)
+	s.verifier = &assertionVerifier{
+		issuer: cfg.Issuer, clients: cfg.Clients, replay: s.replay,
+		leeway: cfg.Leeway, maxLifetime: cfg.MaxAssertionLifetime, now: cfg.Now,
+	}
+	md, err := json.Marshal(s.discovery())
+	if err != nil {
+		return nil, err
+	}
+	s.metadata = md
+	s.routes()
+	return s, nil
+}
+
+// Issuer mints and verifies this server's tokens.
+func (s *Server) Issuer() *Issuer { return s.issuer }
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /.well-known/oauth-authorization-server", s.handleMetadata)
+	m.HandleFunc("GET /jwk", s.handleJWKS)
+	m.HandleFunc("POST /token", s.handleToken)
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	m.HandleFunc("GET /login", s.handleLoginPage)
+	m.HandleFunc("POST /login", s.handleLoginSubmit)
+	m.HandleFunc("POST /person-token", s.handlePersonToken)
+	m.Handle("GET /admin/clients", s.admin(s.handleListClients))
+	m.Handle("POST /admin/clients", s.admin(s.handleCreateClient))
+	m.Handle("DELETE /admin/clients/{id}", s.admin(s.handleDeleteClient))
+	m.Handle("POST /admin/clients/{id}/rotate", s.admin(s.handleRotateClient))
+	s.mux = m
+}
+
+// discovery has exactly the members of test Maskinporten's document
+// (ALTINN-REFERENCE §5.1b), with our URLs.
+func (s *Server) discovery() any {
+	return struct {
+		Issuer                        string   `json:"issuer"`
+		TokenEndpoint                 string   `json:"token_endpoint"`
+		JWKSURI                       string   `json:"jwks_uri"`
+		GrantTypes                    []string `json:"grant_types_supported"`
+		AuthMethods                   []string `json:"token_endpoint_auth_methods_supported"`
+		AuthSigningAlgs               []string `json:"token_endpoint_auth_signing_alg_values_supported"`
+		AuthorizationDetailsSupported []string `json:"authorization_details_types_supported"`
+	}{
+		Issuer:                        s.cfg.Issuer,
+		TokenEndpoint:                 s.cfg.Issuer + "token",
+		JWKSURI:                       s.cfg.Issuer + "jwk",
+		GrantTypes:                    []string{grantTypeJWTBearer},
+		AuthMethods:                   []string{"private_key_jwt"},
+		AuthSigningAlgs:               []string{"RS256", "RS384", "RS512"},
+		AuthorizationDetailsSupported: []string{SystemUserType, "urn:altinn:consent"},
+	}
+}
+
+func (s *Server) handleMetadata(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(s.metadata)
+}
+
+func (s *Server) handleJWKS(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	// Short: verifiers must pick up a rotated key quickly.
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	_ = json.NewEncoder(w).Encode(s.cfg.Keys.PublicJWKS())
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// ReplayCacheLen is the number of remembered assertion ids (for tests and metrics).
+func (s *Server) ReplayCacheLen() int { return s.replay.len() }

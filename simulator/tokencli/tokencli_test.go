@@ -1,0 +1,118 @@
+package tokencli_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/systemuser-gateway/systemuser/simulator"
+	"github.com/systemuser-gateway/systemuser/simulator/mpclient"
+	"github.com/systemuser-gateway/systemuser/simulator/tokencli"
+)
+
+// startSimulator serves a real simulator on loopback whose issuer is its own URL.
+func startSimulator(t *testing.T) (issuer, keyFile string) {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(nil)
+	issuer = "http://" + ts.Listener.Addr().String() + "/"
+	keys, err := simulator.NewKeySet(simulator.KeyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientKey, err := simulator.GenerateKey(jose.RS256, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients := simulator.NewMemoryClientStore()
+	if err := clients.Create(t.Context(), simulator.Client{ID: "cli", OrgNumber: "991825827", Scopes: []string{"s1", "s2"}, Keys: []jose.JSONWebKey{clientKey}}); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := simulator.NewServer(simulator.Config{
+		Issuer: issuer, Keys: keys, Clients: clients,
+		Persons: simulator.NewMemoryPersonStore(simulator.Person{PID: "01017012345", Name: "Kari Nordmann"}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = srv
+	ts.Start()
+	t.Cleanup(ts.Close)
+	b, _ := json.Marshal(clientKey)
+	keyFile = filepath.Join(t.TempDir(), "client.jwk")
+	if err := os.WriteFile(keyFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return issuer, keyFile
+}
+
+func TestRunTokenCommand(t *testing.T) {
+	t.Parallel()
+	issuer, keyFile := startSimulator(t)
+	base := []string{"--client-id", "cli", "--key", keyFile, "--scope", "s1 s2", "--issuer", issuer}
+	tests := []struct {
+		name    string
+		args    []string
+		check   func(t *testing.T, out string)
+		wantErr string
+	}{
+		{"OKTokenOnly", base, func(t *testing.T, out string) {
+			if strings.Count(strings.TrimSpace(out), ".") != 2 || strings.Contains(out, "{") {
+				t.Errorf("want a bare JWT, got %q", out)
+			}
+		}, ""},
+		{"OKJSON", append(slices.Clone(base), "--json"), func(t *testing.T, out string) {
+			var tr mpclient.TokenResponse
+			if err := json.Unmarshal([]byte(out), &tr); err != nil || tr.TokenType != "Bearer" || tr.Scope != "s1 s2" {
+				t.Errorf("response %q: %v", out, err)
+			}
+		}, ""},
+		{"OKDecode", append(slices.Clone(base), "--decode", "--resource", "https://api.test/"), func(t *testing.T, out string) {
+			var c map[string]any
+			if err := json.Unmarshal([]byte(out), &c); err != nil || c["client_id"] != "cli" || c["aud"] != "https://api.test/" || c["iss"] != issuer {
+				t.Errorf("claims %q: %v", out, err)
+			}
+		}, ""},
+		{"OKPerson", []string{"person", "--pid", "01017012345", "--issuer", issuer, "--decode"}, func(t *testing.T, out string) {
+			if !strings.Contains(out, `"pid": "01017012345"`) {
+				t.Errorf("claims %q", out)
+			}
+		}, ""},
+		{"ErrScope", []string{"--client-id", "cli", "--key", keyFile, "--scope", "s3", "--issuer", issuer}, nil, "invalid_scope"},
+		{"ErrSystemUserNoGateway", append(slices.Clone(base), "--systemuser-org", "313775429"), nil, "temporarily_unavailable"},
+		{"ErrMissingFlags", []string{"--client-id", "cli"}, nil, "required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var out, errOut bytes.Buffer
+			err := tokencli.RunTokenCommand(t.Context(), tt.args, &out, &errOut)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("err %v; stderr %s", err, errOut.String())
+			}
+			tt.check(t, out.String())
+		})
+	}
+}
+
+func TestExchangeErrorIsTyped(t *testing.T) {
+	t.Parallel()
+	issuer, _ := startSimulator(t)
+	_, err := mpclient.Exchange(t.Context(), nil, mpclient.TokenEndpoint(issuer), "garbage")
+	var mpErr *mpclient.Error
+	if !errors.As(err, &mpErr) || mpErr.StatusCode != 400 || mpErr.Code != "invalid_request" || mpErr.Description != "Invalid assertion. Invalid parameter value" {
+		t.Fatalf("err %#v", err)
+	}
+}
