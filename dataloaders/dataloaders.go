@@ -16,9 +16,10 @@ import (
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
-// batchWait is how long a loader waits for more keys. dataloadgen's default
-// (16 ms) would be a latency floor on every nesting level.
-const batchWait = 500 * time.Microsecond
+// DefaultWait is how long a loader waits for more keys. dataloadgen's default
+// (16 ms) would be a latency floor on every nesting level; a key that misses
+// the window only costs one more batch.
+const DefaultWait = 500 * time.Microsecond
 
 // Source is what the loaders read from; *registry.Service implements it.
 // Its batch methods are unscoped: the parent object was already authorised.
@@ -39,9 +40,13 @@ type Loaders struct {
 	SystemUser    *dataloadgen.Loader[uuid.UUID, *registry.SystemUser]
 }
 
-// New returns fresh loaders reading from src.
-func New(src Source) *Loaders {
-	opt := dataloadgen.WithWait(batchWait)
+// New returns fresh loaders reading from src, each batching keys that arrive
+// within wait (DefaultWait if zero).
+func New(src Source, wait time.Duration) *Loaders {
+	if wait <= 0 {
+		wait = DefaultWait
+	}
+	opt := dataloadgen.WithWait(wait)
 	return &Loaders{
 		Organization:  dataloadgen.NewMappedLoader(src.OrganizationsByNumber, opt),
 		System:        dataloadgen.NewMappedLoader(src.SystemsByID, opt),
@@ -69,9 +74,9 @@ func For(ctx context.Context) *Loaders {
 }
 
 // Middleware gives every request its own loaders.
-func Middleware(src Source, next http.Handler) http.Handler {
+func Middleware(src Source, wait time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), New(src))))
+		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), New(src, wait))))
 	})
 }
 

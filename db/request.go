@@ -19,7 +19,7 @@ const (
 type Request struct {
 	bun.BaseModel `bun:"table:requests"`
 
-	ID               uuid.UUID  `bun:"id,pk,type:uuid"`
+	ID               uuid.UUID  `bun:"id,pk,type:uuid,nullzero,default:gen_random_uuid()"`
 	RequestType      string     `bun:"request_type,notnull"`
 	SystemID         string     `bun:"system_id,notnull"`
 	PartyOrg         string     `bun:"party_org,notnull"`

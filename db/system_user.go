@@ -18,7 +18,7 @@ const (
 type SystemUser struct {
 	bun.BaseModel `bun:"table:system_users"`
 
-	ID               uuid.UUID  `bun:"id,pk,type:uuid"`
+	ID               uuid.UUID  `bun:"id,pk,type:uuid,nullzero,default:gen_random_uuid()"`
 	IntegrationTitle string     `bun:"integration_title,notnull"`
 	SystemID         string     `bun:"system_id,notnull"`
 	OwnerOrg         string     `bun:"owner_org,notnull"`

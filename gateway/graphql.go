@@ -26,6 +26,10 @@ type GraphQLConfig struct {
 	Introspection   bool
 	ComplexityLimit int // default 1000
 	DepthLimit      int // default 12
+	// LoaderWait is the dataloaders' batch window (dataloaders.DefaultWait if
+	// zero). Tests that count SQL statements widen it so a loaded machine
+	// cannot split a batch.
+	LoaderWait time.Duration
 }
 
 func (s *Server) graphqlHandler() http.Handler {
@@ -43,7 +47,7 @@ func (s *Server) graphqlHandler() http.Handler {
 		KeepAlivePingInterval: 10 * time.Second,
 		InitFunc: func(ctx context.Context, _ transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 			// A subscription lives long: give it fresh loaders, never a stale cache.
-			return dataloaders.NewContext(ctx, dataloaders.New(s.deps.Registry)), nil, nil
+			return dataloaders.NewContext(ctx, dataloaders.New(s.deps.Registry, cfg.LoaderWait)), nil, nil
 		},
 	})
 	srv.AddTransport(transport.Options{})
@@ -61,7 +65,7 @@ func (s *Server) graphqlHandler() http.Handler {
 		s.logger.ErrorContext(ctx, "graphql panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return errors.New("internal error")
 	})
-	return dataloaders.Middleware(s.deps.Registry, srv)
+	return dataloaders.Middleware(s.deps.Registry, cfg.LoaderWait, srv)
 }
 
 var _ graphql.HandlerExtension = depthLimit{}
