@@ -75,6 +75,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	gql := s.authenticate(s.graphqlHandler())
 	mux.Handle("/graphql", gql)
+	mux.Handle("GET /authentication/api/v1/systemuser/byExternalId", s.authenticate(http.HandlerFunc(s.handleSystemUserByExternalID)))
 	gi := graphiql.Handler("/graphql", "/graphql")
 	mux.Handle("GET /{$}", gi)
 	mux.Handle("GET "+graphiql.AssetPrefix, gi)

@@ -118,3 +118,61 @@ const DefaultPageSize = 50
 
 // MaxPageSize bounds a page so one query cannot ask for everything.
 const MaxPageSize = 500
+
+// Organization is a party.
+type Organization struct {
+	OrgNumber string
+	Name      string
+}
+
+// Person is an end user who may act for organisations.
+type Person struct {
+	PID  string
+	Name string
+}
+
+// Resource is a Resource Registry entry.
+type Resource struct {
+	ID            string
+	OwnerOrg      string
+	Title         Texts
+	Actions       []string
+	RequiredScope string
+	Delegable     bool
+	ResourceType  string
+}
+
+// AccessPackage groups resources; holding it grants every action on them.
+type AccessPackage struct {
+	URN         string
+	Name        string
+	Description string
+	Assignable  bool
+	Delegable   bool
+	Resources   []string
+}
+
+// SystemFilter narrows ListSystems.
+type SystemFilter struct {
+	VendorOrg      string
+	Search         string // id or name contains, case-insensitive
+	IncludeDeleted bool
+}
+
+// SystemUserFilter narrows ListSystemUsers.
+type SystemUserFilter struct {
+	OwnerOrg string
+	SystemID string
+	UserType string
+}
+
+// Request types and statuses (Altinn's spelling).
+const (
+	TypeStandard = "standard"
+	TypeAgent    = "agent"
+
+	StatusNew            = "New"
+	StatusAccepted       = "Accepted"
+	StatusRejected       = "Rejected"
+	StatusNoChangeNeeded = "NoChangeNeeded"
+)
