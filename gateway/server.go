@@ -20,6 +20,9 @@ import (
 // Config configures the gateway's HTTP side.
 type Config struct {
 	PublicURL      string // how clients reach the gateway, e.g. http://localhost:8080
+	// LoginURL is the person login (the simulator's dev login page, e.g.
+	// http://localhost:8090/login) the confirm pages send people to.
+	LoginURL string
 	TrustedIssuers []TrustedIssuer
 	GraphQL        GraphQLConfig
 	Now            func() time.Time
@@ -75,7 +78,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	gql := s.authenticate(s.graphqlHandler())
 	mux.Handle("/graphql", gql)
-	mux.Handle("GET /authentication/api/v1/systemuser/byExternalId", s.authenticate(http.HandlerFunc(s.handleSystemUserByExternalID)))
+	s.restRoutes(mux)
 	gi := graphiql.Handler("/graphql", "/graphql")
 	mux.Handle("GET /{$}", gi)
 	mux.Handle("GET "+graphiql.AssetPrefix, gi)

@@ -99,6 +99,7 @@ func (a *App) buildGateway() error {
 	reg := registry.New(a.DB, registry.Options{PublicURL: a.Config.GatewayURL, Logger: a.Logger})
 	a.Gateway = gateway.New(gateway.Config{
 		PublicURL:      a.Config.GatewayURL,
+		LoginURL:       strings.TrimSuffix(a.Config.SimulatorURL, "/") + "/login",
 		TrustedIssuers: issuers,
 		GraphQL:        gateway.GraphQLConfig{Introspection: a.Config.Introspection},
 	}, gateway.Deps{DB: a.DB, Registry: reg, Logger: a.Logger.With("component", "gateway")})
