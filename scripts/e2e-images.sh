@@ -114,12 +114,19 @@ build_postgres_rootfs() {
 	local root="$work/root"
 
 	log "debootstrap $suite postgresql-$pg_major from $mirror (a few minutes)"
-	if ! debootstrap --variant=minbase --include="postgresql-$pg_major" \
-		"$suite" "$root" "$mirror" >"$work/debootstrap.log" 2>&1; then
-		tail -n 30 "$work/debootstrap.log" >&2
-		[[ -f "$root/debootstrap/debootstrap.log" ]] && tail -n 30 "$root/debootstrap/debootstrap.log" >&2
-		return 1
-	fi
+	# A second try absorbs a transient mirror failure; CI must not flake.
+	local attempt
+	for attempt in 1 2; do
+		if debootstrap --variant=minbase --include="postgresql-$pg_major" \
+			"$suite" "$root" "$mirror" >"$work/debootstrap.log" 2>&1; then
+			break
+		fi
+		log "debootstrap attempt $attempt failed:"
+		tail -n 20 "$work/debootstrap.log" >&2
+		[[ -f "$root/debootstrap/debootstrap.log" ]] && tail -n 20 "$root/debootstrap/debootstrap.log" >&2
+		remove_rootfs "$root"
+		((attempt < 2)) || return 1
+	done
 
 	# The package creates a "main" cluster; the entrypoint makes its own.
 	rm -rf "$root/var/lib/postgresql/$pg_major" "$root/etc/postgresql/$pg_major"

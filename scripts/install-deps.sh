@@ -33,6 +33,7 @@ if [[ ! -e /usr/sbin/policy-rc.d ]]; then
 	chmod 755 /usr/sbin/policy-rc.d
 	created_policy=1
 fi
+# shellcheck disable=SC2317 # invoked by the EXIT trap
 cleanup() { [[ -n "$created_policy" ]] && rm -f /usr/sbin/policy-rc.d; return 0; }
 trap cleanup EXIT
 
