@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -58,25 +59,44 @@ func New(src Source, wait time.Duration) *Loaders {
 
 type ctxKey struct{}
 
-// NewContext returns ctx carrying l.
-func NewContext(ctx context.Context, l *Loaders) context.Context {
-	return context.WithValue(ctx, ctxKey{}, l)
+// slot holds the current loaders of a context; a subscription swaps in fresh
+// ones for every event so its cache never outlives the data it read.
+type slot struct {
+	src     Source
+	wait    time.Duration
+	loaders atomic.Pointer[Loaders]
+}
+
+// NewContext returns ctx carrying fresh loaders reading from src.
+func NewContext(ctx context.Context, src Source, wait time.Duration) context.Context {
+	s := &slot{src: src, wait: wait}
+	s.loaders.Store(New(src, wait))
+	return context.WithValue(ctx, ctxKey{}, s)
+}
+
+// Refresh replaces the loaders of ctx with empty ones (call it before each
+// subscription event).
+func Refresh(ctx context.Context) {
+	if s, ok := ctx.Value(ctxKey{}).(*slot); ok {
+		s.loaders.Store(New(s.src, s.wait))
+	}
 }
 
 // For returns the loaders of ctx. It panics if the middleware did not run:
-// that is a wiring bug, caught by every resolver test.
+// that is a wiring bug, caught by every resolver test (and the GraphQL
+// handler's recover func turns it into an internal error).
 func For(ctx context.Context) *Loaders {
-	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	s, ok := ctx.Value(ctxKey{}).(*slot)
 	if !ok {
 		panic("dataloaders: no loaders in context (is the middleware installed?)")
 	}
-	return l
+	return s.loaders.Load()
 }
 
 // Middleware gives every request its own loaders.
 func Middleware(src Source, wait time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), New(src, wait))))
+		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), src, wait)))
 	})
 }
 

@@ -300,21 +300,27 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		raw, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok {
-			raw, ok = strings.CutPrefix(h, "bearer ")
-		}
-		if !ok || raw == "" {
-			s.unauthorized(w, r, errInvalidToken)
-			return
-		}
-		claims, err := s.verifier.Verify(r.Context(), strings.TrimSpace(raw))
+		id, err := s.identityOf(r.Context(), h)
 		if err != nil {
 			s.unauthorized(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(identity.NewContext(r.Context(), claims.Identity())))
+		next.ServeHTTP(w, r.WithContext(identity.NewContext(r.Context(), id)))
 	})
+}
+
+// identityOf verifies an Authorization value ("Bearer <jwt>").
+func (s *Server) identityOf(ctx context.Context, authorization string) (*identity.Identity, error) {
+	scheme, raw, ok := strings.Cut(strings.TrimSpace(authorization), " ")
+	raw = strings.TrimSpace(raw)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || raw == "" {
+		return nil, errInvalidToken
+	}
+	claims, err := s.verifier.Verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	return claims.Identity(), nil
 }
 
 func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, err error) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/systemuser-gateway/systemuser/dataloaders"
 	"github.com/systemuser-gateway/systemuser/graph"
+	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/resolvers"
 )
 
@@ -40,14 +41,26 @@ func (s *Server) graphqlHandler() http.Handler {
 	if cfg.DepthLimit <= 0 {
 		cfg.DepthLimit = 12
 	}
-	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{Registry: s.deps.Registry}})
+	res := &resolvers.Resolver{Registry: s.deps.Registry, PDP: s.deps.PDP}
+	if s.deps.Events != nil {
+		res.Events = s.deps.Events
+	}
+	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Directives: directives()})
 	srv := handler.New(schema)
 	// Websocket first: it must see the upgrade before the HTTP transports.
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 10 * time.Second,
-		InitFunc: func(ctx context.Context, _ transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-			// A subscription lives long: give it fresh loaders, never a stale cache.
-			return dataloaders.NewContext(ctx, dataloaders.New(s.deps.Registry, cfg.LoaderWait)), nil, nil
+		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+			// Browsers cannot set headers on a websocket: graphql-ws clients
+			// send the token in connection_init instead.
+			if auth := p.Authorization(); auth != "" {
+				id, err := s.identityOf(ctx, auth)
+				if err != nil {
+					return ctx, nil, err
+				}
+				ctx = identity.NewContext(ctx, id)
+			}
+			return dataloaders.NewContext(ctx, s.deps.Registry, cfg.LoaderWait), nil, nil
 		},
 	})
 	srv.AddTransport(transport.Options{})

@@ -14,15 +14,16 @@ import (
 
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/gateway/graphiql"
+	"github.com/systemuser-gateway/systemuser/pdp"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
 // Config configures the gateway's HTTP side.
 type Config struct {
-	PublicURL      string // how clients reach the gateway, e.g. http://localhost:8080
+	PublicURL string // how clients reach the gateway, e.g. http://localhost:8080
 	// LoginURL is the person login (the simulator's dev login page, e.g.
 	// http://localhost:8090/login) the confirm pages send people to.
-	LoginURL string
+	LoginURL       string
 	TrustedIssuers []TrustedIssuer
 	GraphQL        GraphQLConfig
 	Now            func() time.Time
@@ -32,6 +33,13 @@ type Config struct {
 type Deps struct {
 	DB       *bun.DB
 	Registry *registry.Service
+	PDP      *pdp.Engine
+	// Events feeds GraphQL subscriptions and tells readiness whether the
+	// change listener is connected; nil disables both.
+	Events *db.Listener
+	// Verifier checks bearer tokens; New makes one from Config.TrustedIssuers
+	// when nil. Share one with the PDP so both use the verified-token cache.
+	Verifier *Verifier
 	Logger   *slog.Logger
 }
 
@@ -55,7 +63,10 @@ func New(cfg Config, deps Deps) *Server {
 		logger = quietLogger()
 	}
 	s := &Server{cfg: cfg, deps: deps, logger: logger}
-	s.verifier = NewVerifier(cfg.TrustedIssuers, nil, cfg.Now, logger)
+	s.verifier = deps.Verifier
+	if s.verifier == nil {
+		s.verifier = NewVerifier(cfg.TrustedIssuers, nil, cfg.Now, logger)
+	}
 	s.handler = s.routes()
 	return s
 }
@@ -79,6 +90,9 @@ func (s *Server) routes() http.Handler {
 	gql := s.authenticate(s.graphqlHandler())
 	mux.Handle("/graphql", gql)
 	s.restRoutes(mux)
+	if s.deps.PDP != nil {
+		mux.Handle("POST /authorization/api/v1/authorize", s.authenticate(http.HandlerFunc(s.handleAuthorize)))
+	}
 	gi := graphiql.Handler("/graphql", "/graphql")
 	mux.Handle("GET /{$}", gi)
 	mux.Handle("GET "+graphiql.AssetPrefix, gi)
@@ -119,6 +133,12 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	checks := map[string]string{"database": "ok", "migrations": "ok", "draining": "no"}
 	ready := true
+	if s.deps.Events != nil {
+		checks["listener"] = "connected"
+		if !s.deps.Events.Connected() {
+			checks["listener"], ready = "disconnected", false
+		}
+	}
 	if err := db.Ping(ctx, s.deps.DB); err != nil {
 		checks["database"], ready = err.Error(), false
 	} else if m, err := db.NewMigrator(s.deps.DB); err != nil {

@@ -24,15 +24,24 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	AccessPackage() AccessPackageResolver
+	ChangeRequest() ChangeRequestResolver
+	Client() ClientResolver
+	Decision() DecisionResolver
+	Mutation() MutationResolver
 	Organization() OrganizationResolver
 	Query() QueryResolver
 	Resource() ResourceResolver
 	Right() RightResolver
+	Subscription() SubscriptionResolver
 	System() SystemResolver
 	SystemUser() SystemUserResolver
+	SystemUserRequest() SystemUserRequestResolver
 }
 
 type DirectiveRoot struct {
+	Authenticated func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
+	HasScope      func(ctx context.Context, obj any, next graphql.Resolver, anyOf []string) (res any, err error)
+	Person        func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -57,10 +66,97 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ChangeRequest struct {
+		ConfirmURL             func(childComplexity int) int
+		CreatedAt              func(childComplexity int) int
+		ID                     func(childComplexity int) int
+		RedirectURL            func(childComplexity int) int
+		RequiredAccessPackages func(childComplexity int) int
+		RequiredRights         func(childComplexity int) int
+		Status                 func(childComplexity int) int
+		SystemUser             func(childComplexity int) int
+		TimedOut               func(childComplexity int) int
+		UnwantedAccessPackages func(childComplexity int) int
+		UnwantedRights         func(childComplexity int) int
+	}
+
+	Client struct {
+		CreatedAt    func(childComplexity int) int
+		Organization func(childComplexity int) int
+	}
+
+	ClientConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ClientEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CreateChangeRequestPayload struct {
+		ChangeRequest func(childComplexity int) int
+		Created       func(childComplexity int) int
+	}
+
+	CreateSystemUserRequestPayload struct {
+		Created func(childComplexity int) int
+		Request func(childComplexity int) int
+	}
+
+	Decision struct {
+		Action          func(childComplexity int) int
+		CallerOrgNumber func(childComplexity int) int
+		DecidedAt       func(childComplexity int) int
+		ID              func(childComplexity int) int
+		LatencyMicros   func(childComplexity int) int
+		OwnerOrgNumber  func(childComplexity int) int
+		PartyOrgNumber  func(childComplexity int) int
+		PermittedBy     func(childComplexity int) int
+		Reason          func(childComplexity int) int
+		ReasonCode      func(childComplexity int) int
+		ResourceID      func(childComplexity int) int
+		Result          func(childComplexity int) int
+		SystemID        func(childComplexity int) int
+		SystemUserID    func(childComplexity int) int
+	}
+
+	DecisionConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	DecisionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	LocalizedText struct {
 		EN func(childComplexity int) int
 		NB func(childComplexity int) int
 		NN func(childComplexity int) int
+	}
+
+	Mutation struct {
+		AddClient                    func(childComplexity int, input model.ClientInput) int
+		ApproveChangeRequest         func(childComplexity int, id string) int
+		ApproveSystemUserRequest     func(childComplexity int, id string) int
+		Authorize                    func(childComplexity int, input model.AuthorizeInput) int
+		AuthorizeBatch               func(childComplexity int, inputs []*model.AuthorizeInput) int
+		CreateAgentSystemUserRequest func(childComplexity int, input model.CreateAgentSystemUserRequestInput) int
+		CreateChangeRequest          func(childComplexity int, input model.CreateChangeRequestInput) int
+		CreateSystemUser             func(childComplexity int, input model.CreateSystemUserInput) int
+		CreateSystemUserRequest      func(childComplexity int, input model.CreateSystemUserRequestInput) int
+		DeleteSystem                 func(childComplexity int, id string) int
+		DeleteSystemUser             func(childComplexity int, id string) int
+		DeleteSystemUserRequest      func(childComplexity int, id string) int
+		RegisterSystem               func(childComplexity int, input model.SystemInput) int
+		RejectChangeRequest          func(childComplexity int, id string) int
+		RejectSystemUserRequest      func(childComplexity int, id string) int
+		RemoveClient                 func(childComplexity int, input model.ClientInput) int
+		UpdateSystem                 func(childComplexity int, id string, input model.SystemInput) int
 	}
 
 	Organization struct {
@@ -78,16 +174,26 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	Person struct {
+		Name func(childComplexity int) int
+		PID  func(childComplexity int) int
+	}
+
 	Query struct {
-		AccessPackages func(childComplexity int, first *int, after *string) int
-		Node           func(childComplexity int, id string) int
-		Nodes          func(childComplexity int, ids []string) int
-		Organization   func(childComplexity int, orgNumber string) int
-		Resources      func(childComplexity int, first *int, after *string) int
-		System         func(childComplexity int, id string) int
-		SystemUser     func(childComplexity int, id string) int
-		SystemUsers    func(childComplexity int, first *int, after *string, filter *model.SystemUserFilter) int
-		Systems        func(childComplexity int, first *int, after *string, filter *model.SystemFilter) int
+		AccessPackages       func(childComplexity int, first *int, after *string) int
+		ChangeRequest        func(childComplexity int, id string) int
+		Decisions            func(childComplexity int, filter *model.DecisionFilter, first *int, after *string) int
+		Node                 func(childComplexity int, id string) int
+		Nodes                func(childComplexity int, ids []string) int
+		Organization         func(childComplexity int, orgNumber string) int
+		Request              func(childComplexity int, id string) int
+		RequestByExternalRef func(childComplexity int, systemID string, orgNumber string, externalRef string, typeArg *model.RequestType) int
+		Resources            func(childComplexity int, first *int, after *string) int
+		System               func(childComplexity int, id string) int
+		SystemUser           func(childComplexity int, id string) int
+		SystemUsers          func(childComplexity int, first *int, after *string, filter *model.SystemUserFilter) int
+		Systems              func(childComplexity int, first *int, after *string, filter *model.SystemFilter) int
+		Viewer               func(childComplexity int) int
 	}
 
 	Resource struct {
@@ -114,6 +220,11 @@ type ComplexityRoot struct {
 	Right struct {
 		Action   func(childComplexity int) int
 		Resource func(childComplexity int) int
+	}
+
+	Subscription struct {
+		RequestStatusChanged func(childComplexity int, id string) int
+		SystemUserChanged    func(childComplexity int, orgNumber string) int
 	}
 
 	System struct {
@@ -146,6 +257,7 @@ type ComplexityRoot struct {
 
 	SystemUser struct {
 		AccessPackages   func(childComplexity int) int
+		Clients          func(childComplexity int, first *int, after *string) int
 		CreatedAt        func(childComplexity int) int
 		ExternalRef      func(childComplexity int) int
 		ID               func(childComplexity int) int
@@ -157,6 +269,12 @@ type ComplexityRoot struct {
 		UserType         func(childComplexity int) int
 	}
 
+	SystemUserChange struct {
+		Kind         func(childComplexity int) int
+		SystemUser   func(childComplexity int) int
+		SystemUserID func(childComplexity int) int
+	}
+
 	SystemUserConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
@@ -166,6 +284,32 @@ type ComplexityRoot struct {
 	SystemUserEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SystemUserRequest struct {
+		AccessPackages   func(childComplexity int) int
+		ConfirmURL       func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		DecidedAt        func(childComplexity int) int
+		ExternalRef      func(childComplexity int) int
+		ID               func(childComplexity int) int
+		IntegrationTitle func(childComplexity int) int
+		Party            func(childComplexity int) int
+		RedirectURL      func(childComplexity int) int
+		RequestType      func(childComplexity int) int
+		Rights           func(childComplexity int) int
+		Status           func(childComplexity int) int
+		System           func(childComplexity int) int
+		TimedOut         func(childComplexity int) int
+	}
+
+	Viewer struct {
+		Administers  func(childComplexity int) int
+		ClientID     func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Person       func(childComplexity int) int
+		Scopes       func(childComplexity int) int
 	}
 }
 
@@ -258,6 +402,255 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AccessPackageEdge.Node(childComplexity), true
 
+	case "ChangeRequest.confirmUrl":
+		if e.ComplexityRoot.ChangeRequest.ConfirmURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeRequest.ConfirmURL(childComplexity), true
+	case "ChangeRequest.createdAt":
+		if e.ComplexityRoot.ChangeRequest.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeRequest.CreatedAt(childComplexity), true
+	case "ChangeRequest.id", "ChangeRequest.changeRequestId":
+		if e.ComplexityRoot.ChangeRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeRequest.ID(childComplexity), true
+	case "ChangeRequest.redirectUrl":
+		if e.ComplexityRoot.ChangeRequest.RedirectURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeRequest.RedirectURL(childComplexity), true
+	case "ChangeRequest.requiredAccessPackages":
+		if e.ComplexityRoot.ChangeRequest.RequiredAccessPackages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeRequest.RequiredAccessPackages(childComplexity), true
+	case "ChangeRequest.requiredRights":
+		if e.ComplexityRoot.ChangeRequest.RequiredRights == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeRequest.RequiredRights(childComplexity), true
+	case "ChangeRequest.status":
+		if e.ComplexityRoot.ChangeRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeRequest.Status(childComplexity), true
+	case "ChangeRequest.systemUser":
+		if e.ComplexityRoot.ChangeRequest.SystemUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeRequest.SystemUser(childComplexity), true
+	case "ChangeRequest.timedOut":
+		if e.ComplexityRoot.ChangeRequest.TimedOut == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeRequest.TimedOut(childComplexity), true
+	case "ChangeRequest.unwantedAccessPackages":
+		if e.ComplexityRoot.ChangeRequest.UnwantedAccessPackages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeRequest.UnwantedAccessPackages(childComplexity), true
+	case "ChangeRequest.unwantedRights":
+		if e.ComplexityRoot.ChangeRequest.UnwantedRights == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeRequest.UnwantedRights(childComplexity), true
+
+	case "Client.createdAt":
+		if e.ComplexityRoot.Client.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.CreatedAt(childComplexity), true
+	case "Client.organization":
+		if e.ComplexityRoot.Client.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.Organization(childComplexity), true
+
+	case "ClientConnection.edges":
+		if e.ComplexityRoot.ClientConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientConnection.Edges(childComplexity), true
+	case "ClientConnection.pageInfo":
+		if e.ComplexityRoot.ClientConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientConnection.PageInfo(childComplexity), true
+	case "ClientConnection.totalCount":
+		if e.ComplexityRoot.ClientConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientConnection.TotalCount(childComplexity), true
+
+	case "ClientEdge.cursor":
+		if e.ComplexityRoot.ClientEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientEdge.Cursor(childComplexity), true
+	case "ClientEdge.node":
+		if e.ComplexityRoot.ClientEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientEdge.Node(childComplexity), true
+
+	case "CreateChangeRequestPayload.changeRequest":
+		if e.ComplexityRoot.CreateChangeRequestPayload.ChangeRequest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateChangeRequestPayload.ChangeRequest(childComplexity), true
+	case "CreateChangeRequestPayload.created":
+		if e.ComplexityRoot.CreateChangeRequestPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateChangeRequestPayload.Created(childComplexity), true
+
+	case "CreateSystemUserRequestPayload.created":
+		if e.ComplexityRoot.CreateSystemUserRequestPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateSystemUserRequestPayload.Created(childComplexity), true
+	case "CreateSystemUserRequestPayload.request":
+		if e.ComplexityRoot.CreateSystemUserRequestPayload.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateSystemUserRequestPayload.Request(childComplexity), true
+
+	case "Decision.action":
+		if e.ComplexityRoot.Decision.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.Action(childComplexity), true
+	case "Decision.callerOrgNumber":
+		if e.ComplexityRoot.Decision.CallerOrgNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.CallerOrgNumber(childComplexity), true
+	case "Decision.decidedAt":
+		if e.ComplexityRoot.Decision.DecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.DecidedAt(childComplexity), true
+	case "Decision.id", "Decision.decisionId":
+		if e.ComplexityRoot.Decision.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.ID(childComplexity), true
+	case "Decision.latencyMicros":
+		if e.ComplexityRoot.Decision.LatencyMicros == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.LatencyMicros(childComplexity), true
+	case "Decision.ownerOrgNumber":
+		if e.ComplexityRoot.Decision.OwnerOrgNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.OwnerOrgNumber(childComplexity), true
+	case "Decision.partyOrgNumber":
+		if e.ComplexityRoot.Decision.PartyOrgNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.PartyOrgNumber(childComplexity), true
+	case "Decision.permittedBy":
+		if e.ComplexityRoot.Decision.PermittedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.PermittedBy(childComplexity), true
+	case "Decision.reason":
+		if e.ComplexityRoot.Decision.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.Reason(childComplexity), true
+	case "Decision.reasonCode":
+		if e.ComplexityRoot.Decision.ReasonCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.ReasonCode(childComplexity), true
+	case "Decision.resourceId":
+		if e.ComplexityRoot.Decision.ResourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.ResourceID(childComplexity), true
+	case "Decision.result":
+		if e.ComplexityRoot.Decision.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.Result(childComplexity), true
+	case "Decision.systemId":
+		if e.ComplexityRoot.Decision.SystemID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.SystemID(childComplexity), true
+	case "Decision.systemUserId":
+		if e.ComplexityRoot.Decision.SystemUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Decision.SystemUserID(childComplexity), true
+
+	case "DecisionConnection.edges":
+		if e.ComplexityRoot.DecisionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionConnection.Edges(childComplexity), true
+	case "DecisionConnection.pageInfo":
+		if e.ComplexityRoot.DecisionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionConnection.PageInfo(childComplexity), true
+
+	case "DecisionEdge.cursor":
+		if e.ComplexityRoot.DecisionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionEdge.Cursor(childComplexity), true
+	case "DecisionEdge.node":
+		if e.ComplexityRoot.DecisionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecisionEdge.Node(childComplexity), true
+
 	case "LocalizedText.en":
 		if e.ComplexityRoot.LocalizedText.EN == nil {
 			break
@@ -276,6 +669,194 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LocalizedText.NN(childComplexity), true
+
+	case "Mutation.addClient":
+		if e.ComplexityRoot.Mutation.AddClient == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addClient_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddClient(childComplexity, args["input"].(model.ClientInput)), true
+	case "Mutation.approveChangeRequest":
+		if e.ComplexityRoot.Mutation.ApproveChangeRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveChangeRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveChangeRequest(childComplexity, args["id"].(string)), true
+	case "Mutation.approveSystemUserRequest":
+		if e.ComplexityRoot.Mutation.ApproveSystemUserRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveSystemUserRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveSystemUserRequest(childComplexity, args["id"].(string)), true
+	case "Mutation.authorize":
+		if e.ComplexityRoot.Mutation.Authorize == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_authorize_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Authorize(childComplexity, args["input"].(model.AuthorizeInput)), true
+	case "Mutation.authorizeBatch":
+		if e.ComplexityRoot.Mutation.AuthorizeBatch == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_authorizeBatch_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AuthorizeBatch(childComplexity, args["inputs"].([]*model.AuthorizeInput)), true
+	case "Mutation.createAgentSystemUserRequest":
+		if e.ComplexityRoot.Mutation.CreateAgentSystemUserRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createAgentSystemUserRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAgentSystemUserRequest(childComplexity, args["input"].(model.CreateAgentSystemUserRequestInput)), true
+	case "Mutation.createChangeRequest":
+		if e.ComplexityRoot.Mutation.CreateChangeRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createChangeRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateChangeRequest(childComplexity, args["input"].(model.CreateChangeRequestInput)), true
+	case "Mutation.createSystemUser":
+		if e.ComplexityRoot.Mutation.CreateSystemUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSystemUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSystemUser(childComplexity, args["input"].(model.CreateSystemUserInput)), true
+	case "Mutation.createSystemUserRequest":
+		if e.ComplexityRoot.Mutation.CreateSystemUserRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSystemUserRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSystemUserRequest(childComplexity, args["input"].(model.CreateSystemUserRequestInput)), true
+	case "Mutation.deleteSystem":
+		if e.ComplexityRoot.Mutation.DeleteSystem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteSystem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteSystem(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteSystemUser":
+		if e.ComplexityRoot.Mutation.DeleteSystemUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteSystemUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteSystemUser(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteSystemUserRequest":
+		if e.ComplexityRoot.Mutation.DeleteSystemUserRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteSystemUserRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteSystemUserRequest(childComplexity, args["id"].(string)), true
+	case "Mutation.registerSystem":
+		if e.ComplexityRoot.Mutation.RegisterSystem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerSystem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterSystem(childComplexity, args["input"].(model.SystemInput)), true
+	case "Mutation.rejectChangeRequest":
+		if e.ComplexityRoot.Mutation.RejectChangeRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectChangeRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectChangeRequest(childComplexity, args["id"].(string)), true
+	case "Mutation.rejectSystemUserRequest":
+		if e.ComplexityRoot.Mutation.RejectSystemUserRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectSystemUserRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectSystemUserRequest(childComplexity, args["id"].(string)), true
+	case "Mutation.removeClient":
+		if e.ComplexityRoot.Mutation.RemoveClient == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeClient_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveClient(childComplexity, args["input"].(model.ClientInput)), true
+	case "Mutation.updateSystem":
+		if e.ComplexityRoot.Mutation.UpdateSystem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSystem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSystem(childComplexity, args["id"].(string), args["input"].(model.SystemInput)), true
 
 	case "Organization.id":
 		if e.ComplexityRoot.Organization.ID == nil {
@@ -343,6 +924,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Person.name":
+		if e.ComplexityRoot.Person.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.Name(childComplexity), true
+	case "Person.pid":
+		if e.ComplexityRoot.Person.PID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.PID(childComplexity), true
+
 	case "Query.accessPackages":
 		if e.ComplexityRoot.Query.AccessPackages == nil {
 			break
@@ -354,6 +948,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AccessPackages(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.changeRequest":
+		if e.ComplexityRoot.Query.ChangeRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Query_changeRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ChangeRequest(childComplexity, args["id"].(string)), true
+	case "Query.decisions":
+		if e.ComplexityRoot.Query.Decisions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_decisions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Decisions(childComplexity, args["filter"].(*model.DecisionFilter), args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -388,6 +1004,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Organization(childComplexity, args["orgNumber"].(string)), true
+	case "Query.request":
+		if e.ComplexityRoot.Query.Request == nil {
+			break
+		}
+
+		args, err := ec.field_Query_request_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Request(childComplexity, args["id"].(string)), true
+	case "Query.requestByExternalRef":
+		if e.ComplexityRoot.Query.RequestByExternalRef == nil {
+			break
+		}
+
+		args, err := ec.field_Query_requestByExternalRef_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RequestByExternalRef(childComplexity, args["systemId"].(string), args["orgNumber"].(string), args["externalRef"].(string), args["type"].(*model.RequestType)), true
 	case "Query.resources":
 		if e.ComplexityRoot.Query.Resources == nil {
 			break
@@ -443,6 +1081,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Systems(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.SystemFilter)), true
+	case "Query.viewer":
+		if e.ComplexityRoot.Query.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
 	case "Resource.actions":
 		if e.ComplexityRoot.Resource.Actions == nil {
@@ -531,6 +1175,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Right.Resource(childComplexity), true
+
+	case "Subscription.requestStatusChanged":
+		if e.ComplexityRoot.Subscription.RequestStatusChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_requestStatusChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RequestStatusChanged(childComplexity, args["id"].(string)), true
+	case "Subscription.systemUserChanged":
+		if e.ComplexityRoot.Subscription.SystemUserChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_systemUserChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.SystemUserChanged(childComplexity, args["orgNumber"].(string)), true
 
 	case "System.accessPackages":
 		if e.ComplexityRoot.System.AccessPackages == nil {
@@ -660,6 +1327,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SystemUser.AccessPackages(childComplexity), true
+	case "SystemUser.clients":
+		if e.ComplexityRoot.SystemUser.Clients == nil {
+			break
+		}
+
+		args, err := ec.field_SystemUser_clients_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.SystemUser.Clients(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "SystemUser.createdAt":
 		if e.ComplexityRoot.SystemUser.CreatedAt == nil {
 			break
@@ -715,6 +1393,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SystemUser.UserType(childComplexity), true
 
+	case "SystemUserChange.kind":
+		if e.ComplexityRoot.SystemUserChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemUserChange.Kind(childComplexity), true
+	case "SystemUserChange.systemUser":
+		if e.ComplexityRoot.SystemUserChange.SystemUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemUserChange.SystemUser(childComplexity), true
+	case "SystemUserChange.systemUserId":
+		if e.ComplexityRoot.SystemUserChange.SystemUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemUserChange.SystemUserID(childComplexity), true
+
 	case "SystemUserConnection.edges":
 		if e.ComplexityRoot.SystemUserConnection.Edges == nil {
 			break
@@ -747,6 +1444,128 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SystemUserEdge.Node(childComplexity), true
 
+	case "SystemUserRequest.accessPackages":
+		if e.ComplexityRoot.SystemUserRequest.AccessPackages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemUserRequest.AccessPackages(childComplexity), true
+	case "SystemUserRequest.confirmUrl":
+		if e.ComplexityRoot.SystemUserRequest.ConfirmURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemUserRequest.ConfirmURL(childComplexity), true
+	case "SystemUserRequest.createdAt":
+		if e.ComplexityRoot.SystemUserRequest.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemUserRequest.CreatedAt(childComplexity), true
+	case "SystemUserRequest.decidedAt":
+		if e.ComplexityRoot.SystemUserRequest.DecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemUserRequest.DecidedAt(childComplexity), true
+	case "SystemUserRequest.externalRef":
+		if e.ComplexityRoot.SystemUserRequest.ExternalRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemUserRequest.ExternalRef(childComplexity), true
+	case "SystemUserRequest.id", "SystemUserRequest.requestId":
+		if e.ComplexityRoot.SystemUserRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemUserRequest.ID(childComplexity), true
+	case "SystemUserRequest.integrationTitle":
+		if e.ComplexityRoot.SystemUserRequest.IntegrationTitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemUserRequest.IntegrationTitle(childComplexity), true
+	case "SystemUserRequest.party":
+		if e.ComplexityRoot.SystemUserRequest.Party == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemUserRequest.Party(childComplexity), true
+	case "SystemUserRequest.redirectUrl":
+		if e.ComplexityRoot.SystemUserRequest.RedirectURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemUserRequest.RedirectURL(childComplexity), true
+	case "SystemUserRequest.requestType":
+		if e.ComplexityRoot.SystemUserRequest.RequestType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemUserRequest.RequestType(childComplexity), true
+	case "SystemUserRequest.rights":
+		if e.ComplexityRoot.SystemUserRequest.Rights == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemUserRequest.Rights(childComplexity), true
+	case "SystemUserRequest.status":
+		if e.ComplexityRoot.SystemUserRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemUserRequest.Status(childComplexity), true
+	case "SystemUserRequest.system":
+		if e.ComplexityRoot.SystemUserRequest.System == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemUserRequest.System(childComplexity), true
+	case "SystemUserRequest.timedOut":
+		if e.ComplexityRoot.SystemUserRequest.TimedOut == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemUserRequest.TimedOut(childComplexity), true
+
+	case "Viewer.administers":
+		if e.ComplexityRoot.Viewer.Administers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Administers(childComplexity), true
+	case "Viewer.clientId":
+		if e.ComplexityRoot.Viewer.ClientID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.ClientID(childComplexity), true
+	case "Viewer.kind":
+		if e.ComplexityRoot.Viewer.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Kind(childComplexity), true
+	case "Viewer.organization":
+		if e.ComplexityRoot.Viewer.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Organization(childComplexity), true
+	case "Viewer.person":
+		if e.ComplexityRoot.Viewer.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Person(childComplexity), true
+	case "Viewer.scopes":
+		if e.ComplexityRoot.Viewer.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Scopes(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -756,7 +1575,17 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AuthorizeInput", ec.unmarshalInputAuthorizeInput),
+			graphql.NewInputUnmarshaler("ClientInput", ec.unmarshalInputClientInput),
+			graphql.NewInputUnmarshaler("CreateAgentSystemUserRequestInput", ec.unmarshalInputCreateAgentSystemUserRequestInput),
+			graphql.NewInputUnmarshaler("CreateChangeRequestInput", ec.unmarshalInputCreateChangeRequestInput),
+			graphql.NewInputUnmarshaler("CreateSystemUserInput", ec.unmarshalInputCreateSystemUserInput),
+			graphql.NewInputUnmarshaler("CreateSystemUserRequestInput", ec.unmarshalInputCreateSystemUserRequestInput),
+			graphql.NewInputUnmarshaler("DecisionFilter", ec.unmarshalInputDecisionFilter),
+			graphql.NewInputUnmarshaler("LocalizedTextInput", ec.unmarshalInputLocalizedTextInput),
+			graphql.NewInputUnmarshaler("RightInput", ec.unmarshalInputRightInput),
 			graphql.NewInputUnmarshaler("SystemFilter", ec.unmarshalInputSystemFilter),
+			graphql.NewInputUnmarshaler("SystemInput", ec.unmarshalInputSystemInput),
 			graphql.NewInputUnmarshaler("SystemUserFilter", ec.unmarshalInputSystemUserFilter),
 		)
 	}
@@ -793,6 +1622,38 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -818,7 +1679,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "organization.graphqls" "resource.graphqls" "schema.graphqls" "system.graphqls" "system_user.graphqls"
+//go:embed "change_request.graphqls" "decision.graphqls" "directives.graphqls" "mutation.graphqls" "organization.graphqls" "request.graphqls" "resource.graphqls" "schema.graphqls" "system.graphqls" "system_user.graphqls" "viewer.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -830,11 +1691,17 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
+	{Name: "change_request.graphqls", Input: sourceData("change_request.graphqls"), BuiltIn: false},
+	{Name: "decision.graphqls", Input: sourceData("decision.graphqls"), BuiltIn: false},
+	{Name: "directives.graphqls", Input: sourceData("directives.graphqls"), BuiltIn: false},
+	{Name: "mutation.graphqls", Input: sourceData("mutation.graphqls"), BuiltIn: false},
 	{Name: "organization.graphqls", Input: sourceData("organization.graphqls"), BuiltIn: false},
+	{Name: "request.graphqls", Input: sourceData("request.graphqls"), BuiltIn: false},
 	{Name: "resource.graphqls", Input: sourceData("resource.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "system.graphqls", Input: sourceData("system.graphqls"), BuiltIn: false},
 	{Name: "system_user.graphqls", Input: sourceData("system_user.graphqls"), BuiltIn: false},
+	{Name: "viewer.graphqls", Input: sourceData("viewer.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -884,6 +1751,144 @@ func (ec *executionContext) childFields_AccessPackageEdge(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type AccessPackageEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ChangeRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ChangeRequest_id(ctx, field)
+	case "changeRequestId":
+		return ec.fieldContext_ChangeRequest_changeRequestId(ctx, field)
+	case "systemUser":
+		return ec.fieldContext_ChangeRequest_systemUser(ctx, field)
+	case "requiredRights":
+		return ec.fieldContext_ChangeRequest_requiredRights(ctx, field)
+	case "unwantedRights":
+		return ec.fieldContext_ChangeRequest_unwantedRights(ctx, field)
+	case "requiredAccessPackages":
+		return ec.fieldContext_ChangeRequest_requiredAccessPackages(ctx, field)
+	case "unwantedAccessPackages":
+		return ec.fieldContext_ChangeRequest_unwantedAccessPackages(ctx, field)
+	case "status":
+		return ec.fieldContext_ChangeRequest_status(ctx, field)
+	case "redirectUrl":
+		return ec.fieldContext_ChangeRequest_redirectUrl(ctx, field)
+	case "confirmUrl":
+		return ec.fieldContext_ChangeRequest_confirmUrl(ctx, field)
+	case "timedOut":
+		return ec.fieldContext_ChangeRequest_timedOut(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ChangeRequest_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_Client(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_Client_organization(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Client_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Client", field.Name)
+}
+
+func (ec *executionContext) childFields_ClientConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ClientConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ClientConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ClientConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ClientEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ClientEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ClientEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateChangeRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "changeRequest":
+		return ec.fieldContext_CreateChangeRequestPayload_changeRequest(ctx, field)
+	case "created":
+		return ec.fieldContext_CreateChangeRequestPayload_created(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateChangeRequestPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateSystemUserRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "request":
+		return ec.fieldContext_CreateSystemUserRequestPayload_request(ctx, field)
+	case "created":
+		return ec.fieldContext_CreateSystemUserRequestPayload_created(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateSystemUserRequestPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Decision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Decision_id(ctx, field)
+	case "decisionId":
+		return ec.fieldContext_Decision_decisionId(ctx, field)
+	case "result":
+		return ec.fieldContext_Decision_result(ctx, field)
+	case "reasonCode":
+		return ec.fieldContext_Decision_reasonCode(ctx, field)
+	case "reason":
+		return ec.fieldContext_Decision_reason(ctx, field)
+	case "permittedBy":
+		return ec.fieldContext_Decision_permittedBy(ctx, field)
+	case "systemUserId":
+		return ec.fieldContext_Decision_systemUserId(ctx, field)
+	case "systemId":
+		return ec.fieldContext_Decision_systemId(ctx, field)
+	case "ownerOrgNumber":
+		return ec.fieldContext_Decision_ownerOrgNumber(ctx, field)
+	case "action":
+		return ec.fieldContext_Decision_action(ctx, field)
+	case "resourceId":
+		return ec.fieldContext_Decision_resourceId(ctx, field)
+	case "partyOrgNumber":
+		return ec.fieldContext_Decision_partyOrgNumber(ctx, field)
+	case "callerOrgNumber":
+		return ec.fieldContext_Decision_callerOrgNumber(ctx, field)
+	case "latencyMicros":
+		return ec.fieldContext_Decision_latencyMicros(ctx, field)
+	case "decidedAt":
+		return ec.fieldContext_Decision_decidedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Decision", field.Name)
+}
+
+func (ec *executionContext) childFields_DecisionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DecisionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DecisionConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DecisionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DecisionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DecisionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DecisionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DecisionEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_LocalizedText(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "nb":
@@ -924,6 +1929,16 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Person(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "pid":
+		return ec.fieldContext_Person_pid(ctx, field)
+	case "name":
+		return ec.fieldContext_Person_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Person", field.Name)
 }
 
 func (ec *executionContext) childFields_Resource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1062,8 +2077,22 @@ func (ec *executionContext) childFields_SystemUser(ctx context.Context, field gr
 		return ec.fieldContext_SystemUser_createdAt(ctx, field)
 	case "isDeleted":
 		return ec.fieldContext_SystemUser_isDeleted(ctx, field)
+	case "clients":
+		return ec.fieldContext_SystemUser_clients(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SystemUser", field.Name)
+}
+
+func (ec *executionContext) childFields_SystemUserChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "systemUserId":
+		return ec.fieldContext_SystemUserChange_systemUserId(ctx, field)
+	case "kind":
+		return ec.fieldContext_SystemUserChange_kind(ctx, field)
+	case "systemUser":
+		return ec.fieldContext_SystemUserChange_systemUser(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SystemUserChange", field.Name)
 }
 
 func (ec *executionContext) childFields_SystemUserConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1086,6 +2115,60 @@ func (ec *executionContext) childFields_SystemUserEdge(ctx context.Context, fiel
 		return ec.fieldContext_SystemUserEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SystemUserEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SystemUserRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SystemUserRequest_id(ctx, field)
+	case "requestId":
+		return ec.fieldContext_SystemUserRequest_requestId(ctx, field)
+	case "requestType":
+		return ec.fieldContext_SystemUserRequest_requestType(ctx, field)
+	case "system":
+		return ec.fieldContext_SystemUserRequest_system(ctx, field)
+	case "party":
+		return ec.fieldContext_SystemUserRequest_party(ctx, field)
+	case "externalRef":
+		return ec.fieldContext_SystemUserRequest_externalRef(ctx, field)
+	case "integrationTitle":
+		return ec.fieldContext_SystemUserRequest_integrationTitle(ctx, field)
+	case "rights":
+		return ec.fieldContext_SystemUserRequest_rights(ctx, field)
+	case "accessPackages":
+		return ec.fieldContext_SystemUserRequest_accessPackages(ctx, field)
+	case "status":
+		return ec.fieldContext_SystemUserRequest_status(ctx, field)
+	case "redirectUrl":
+		return ec.fieldContext_SystemUserRequest_redirectUrl(ctx, field)
+	case "confirmUrl":
+		return ec.fieldContext_SystemUserRequest_confirmUrl(ctx, field)
+	case "timedOut":
+		return ec.fieldContext_SystemUserRequest_timedOut(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SystemUserRequest_createdAt(ctx, field)
+	case "decidedAt":
+		return ec.fieldContext_SystemUserRequest_decidedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SystemUserRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_Viewer_kind(ctx, field)
+	case "organization":
+		return ec.fieldContext_Viewer_organization(ctx, field)
+	case "clientId":
+		return ec.fieldContext_Viewer_clientId(ctx, field)
+	case "scopes":
+		return ec.fieldContext_Viewer_scopes(ctx, field)
+	case "person":
+		return ec.fieldContext_Viewer_person(ctx, field)
+	case "administers":
+		return ec.fieldContext_Viewer_administers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -3,10 +3,19 @@
 package resolvers
 
 import (
+	"github.com/systemuser-gateway/systemuser/db"
+	"github.com/systemuser-gateway/systemuser/pdp"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
+
+// EventSource feeds subscriptions; *db.Listener implements it.
+type EventSource interface {
+	Subscribe(buffer int) (<-chan db.Event, func())
+}
 
 // Resolver is the dependency root of every resolver.
 type Resolver struct {
 	Registry *registry.Service
+	Events   EventSource // nil: subscriptions answer "unavailable"
+	PDP      *pdp.Engine
 }

@@ -29,6 +29,18 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 			return nil, nil
 		}
 		return asNode(nullIfNotFound(r.Registry.GetSystemUser(ctx, u)))
+	case typeRequest:
+		u, err := uuid.Parse(key)
+		if err != nil {
+			return nil, nil
+		}
+		return asNode(nullIfNotFound(r.Registry.GetRequest(ctx, u)))
+	case typeChangeRequest:
+		u, err := uuid.Parse(key)
+		if err != nil {
+			return nil, nil
+		}
+		return asNode(nullIfNotFound(r.Registry.GetChangeRequest(ctx, u)))
 	case typeResource:
 		m, err := r.Registry.ResourcesByID(ctx, []string{key})
 		if err != nil {

@@ -15,6 +15,44 @@ import (
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
+func (r *clientResolver) Organization(ctx context.Context, obj *registry.Client) (*registry.Organization, error) {
+	return dataloaders.For(ctx).Organization.Load(ctx, obj.ClientOrg)
+}
+
+func (r *mutationResolver) CreateSystemUser(ctx context.Context, input model.CreateSystemUserInput) (*registry.SystemUser, error) {
+	return r.Registry.CreateSystemUser(ctx, input.SystemID, input.OwnerOrgNumber, deref(input.IntegrationTitle))
+}
+
+func (r *mutationResolver) DeleteSystemUser(ctx context.Context, id string) (bool, error) {
+	su, err := systemUserID(id)
+	if err != nil {
+		return false, err
+	}
+	if err := r.Registry.DeleteSystemUser(ctx, su); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func (r *mutationResolver) AddClient(ctx context.Context, input model.ClientInput) (*registry.Client, error) {
+	su, err := systemUserID(input.SystemUserID)
+	if err != nil {
+		return nil, err
+	}
+	return r.Registry.AddClient(ctx, su, input.ClientOrgNumber)
+}
+
+func (r *mutationResolver) RemoveClient(ctx context.Context, input model.ClientInput) (bool, error) {
+	su, err := systemUserID(input.SystemUserID)
+	if err != nil {
+		return false, err
+	}
+	if err := r.Registry.RemoveClient(ctx, su, input.ClientOrgNumber); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 func (r *queryResolver) SystemUser(ctx context.Context, id string) (*registry.SystemUser, error) {
 	su, err := systemUserID(id)
 	if err != nil {
@@ -63,6 +101,32 @@ func (r *systemUserResolver) AccessPackages(ctx context.Context, obj *registry.S
 	return dataloaders.For(ctx).AccessPackage.LoadAll(ctx, obj.AccessPackages)
 }
 
+func (r *systemUserResolver) Clients(ctx context.Context, obj *registry.SystemUser, first *int, after *string) (*model.ClientConnection, error) {
+	if obj.UserType != registry.TypeAgent {
+		return &model.ClientConnection{Edges: []*model.ClientEdge{}, PageInfo: &model.PageInfo{}}, nil
+	}
+	p, err := page(first, after)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Registry.ListClients(ctx, obj.ID, p)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ClientConnection{
+		Edges: edges(c, func(cur string, n *registry.Client) *model.ClientEdge {
+			return &model.ClientEdge{Cursor: cur, Node: n}
+		}),
+		PageInfo:   pageInfo(c, after),
+		TotalCount: c.TotalCount,
+	}, nil
+}
+
+func (r *Resolver) Client() graph.ClientResolver { return &clientResolver{r} }
+
 func (r *Resolver) SystemUser() graph.SystemUserResolver { return &systemUserResolver{r} }
 
-type systemUserResolver struct{ *Resolver }
+type (
+	clientResolver     struct{ *Resolver }
+	systemUserResolver struct{ *Resolver }
+)

@@ -14,7 +14,9 @@ import (
 	"github.com/uptrace/bun"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/gateway"
+	"github.com/systemuser-gateway/systemuser/pdp"
 	"github.com/systemuser-gateway/systemuser/registry"
 	"github.com/systemuser-gateway/systemuser/simulator"
 	"github.com/systemuser-gateway/systemuser/simulator/pgstore"
@@ -36,6 +38,8 @@ type App struct {
 	gatewayLn, simulatorLn net.Listener
 	Gateway                *gateway.Server
 	Simulator              *simulator.Server
+	listener               *db.Listener
+	pdp                    *pdp.Engine
 }
 
 // Listen binds both listeners and fills in the public URLs and issuer from
@@ -97,12 +101,20 @@ func (a *App) buildGateway() error {
 		return err
 	}
 	reg := registry.New(a.DB, registry.Options{PublicURL: a.Config.GatewayURL, Logger: a.Logger})
+	verifier := gateway.NewVerifier(issuers, nil, nil, a.Logger.With("component", "auth"))
+	a.listener = db.NewListener(a.DB, a.Logger.With("component", "listener"))
+	a.pdp = pdp.New(a.DB, pdp.Options{
+		Logger:   a.Logger.With("component", "pdp"),
+		Listener: a.listener,
+		Verifier: gateway.PDPVerifier{V: verifier},
+	})
 	a.Gateway = gateway.New(gateway.Config{
 		PublicURL:      a.Config.GatewayURL,
 		LoginURL:       strings.TrimSuffix(a.Config.SimulatorURL, "/") + "/login",
 		TrustedIssuers: issuers,
 		GraphQL:        gateway.GraphQLConfig{Introspection: a.Config.Introspection},
-	}, gateway.Deps{DB: a.DB, Registry: reg, Logger: a.Logger.With("component", "gateway")})
+	}, gateway.Deps{DB: a.DB, Registry: reg, PDP: a.pdp, Events: a.listener, Verifier: verifier,
+		Logger: a.Logger.With("component", "gateway")})
 	return nil
 }
 
@@ -161,6 +173,10 @@ func (a *App) Serve(ctx context.Context) error {
 		servers, lns = append(servers, newHTTPServer(a.Simulator, a.Logger)), append(lns, a.simulatorLn)
 	}
 	g, gctx := errgroup.WithContext(ctx)
+	if a.listener != nil {
+		g.Go(func() error { return ignoreCanceled(a.listener.Run(gctx)) })
+		g.Go(func() error { return ignoreCanceled(a.pdp.Run(gctx)) })
+	}
 	for i, srv := range servers {
 		g.Go(func() error {
 			if err := srv.Serve(lns[i]); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -180,6 +196,11 @@ func (a *App) Serve(ctx context.Context) error {
 		for _, srv := range servers {
 			errs = append(errs, srv.Shutdown(shutdownCtx))
 		}
+		if a.pdp != nil {
+			// After the servers: no decision can arrive any more, and the
+			// decision log is flushed before the database closes.
+			errs = append(errs, a.pdp.Close(shutdownCtx))
+		}
 		return errors.Join(errs...)
 	})
 	return g.Wait()
@@ -193,4 +214,11 @@ func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+}
+
+func ignoreCanceled(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/google/uuid"
+	"github.com/systemuser-gateway/systemuser/pdp"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
@@ -20,6 +22,109 @@ type AccessPackageConnection struct {
 type AccessPackageEdge struct {
 	Cursor string                  `json:"cursor"`
 	Node   *registry.AccessPackage `json:"node"`
+}
+
+type AuthorizeInput struct {
+	// The subject; may be left out when token is given.
+	SystemUserID *string `json:"systemUserId,omitempty"`
+	// A system-user token the service owner received; verified, and its systemuser_id must be the subject.
+	Token      *string `json:"token,omitempty"`
+	Action     string  `json:"action"`
+	ResourceID string  `json:"resourceId"`
+	// The organisation acted for: the owner (standard) or a client (agent).
+	PartyOrgNumber string `json:"partyOrgNumber"`
+}
+
+type ClientConnection struct {
+	Edges      []*ClientEdge `json:"edges"`
+	PageInfo   *PageInfo     `json:"pageInfo"`
+	TotalCount int           `json:"totalCount"`
+}
+
+type ClientEdge struct {
+	Cursor string           `json:"cursor"`
+	Node   *registry.Client `json:"node"`
+}
+
+type ClientInput struct {
+	SystemUserID    string `json:"systemUserId"`
+	ClientOrgNumber string `json:"clientOrgNumber"`
+}
+
+type CreateAgentSystemUserRequestInput struct {
+	SystemID         string   `json:"systemId"`
+	PartyOrgNumber   string   `json:"partyOrgNumber"`
+	ExternalRef      *string  `json:"externalRef,omitempty"`
+	IntegrationTitle *string  `json:"integrationTitle,omitempty"`
+	AccessPackages   []string `json:"accessPackages"`
+	RedirectURL      *string  `json:"redirectUrl,omitempty"`
+}
+
+type CreateChangeRequestInput struct {
+	// The vendor's correlation id; repeating it returns the stored change request.
+	CorrelationID          uuid.UUID     `json:"correlationId"`
+	SystemUserID           string        `json:"systemUserId"`
+	RequiredRights         []*RightInput `json:"requiredRights,omitempty"`
+	UnwantedRights         []*RightInput `json:"unwantedRights,omitempty"`
+	RequiredAccessPackages []string      `json:"requiredAccessPackages,omitempty"`
+	UnwantedAccessPackages []string      `json:"unwantedAccessPackages,omitempty"`
+	RedirectURL            *string       `json:"redirectUrl,omitempty"`
+}
+
+type CreateChangeRequestPayload struct {
+	ChangeRequest *registry.ChangeRequest `json:"changeRequest"`
+	Created       bool                    `json:"created"`
+}
+
+type CreateSystemUserInput struct {
+	// A visible system.
+	SystemID         string  `json:"systemId"`
+	OwnerOrgNumber   string  `json:"ownerOrgNumber"`
+	IntegrationTitle *string `json:"integrationTitle,omitempty"`
+}
+
+type CreateSystemUserRequestInput struct {
+	SystemID       string `json:"systemId"`
+	PartyOrgNumber string `json:"partyOrgNumber"`
+	// Defaults to the party's organisation number.
+	ExternalRef *string `json:"externalRef,omitempty"`
+	// Defaults to the system's name (nb).
+	IntegrationTitle *string       `json:"integrationTitle,omitempty"`
+	Rights           []*RightInput `json:"rights,omitempty"`
+	AccessPackages   []string      `json:"accessPackages,omitempty"`
+	RedirectURL      *string       `json:"redirectUrl,omitempty"`
+}
+
+type CreateSystemUserRequestPayload struct {
+	Request *registry.Request `json:"request"`
+	// False when an existing request for the same key was returned.
+	Created bool `json:"created"`
+}
+
+// The decision log, newest first. It has no totalCount: counting an append-only log is not free.
+type DecisionConnection struct {
+	Edges    []*DecisionEdge `json:"edges"`
+	PageInfo *PageInfo       `json:"pageInfo"`
+}
+
+type DecisionEdge struct {
+	Cursor string        `json:"cursor"`
+	Node   *pdp.Decision `json:"node"`
+}
+
+type DecisionFilter struct {
+	PartyOrgNumber  *string `json:"partyOrgNumber,omitempty"`
+	CallerOrgNumber *string `json:"callerOrgNumber,omitempty"`
+	SystemUserID    *string `json:"systemUserId,omitempty"`
+}
+
+type LocalizedTextInput struct {
+	Nb string `json:"nb"`
+	Nn string `json:"nn"`
+	En string `json:"en"`
+}
+
+type Mutation struct {
 }
 
 // Relay connection paging information.
@@ -44,6 +149,16 @@ type ResourceEdge struct {
 	Node   *registry.Resource `json:"node"`
 }
 
+type RightInput struct {
+	// Resource id, e.g. ske-krav-og-betalinger.
+	Resource string `json:"resource"`
+	// An action of the resource; null for every action.
+	Action *string `json:"action,omitempty"`
+}
+
+type Subscription struct {
+}
+
 type SystemConnection struct {
 	Edges      []*SystemEdge `json:"edges"`
 	PageInfo   *PageInfo     `json:"pageInfo"`
@@ -62,6 +177,27 @@ type SystemFilter struct {
 	IncludeDeleted *bool   `json:"includeDeleted,omitempty"`
 }
 
+type SystemInput struct {
+	// {vendorOrgNo}_{name}.
+	SystemID string `json:"systemId"`
+	// Defaults to the caller's organisation; another only for admins.
+	VendorOrgNumber *string             `json:"vendorOrgNumber,omitempty"`
+	Name            *LocalizedTextInput `json:"name"`
+	Description     *LocalizedTextInput `json:"description"`
+	Rights          []*RightInput       `json:"rights,omitempty"`
+	AccessPackages  []string            `json:"accessPackages,omitempty"`
+	ClientIds       []string            `json:"clientIds,omitempty"`
+	RedirectUrls    []string            `json:"redirectUrls,omitempty"`
+	IsVisible       *bool               `json:"isVisible,omitempty"`
+}
+
+type SystemUserChange struct {
+	SystemUserID uuid.UUID            `json:"systemUserId"`
+	Kind         SystemUserChangeKind `json:"kind"`
+	// Null when deleted.
+	SystemUser *registry.SystemUser `json:"systemUser,omitempty"`
+}
+
 type SystemUserConnection struct {
 	Edges      []*SystemUserEdge `json:"edges"`
 	PageInfo   *PageInfo         `json:"pageInfo"`
@@ -77,6 +213,311 @@ type SystemUserFilter struct {
 	OwnerOrgNumber *string         `json:"ownerOrgNumber,omitempty"`
 	SystemID       *string         `json:"systemId,omitempty"`
 	UserType       *SystemUserType `json:"userType,omitempty"`
+}
+
+// Who is calling, as the gateway sees it.
+type Viewer struct {
+	Kind ViewerKind `json:"kind"`
+	// The organisation of a Maskinporten token (its consumer).
+	Organization *registry.Organization `json:"organization,omitempty"`
+	// The Maskinporten client id of the token.
+	ClientID *string          `json:"clientId,omitempty"`
+	Scopes   []string         `json:"scopes"`
+	Person   *registry.Person `json:"person,omitempty"`
+	// Organisations the person administers (may approve requests for).
+	Administers []*registry.Organization `json:"administers"`
+}
+
+type ChangeRequestStatus string
+
+const (
+	ChangeRequestStatusNew      ChangeRequestStatus = "NEW"
+	ChangeRequestStatusAccepted ChangeRequestStatus = "ACCEPTED"
+	ChangeRequestStatusRejected ChangeRequestStatus = "REJECTED"
+	ChangeRequestStatusDenied   ChangeRequestStatus = "DENIED"
+	// Nothing to change; never stored (Altinn).
+	ChangeRequestStatusNoChangeNeeded ChangeRequestStatus = "NO_CHANGE_NEEDED"
+)
+
+var AllChangeRequestStatus = []ChangeRequestStatus{
+	ChangeRequestStatusNew,
+	ChangeRequestStatusAccepted,
+	ChangeRequestStatusRejected,
+	ChangeRequestStatusDenied,
+	ChangeRequestStatusNoChangeNeeded,
+}
+
+func (e ChangeRequestStatus) IsValid() bool {
+	switch e {
+	case ChangeRequestStatusNew, ChangeRequestStatusAccepted, ChangeRequestStatusRejected, ChangeRequestStatusDenied, ChangeRequestStatusNoChangeNeeded:
+		return true
+	}
+	return false
+}
+
+func (e ChangeRequestStatus) String() string {
+	return string(e)
+}
+
+func (e *ChangeRequestStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChangeRequestStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChangeRequestStatus", str)
+	}
+	return nil
+}
+
+func (e ChangeRequestStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChangeRequestStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChangeRequestStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type DecisionResult string
+
+const (
+	DecisionResultPermit        DecisionResult = "PERMIT"
+	DecisionResultDeny          DecisionResult = "DENY"
+	DecisionResultNotApplicable DecisionResult = "NOT_APPLICABLE"
+	DecisionResultIndeterminate DecisionResult = "INDETERMINATE"
+)
+
+var AllDecisionResult = []DecisionResult{
+	DecisionResultPermit,
+	DecisionResultDeny,
+	DecisionResultNotApplicable,
+	DecisionResultIndeterminate,
+}
+
+func (e DecisionResult) IsValid() bool {
+	switch e {
+	case DecisionResultPermit, DecisionResultDeny, DecisionResultNotApplicable, DecisionResultIndeterminate:
+		return true
+	}
+	return false
+}
+
+func (e DecisionResult) String() string {
+	return string(e)
+}
+
+func (e *DecisionResult) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DecisionResult(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DecisionResult", str)
+	}
+	return nil
+}
+
+func (e DecisionResult) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DecisionResult) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DecisionResult) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type RequestStatus string
+
+const (
+	RequestStatusNew      RequestStatus = "NEW"
+	RequestStatusAccepted RequestStatus = "ACCEPTED"
+	RequestStatusRejected RequestStatus = "REJECTED"
+	RequestStatusDenied   RequestStatus = "DENIED"
+)
+
+var AllRequestStatus = []RequestStatus{
+	RequestStatusNew,
+	RequestStatusAccepted,
+	RequestStatusRejected,
+	RequestStatusDenied,
+}
+
+func (e RequestStatus) IsValid() bool {
+	switch e {
+	case RequestStatusNew, RequestStatusAccepted, RequestStatusRejected, RequestStatusDenied:
+		return true
+	}
+	return false
+}
+
+func (e RequestStatus) String() string {
+	return string(e)
+}
+
+func (e *RequestStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RequestStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RequestStatus", str)
+	}
+	return nil
+}
+
+func (e RequestStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RequestStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RequestStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type RequestType string
+
+const (
+	RequestTypeStandard RequestType = "STANDARD"
+	RequestTypeAgent    RequestType = "AGENT"
+)
+
+var AllRequestType = []RequestType{
+	RequestTypeStandard,
+	RequestTypeAgent,
+}
+
+func (e RequestType) IsValid() bool {
+	switch e {
+	case RequestTypeStandard, RequestTypeAgent:
+		return true
+	}
+	return false
+}
+
+func (e RequestType) String() string {
+	return string(e)
+}
+
+func (e *RequestType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RequestType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RequestType", str)
+	}
+	return nil
+}
+
+func (e RequestType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RequestType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RequestType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SystemUserChangeKind string
+
+const (
+	SystemUserChangeKindActive  SystemUserChangeKind = "ACTIVE"
+	SystemUserChangeKindDeleted SystemUserChangeKind = "DELETED"
+	SystemUserChangeKindChanged SystemUserChangeKind = "CHANGED"
+)
+
+var AllSystemUserChangeKind = []SystemUserChangeKind{
+	SystemUserChangeKindActive,
+	SystemUserChangeKindDeleted,
+	SystemUserChangeKindChanged,
+}
+
+func (e SystemUserChangeKind) IsValid() bool {
+	switch e {
+	case SystemUserChangeKindActive, SystemUserChangeKindDeleted, SystemUserChangeKindChanged:
+		return true
+	}
+	return false
+}
+
+func (e SystemUserChangeKind) String() string {
+	return string(e)
+}
+
+func (e *SystemUserChangeKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SystemUserChangeKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SystemUserChangeKind", str)
+	}
+	return nil
+}
+
+func (e SystemUserChangeKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SystemUserChangeKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SystemUserChangeKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type SystemUserType string
@@ -129,6 +570,63 @@ func (e *SystemUserType) UnmarshalJSON(b []byte) error {
 }
 
 func (e SystemUserType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ViewerKind string
+
+const (
+	ViewerKindAnonymous    ViewerKind = "ANONYMOUS"
+	ViewerKindOrganization ViewerKind = "ORGANIZATION"
+	ViewerKindPerson       ViewerKind = "PERSON"
+)
+
+var AllViewerKind = []ViewerKind{
+	ViewerKindAnonymous,
+	ViewerKindOrganization,
+	ViewerKindPerson,
+}
+
+func (e ViewerKind) IsValid() bool {
+	switch e {
+	case ViewerKindAnonymous, ViewerKindOrganization, ViewerKindPerson:
+		return true
+	}
+	return false
+}
+
+func (e ViewerKind) String() string {
+	return string(e)
+}
+
+func (e *ViewerKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ViewerKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ViewerKind", str)
+	}
+	return nil
+}
+
+func (e ViewerKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ViewerKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ViewerKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,116 @@
+package resolvers
+
+import (
+	"context"
+
+	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/dataloaders"
+	"github.com/systemuser-gateway/systemuser/db"
+	"github.com/systemuser-gateway/systemuser/identity"
+)
+
+type eventKey struct{ kind, id, org, status string }
+
+var errNoEvents = apperr.New(apperr.Internal, "SUBSCRIPTIONS_UNAVAILABLE", "subscriptions are not available")
+
+// watch sends the current value, then the value again after every matching
+// event (and after a lost-and-regained event connection, since events may
+// have been missed). The value is read afresh each time, scoped to the caller.
+func watch[T any](ctx context.Context, src EventSource, read func(context.Context) (*T, error), match func(eventKey) bool) (<-chan *T, error) {
+	if src == nil {
+		return nil, errNoEvents
+	}
+	first, err := read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	events, cancel := src.Subscribe(64)
+	out := make(chan *T, 1)
+	out <- first
+	go func() {
+		defer close(out)
+		defer cancel()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-events:
+				if !ok {
+					return
+				}
+				k := eventKey{ev.Kind, ev.ID, ev.Org, ev.Status}
+				if k.kind != db.KindReset && !match(k) {
+					continue
+				}
+				dataloaders.Refresh(ctx)
+				v, err := read(ctx)
+				if err != nil {
+					return // no longer visible (or the database failed): end the stream
+				}
+				select {
+				case out <- v:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
+}
+
+// watchEvents sends one value per matching event, built by build.
+func watchEvents[T any](ctx context.Context, src EventSource, match func(eventKey) bool, build func(context.Context, eventKey) (*T, bool)) (<-chan *T, error) {
+	if src == nil {
+		return nil, errNoEvents
+	}
+	events, cancel := src.Subscribe(64)
+	out := make(chan *T, 1)
+	go func() {
+		defer close(out)
+		defer cancel()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-events:
+				if !ok {
+					return
+				}
+				k := eventKey{ev.Kind, ev.ID, ev.Org, ev.Status}
+				if !match(k) {
+					continue
+				}
+				dataloaders.Refresh(ctx)
+				v, ok := build(ctx, k)
+				if !ok {
+					continue
+				}
+				select {
+				case out <- v:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
+}
+
+// mayWatchOrg: only the people who administer an organisation (and admins)
+// follow its system users.
+func (r *Resolver) mayWatchOrg(ctx context.Context, org string) error {
+	id := identity.FromContext(ctx)
+	if id.IsAdmin() {
+		return nil
+	}
+	orgs, err := r.Registry.AdministeredOrgs(ctx, id.PID)
+	if err != nil {
+		return err
+	}
+	for _, o := range orgs {
+		if o == org {
+			return nil
+		}
+	}
+	return apperr.New(apperr.Forbidden, "NOT_ADMINISTRATOR", "you do not administer this organisation")
+}
