@@ -28,6 +28,7 @@ type testEnv struct {
 	Counter *dbtest.QueryCounter
 	URL     string
 	Issuer  *simulator.Issuer
+	Keys    *simulator.KeySet
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -50,7 +51,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	}, gateway.Deps{DB: bdb, Registry: reg})
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
-	return &testEnv{DB: bdb, Counter: counter, URL: srv.URL,
+	return &testEnv{DB: bdb, Counter: counter, URL: srv.URL, Keys: keys,
 		Issuer: simulator.NewIssuer(keys, simulator.IssuerOptions{Issuer: testIssuer})}
 }
 
