@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -60,6 +61,7 @@ type verifiedGrant struct {
 }
 
 type assertionVerifier struct {
+	log         *slog.Logger
 	issuer      string
 	clients     ClientStore
 	replay      *replayCache
@@ -93,6 +95,7 @@ func (v *assertionVerifier) verify(ctx context.Context, assertion string) (*veri
 		return nil, ErrUnknownClient
 	}
 	if err != nil {
+		v.log.ErrorContext(ctx, "client store failed", "client_id", c.Issuer, "error", err)
 		return nil, ErrServer
 	}
 	if hdr.KeyID == "" {

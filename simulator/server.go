@@ -120,7 +120,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s.replay = newReplayCache(cfg.ReplayCacheSize)
 	s.verifier = &assertionVerifier{
-		issuer: cfg.Issuer, clients: cfg.Clients, replay: s.replay,
+		log: s.log, issuer: cfg.Issuer, clients: cfg.Clients, replay: s.replay,
 		leeway: cfg.Leeway, maxLifetime: cfg.MaxAssertionLifetime, now: cfg.Now,
 	}
 	md, err := json.Marshal(s.discovery())
