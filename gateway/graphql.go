@@ -25,7 +25,7 @@ import (
 // GraphQLConfig limits what one operation may cost.
 type GraphQLConfig struct {
 	Introspection   bool
-	ComplexityLimit int // default 1000
+	ComplexityLimit int // default 5000; list fields cost page size × item cost
 	DepthLimit      int // default 12
 	// LoaderWait is the dataloaders' batch window (dataloaders.DefaultWait if
 	// zero). Tests that count SQL statements widen it so a loaded machine
@@ -36,7 +36,7 @@ type GraphQLConfig struct {
 func (s *Server) graphqlHandler() http.Handler {
 	cfg := s.cfg.GraphQL
 	if cfg.ComplexityLimit <= 0 {
-		cfg.ComplexityLimit = 1000
+		cfg.ComplexityLimit = 5000
 	}
 	if cfg.DepthLimit <= 0 {
 		cfg.DepthLimit = 12
@@ -45,7 +45,7 @@ func (s *Server) graphqlHandler() http.Handler {
 	if s.deps.Events != nil {
 		res.Events = s.deps.Events
 	}
-	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Directives: directives()})
+	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Directives: directives(), Complexity: complexity()})
 	srv := handler.New(schema)
 	// Websocket first: it must see the upgrade before the HTTP transports.
 	srv.AddTransport(transport.Websocket{
