@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the command's logger and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestDevCommand runs `systemuser dev` twice on one state dir: it starts its
+// own PostgreSQL, writes demo.json, answers, stops PostgreSQL on shutdown,
+// and reuses the data the second time.
+func TestDevCommand(t *testing.T) {
+	state, err := os.MkdirTemp("", "systemuser-dev-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(state) })
+	// The embedded server runs as an unprivileged user when we are root.
+	if err := os.Chmod(state, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for run, wantCold := range []bool{true, false} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var stdout, stderr syncBuffer
+		done := make(chan error, 1)
+		go func() {
+			done <- run1(ctx, state, &stdout, &stderr)
+		}()
+		demoFile := filepath.Join(state, "demo.json")
+		demo := waitForDemo(t, demoFile, done, &stderr)
+		resp, err := http.Post(demo["gatewayUrl"]+"/graphql", "application/json",
+			strings.NewReader(`{"query":"{ systems(first: 10) { totalCount edges { node { systemId vendor { orgNumber } } } } }"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out struct {
+			Data struct {
+				Systems struct {
+					TotalCount int
+					Edges      []struct {
+						Node struct {
+							SystemID string
+							Vendor   struct{ OrgNumber string }
+						}
+					}
+				}
+			}
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if out.Data.Systems.TotalCount != 1 || out.Data.Systems.Edges[0].Node.SystemID != demo["systemId"] ||
+			out.Data.Systems.Edges[0].Node.Vendor.OrgNumber != demo["vendorOrgNumber"] {
+			t.Fatalf("run %d: systems = %+v, want the seeded visible system", run, out)
+		}
+		if !strings.Contains(stdout.String(), "token --dev") {
+			t.Fatalf("run %d: no how-to printed: %s", run, stdout.String())
+		}
+		if got := strings.Contains(stderr.String(), "cold=true"); got != wantCold {
+			t.Fatalf("run %d: cold start = %v, want %v", run, got, wantCold)
+		}
+		pid := postmasterPID(t, filepath.Join(state, "pgdata"))
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("run %d: dev returned %v", run, err)
+		}
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Fatalf("run %d: postgres %d still running after shutdown (%v)", run, pid, err)
+		}
+		os.Remove(demoFile)
+	}
+}
+
+func run1(ctx context.Context, state string, stdout, stderr *syncBuffer) error {
+	return run(ctx, []string{"dev", "--database-url=", "--state-dir", state,
+		"--gateway-addr", "127.0.0.1:0", "--simulator-addr", "127.0.0.1:0"}, stdout, stderr)
+}
+
+func waitForDemo(t *testing.T, path string, done <-chan error, stderr *syncBuffer) map[string]string {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		select {
+		case err := <-done:
+			t.Fatalf("dev exited early: %v\n%s", err, stderr.String())
+		default:
+		}
+		if raw, err := os.ReadFile(path); err == nil {
+			var demo map[string]string
+			if json.Unmarshal(raw, &demo) == nil {
+				return demo
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no demo.json after 60 s\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func postmasterPID(t *testing.T, dataDir string) int {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(raw), "\n", 2)[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pid
+}
