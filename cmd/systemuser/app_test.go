@@ -197,7 +197,7 @@ func TestVendorRequestTokenAuthorizeRevoke(t *testing.T) {
 	s.graphql(t, vendor, `mutation($in: CreateSystemUserRequestInput!) { createSystemUserRequest(input: $in) {
 		created request { requestId status confirmUrl } } }`, map[string]any{"in": map[string]any{
 		"systemId": d.SystemID, "partyOrgNumber": d.CustomerOrgNumber,
-		"rights":   []map[string]any{{"resource": d.ResourceID, "action": d.Action}},
+		"rights": []map[string]any{{"resource": d.ResourceID, "action": d.Action}},
 	}}, &created)
 	req := created.CreateSystemUserRequest.Request
 	if !created.CreateSystemUserRequest.Created || req.Status != "NEW" ||
@@ -244,7 +244,9 @@ func TestVendorRequestTokenAuthorizeRevoke(t *testing.T) {
 	if got := decide(); got != "Permit" {
 		t.Fatalf("authorize before revocation = %s, want Permit", got)
 	}
-	var gqlDecision struct{ Authorize struct{ Result, ReasonCode, PermittedBy string } }
+	var gqlDecision struct {
+		Authorize struct{ Result, ReasonCode, PermittedBy string }
+	}
 	s.graphql(t, owner, `mutation($in: AuthorizeInput!) { authorize(input: $in) { result reasonCode permittedBy } }`,
 		map[string]any{"in": map[string]any{"token": suToken, "action": d.Action, "resourceId": d.ResourceID, "partyOrgNumber": d.CustomerOrgNumber}},
 		&gqlDecision)
