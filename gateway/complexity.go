@@ -28,7 +28,9 @@ func complexity() graph.ComplexityRoot {
 	}
 	c.Query.Resources = func(child int, first *int, _ *string) int { return pageCost(child, first, def) }
 	c.Query.AccessPackages = func(child int, first *int, _ *string) int { return pageCost(child, first, def) }
-	c.Query.Decisions = func(child int, _ *model.DecisionFilter, first *int, _ *string) int { return pageCost(child, first, def) }
+	c.Query.Decisions = func(child int, _ *model.DecisionFilter, first *int, _ *string) int {
+		return pageCost(child, first, def)
+	}
 	c.Organization.Systems = func(child int, first *int, _ *string) int { return pageCost(child, first, def) }
 	c.Organization.SystemUsers = func(child int, first *int, _ *string) int { return pageCost(child, first, def) }
 	c.System.SystemUsers = func(child int, first *int, _ *string) int { return pageCost(child, first, def) }

@@ -34,7 +34,9 @@ func TestGraphQLChangeRequestWidensAuthorize(t *testing.T) {
 	mustData(t, e, custAdmin, `mutation($id: ID!) { approveSystemUserRequest(id: $id) { systemUserId } }`, map[string]any{"id": suID})
 
 	authorize := func() string {
-		d := decode[struct{ Authorize struct{ Result, ReasonCode string } }](t, mustData(t, e, owner,
+		d := decode[struct {
+			Authorize struct{ Result, ReasonCode string }
+		}](t, mustData(t, e, owner,
 			`mutation($in: AuthorizeInput!) { authorize(input: $in) { result reasonCode } }`,
 			map[string]any{"in": map[string]any{"systemUserId": suID, "action": "write", "resourceId": "res-b", "partyOrgNumber": w.cust}}))
 		return d.Authorize.Result + "/" + d.Authorize.ReasonCode
@@ -169,4 +171,3 @@ func TestSubscriptionRequestStatusChanged(t *testing.T) {
 	send(map[string]any{"id": "1", "type": "complete"})
 	_ = conn.Close(websocket.StatusNormalClosure, "")
 }
-

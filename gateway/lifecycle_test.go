@@ -23,8 +23,8 @@ type lifecycleWorld struct {
 	// systemID is visible with standard rights and an assignable package;
 	// agentSystemID is not visible (Altinn: a visible system cannot hold a
 	// client-only package) and holds the accountant's package.
-	systemID, agentSystemID string
-	custAdmin, cust2Admin, firmAdmin                            string
+	systemID, agentSystemID          string
+	custAdmin, cust2Admin, firmAdmin string
 }
 
 func newLifecycleWorld(t *testing.T, e *testEnv) lifecycleWorld {
@@ -124,7 +124,13 @@ func TestGraphQLSystemUserLifecycle(t *testing.T) {
 		{name: "register/OK", token: vendor, query: registerMutation,
 			vars: map[string]any{"in": systemInput(w.systemID, rights, []string{pkgStd}, []string{"client-1"})},
 			check: func(t *testing.T, data json.RawMessage) {
-				got := decode[struct{ RegisterSystem struct{ SystemID string; IsVisible bool; ClientIds []string } }](t, data)
+				got := decode[struct {
+					RegisterSystem struct {
+						SystemID  string
+						IsVisible bool
+						ClientIds []string
+					}
+				}](t, data)
 				if got.RegisterSystem.SystemID != w.systemID || !got.RegisterSystem.IsVisible || len(got.RegisterSystem.ClientIds) != 1 {
 					t.Fatalf("registered %+v", got)
 				}
@@ -239,7 +245,9 @@ func TestGraphQLSystemUserLifecycle(t *testing.T) {
 				assertJSONEqual(t, data, fmt.Sprintf(`{"organization":{"systemUsers":{"totalCount":1,"edges":[{"node":{"systemUserId":%q,"system":{"systemId":%q}}}]}}}`, firstID, w.systemID))
 			}},
 		{name: "visible/not to another vendor", token: vendor2, query: vendorList, vars: map[string]any{"sys": w.systemID},
-			check: func(t *testing.T, data json.RawMessage) { assertJSONEqual(t, data, `{"systemUsers":{"totalCount":0,"edges":[]}}`) }},
+			check: func(t *testing.T, data json.RawMessage) {
+				assertJSONEqual(t, data, `{"systemUsers":{"totalCount":0,"edges":[]}}`)
+			}},
 		{name: "visible/not to another person", token: cust2Admin, query: personList, vars: map[string]any{"org": w.cust},
 			check: func(t *testing.T, data json.RawMessage) {
 				assertJSONEqual(t, data, `{"organization":{"systemUsers":{"totalCount":0,"edges":[]}}}`)
@@ -252,14 +260,18 @@ func TestGraphQLSystemUserLifecycle(t *testing.T) {
 	expireID := decode[createdReq](t, mustData(t, e, vendor, createReq, reqIn(w.cust, "ref-expire", []map[string]any{{"resource": "res-a", "action": "read"}}, ""))).CreateSystemUserRequest.Request.RequestID
 	runCases(t, e, []gqlCase{
 		{name: "reject/OK", token: custAdmin, query: reject, vars: map[string]any{"id": rejectID},
-			check: func(t *testing.T, data json.RawMessage) { assertJSONEqual(t, data, `{"rejectSystemUserRequest":{"status":"REJECTED"}}`) }},
+			check: func(t *testing.T, data json.RawMessage) {
+				assertJSONEqual(t, data, `{"rejectSystemUserRequest":{"status":"REJECTED"}}`)
+			}},
 		{name: "reject/ErrApproveAfterReject", token: custAdmin, query: approve, vars: map[string]any{"id": rejectID}, code: "REQUEST_NOT_NEW"},
 	})
 	clock.Add(181 * 24 * time.Hour)
 	runCases(t, e, []gqlCase{
 		{name: "expire/timedOut is reported", token: vendor, query: `query($id: ID!) { request(id: $id) { status timedOut } }`,
 			vars: map[string]any{"id": expireID},
-			check: func(t *testing.T, data json.RawMessage) { assertJSONEqual(t, data, `{"request":{"status":"NEW","timedOut":true}}`) }},
+			check: func(t *testing.T, data json.RawMessage) {
+				assertJSONEqual(t, data, `{"request":{"status":"NEW","timedOut":true}}`)
+			}},
 		{name: "expire/ErrApproveTimedOut", token: custAdmin, query: approve, vars: map[string]any{"id": expireID}, code: "REQUEST_TIMED_OUT"},
 	})
 
@@ -268,7 +280,7 @@ func TestGraphQLSystemUserLifecycle(t *testing.T) {
 		{name: "delete/ErrNotTheirs", token: cust2Admin, query: `mutation($id: ID!) { deleteSystemUser(id: $id) }`,
 			vars: map[string]any{"id": firstID}, code: "SYSTEM_USER_NOT_FOUND"},
 		{name: "delete/OK", token: custAdmin, query: `mutation($id: ID!) { deleteSystemUser(id: $id) }`,
-			vars: map[string]any{"id": firstID},
+			vars:  map[string]any{"id": firstID},
 			check: func(t *testing.T, data json.RawMessage) { assertJSONEqual(t, data, `{"deleteSystemUser":true}`) }},
 		{name: "delete/the key is free again", token: vendor, query: createReq,
 			vars: reqIn(w.cust, "", []map[string]any{{"resource": "res-a", "action": "read"}}, ""),
@@ -346,7 +358,7 @@ func TestGraphQLSystemUserLifecycle(t *testing.T) {
 				assertJSONEqual(t, data, fmt.Sprintf(`{"systemUser":{"userType":"AGENT","clients":{"totalCount":1,"edges":[{"node":{"organization":{"orgNumber":%q}}}]}}}`, w.client))
 			}},
 		{name: "agent/remove OK", token: firmAdmin, query: `mutation($in: ClientInput!) { removeClient(input: $in) }`,
-			vars: map[string]any{"in": map[string]any{"systemUserId": agentID, "clientOrgNumber": w.client}},
+			vars:  map[string]any{"in": map[string]any{"systemUserId": agentID, "clientOrgNumber": w.client}},
 			check: func(t *testing.T, data json.RawMessage) { assertJSONEqual(t, data, `{"removeClient":true}`) }},
 	})
 }
