@@ -15,7 +15,8 @@ var errNoEvents = apperr.New(apperr.Internal, "SUBSCRIPTIONS_UNAVAILABLE", "subs
 
 // watch sends the current value, then the value again after every matching
 // event (and after a lost-and-regained event connection, since events may
-// have been missed). The value is read afresh each time, scoped to the caller.
+// have been missed). The value is read afresh each time, scoped to the
+// caller; the stream ends when it can no longer be read.
 func watch[T any](ctx context.Context, src EventSource, read func(context.Context) (*T, error), match func(eventKey) bool) (<-chan *T, error) {
 	if src == nil {
 		return nil, errNoEvents
@@ -24,34 +25,30 @@ func watch[T any](ctx context.Context, src EventSource, read func(context.Contex
 	if err != nil {
 		return nil, err
 	}
-	events, cancel := src.Subscribe(64)
+	ctx, stop := context.WithCancel(ctx)
+	later, err := watchEvents(ctx, src, func(k eventKey) bool { return k.kind == db.KindReset || match(k) },
+		func(ctx context.Context, _ eventKey) (*T, bool) {
+			v, err := read(ctx)
+			if err != nil {
+				stop() // no longer visible (or the database failed)
+				return nil, false
+			}
+			return v, true
+		})
+	if err != nil {
+		stop()
+		return nil, err
+	}
 	out := make(chan *T, 1)
 	out <- first
 	go func() {
 		defer close(out)
-		defer cancel()
-		for {
+		defer stop()
+		for v := range later {
 			select {
+			case out <- v:
 			case <-ctx.Done():
 				return
-			case ev, ok := <-events:
-				if !ok {
-					return
-				}
-				k := eventKey{ev.Kind, ev.ID, ev.Org, ev.Status}
-				if k.kind != db.KindReset && !match(k) {
-					continue
-				}
-				dataloaders.Refresh(ctx)
-				v, err := read(ctx)
-				if err != nil {
-					return // no longer visible (or the database failed): end the stream
-				}
-				select {
-				case out <- v:
-				case <-ctx.Done():
-					return
-				}
 			}
 		}
 	}()
