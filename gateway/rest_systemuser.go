@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
@@ -57,4 +59,66 @@ func (s *Server) restError(w http.ResponseWriter, r *http.Request, err error) {
 		s.logger.ErrorContext(r.Context(), "rest internal error", "error", err, "path", r.URL.Path)
 	}
 	writeProblem(w, r, err)
+}
+
+// handleVendorSystemUsersBySystem pages through the live system users of
+// one of the caller's systems (Altinn: systemregister.write scope).
+func (s *Server) handleVendorSystemUsersBySystem(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.vendorSystem(r); err != nil {
+		s.restError(w, r, err)
+		return
+	}
+	conn, err := s.deps.Registry.ListSystemUsers(r.Context(), registry.SystemUserFilter{SystemID: r.PathValue("systemId")}, pageOf(r))
+	if err != nil {
+		s.restError(w, r, err)
+		return
+	}
+	out := paginated[externalSystemUser]{Data: make([]externalSystemUser, len(conn.Items))}
+	for i, su := range conn.Items {
+		out.Data[i] = toExternalSystemUser(su)
+	}
+	out.Links.Next = s.nextLink(r, conn.HasNextPage, conn.Cursors)
+	writeJSON(w, http.StatusOK, out)
+}
+
+var errByQueryParams = apperr.Validation([]apperr.Violation{{Reason: "QUERY_PARAMETER_MISSING",
+	Message: "system-id and orgno are required", Path: "/system-id"}})
+
+// handleVendorSystemUserByQuery finds the caller's live system user by
+// (system, owner org, externalRef), the id a vendor needs for change
+// requests; externalRef defaults to the org number.
+func (s *Server) handleVendorSystemUserByQuery(w http.ResponseWriter, r *http.Request) {
+	caller := identity.FromContext(r.Context())
+	if err := requireVendorScope(caller, identity.ScopeRequestWrite); err != nil {
+		s.restError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	systemID, org, ref := q.Get("system-id"), q.Get("orgno"), q.Get("external-ref")
+	if systemID == "" || org == "" {
+		s.restError(w, r, errByQueryParams)
+		return
+	}
+	if ref == "" {
+		ref = org
+	}
+	p := registry.Page{First: registry.MaxPageSize}
+	for {
+		conn, err := s.deps.Registry.ListSystemUsers(r.Context(), registry.SystemUserFilter{OwnerOrg: org, SystemID: systemID}, p)
+		if err != nil {
+			s.restError(w, r, err)
+			return
+		}
+		for _, su := range conn.Items {
+			if su.ExternalRef == ref && (su.VendorOrg == caller.OrgNumber || caller.IsAdmin()) {
+				writeJSON(w, http.StatusOK, toExternalSystemUser(su))
+				return
+			}
+		}
+		if !conn.HasNextPage || len(conn.Cursors) == 0 {
+			break
+		}
+		p.After = conn.Cursors[len(conn.Cursors)-1]
+	}
+	s.restError(w, r, apperr.New(apperr.NotFound, "SYSTEM_USER_NOT_FOUND", "system user not found").WithAltinn("AUTH-00015"))
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the host packages that the end-to-end tests need: a Docker engine
-# (the machine ships only the docker CLI) and debootstrap (to build the
-# PostgreSQL image without pulling from a registry). Idempotent and quiet:
+# Installs the host packages that the tests need: a Docker engine (the
+# machine ships only the docker CLI), debootstrap (to build the PostgreSQL
+# image without pulling from a registry) and Chromium with a font (the
+# browser test of the confirm pages). Idempotent and quiet:
 # when everything is present it only queries dpkg.
 set -euo pipefail
 
-packages=(docker.io containerd runc iptables debootstrap)
+packages=(docker.io containerd runc iptables debootstrap chromium fonts-liberation)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -45,7 +45,13 @@ type loginView struct {
 func (s *Server) renderLogin(w http.ResponseWriter, status int, v loginView) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+	// Browsers apply form-action to the redirect that follows the post, so
+	// the (already allow-listed) redirect_uri's origin must be named too.
+	formAction := "'self'"
+	if o := origin(v.RedirectURI); o != "" {
+		formAction += " " + o
+	}
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action "+formAction)
 	w.WriteHeader(status)
 	_ = loginPage.Execute(w, v)
 }
@@ -147,4 +153,13 @@ func (s *Server) redirectAllowed(raw string) bool {
 		}
 	}
 	return slices.Contains(s.cfg.LoginRedirectHosts, u.Host) || slices.Contains(s.cfg.LoginRedirectHosts, u.Hostname())
+}
+
+// origin is scheme://host[:port] of an absolute http(s) URL, else "".
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }

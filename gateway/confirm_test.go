@@ -1,0 +1,127 @@
+package gateway_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/systemuser-gateway/systemuser/db/dbtest"
+	"github.com/systemuser-gateway/systemuser/gateway"
+	"github.com/systemuser-gateway/systemuser/identity"
+	"github.com/systemuser-gateway/systemuser/registry"
+	"github.com/systemuser-gateway/systemuser/simulator"
+)
+
+// TestConfirmPagesGuardTheirForms drives the confirm pages over HTTP without
+// a browser: login redirect, callback, CSRF and the errors a person meets.
+func TestConfirmPagesGuardTheirForms(t *testing.T) {
+	t.Parallel()
+	bdb := dbtest.New(t)
+	seedCatalog(t, bdb)
+	keys, err := simulator.NewKeySet(simulator.KeyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := simulator.NewIssuer(keys, simulator.IssuerOptions{Issuer: testIssuer})
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(mustJSON(t, keys.PublicJWKS()))
+	}))
+	t.Cleanup(jwks.Close)
+	var reg *registry.Service
+	gwURL := loopbackServer(t, func(u string) http.Handler {
+		reg = registry.New(bdb, registry.Options{PublicURL: u})
+		return gateway.New(gateway.Config{PublicURL: u, LoginURL: "http://127.0.0.1:9/login",
+			TrustedIssuers: []gateway.TrustedIssuer{{Issuer: testIssuer, JWKSURL: jwks.URL}}}, gateway.Deps{DB: bdb, Registry: reg})
+	})
+	vendor := identity.NewContext(context.Background(), &identity.Identity{Kind: identity.Organization, OrgNumber: vendorOrg,
+		Scopes: []string{identity.ScopeSystemRegisterWrite, identity.ScopeRequestWrite}})
+	if _, err := reg.RegisterSystem(vendor, registry.SystemInput{ID: vendorOrg + "_s", Name: registry.Texts{NB: "S", NN: "S", EN: "S"},
+		Rights: []registry.Right{{Resource: "ske-mva"}}, IsVisible: true}); err != nil {
+		t.Fatal(err)
+	}
+	req, _, err := reg.CreateRequest(vendor, registry.RequestInput{SystemID: vendorOrg + "_s", PartyOrg: customerOrg, Rights: []registry.Right{{Resource: "ske-mva"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := func(pid string) string {
+		tk, err := issuer.IssuePerson(context.Background(), simulator.Person{PID: pid, Name: "P"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk.AccessToken
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	send := func(method, path, cookie string, form url.Values) *http.Response {
+		t.Helper()
+		var body *strings.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		} else {
+			body = strings.NewReader("")
+		}
+		r, _ := http.NewRequest(method, gwURL+path, body)
+		if form != nil {
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		if cookie != "" {
+			r.AddCookie(&http.Cookie{Name: "systemuser_session", Value: cookie})
+		}
+		resp, err := noRedirect.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	page := "/accessmanagement/ui/systemuser/request?id=" + req.ID.String()
+
+	t.Run("NoSessionGoesToLogin", func(t *testing.T) {
+		resp := send("GET", page, "", nil)
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusSeeOther || loc.Path != "/login" ||
+			!strings.HasPrefix(loc.Query().Get("redirect_uri"), gwURL+"/accessmanagement/ui/systemuser/login/callback?next=") {
+			t.Fatalf("%d Location %s", resp.StatusCode, loc)
+		}
+	})
+	t.Run("CallbackSetsCookieAndStaysOnSite", func(t *testing.T) {
+		resp := send("GET", "/accessmanagement/ui/systemuser/login/callback?next="+url.QueryEscape("https://evil.example/")+"&access_token="+tok(adminPID), "", nil)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/accessmanagement/ui/systemuser/overview" {
+			t.Fatalf("%d Location %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		c := resp.Cookies()
+		if len(c) != 1 || !c[0].HttpOnly || c[0].SameSite != http.SameSiteLaxMode {
+			t.Fatalf("cookies %+v", c)
+		}
+	})
+	t.Run("CallbackRejectsBadToken", func(t *testing.T) {
+		if resp := send("GET", "/accessmanagement/ui/systemuser/login/callback?access_token=garbage", "", nil); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	})
+	t.Run("PageShowsForAdministrator", func(t *testing.T) {
+		if resp := send("GET", page, tok(adminPID), nil); resp.StatusCode != http.StatusOK ||
+			!strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+			t.Fatalf("status %d, CSP %q", resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
+		}
+	})
+	t.Run("StrangerGetsNotFound", func(t *testing.T) {
+		if resp := send("GET", page, tok("13097248022"), nil); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	})
+	t.Run("PostWithoutCSRFIsForbidden", func(t *testing.T) {
+		for _, csrf := range []string{"", "wrong"} {
+			form := url.Values{"id": {req.ID.String()}, "decision": {"approve"}, "csrf": {csrf}}
+			if resp := send("POST", "/accessmanagement/ui/systemuser/request/decide", tok(adminPID), form); resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("csrf %q: status %d", csrf, resp.StatusCode)
+			}
+		}
+		if got, _ := reg.GetRequest(vendor, req.ID); got.Status != registry.StatusNew {
+			t.Fatalf("status %s after refused posts", got.Status)
+		}
+	})
+}

@@ -1,0 +1,238 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/identity"
+	"github.com/systemuser-gateway/systemuser/registry"
+)
+
+// decodeJSON reads exactly one JSON value into v. Field names match
+// case-insensitively (Altinn's ASP.NET binder does too); unknown fields, a
+// wrong type or trailing data are errors that name the problem, so a vendor
+// who posts the wrong document finds out at once.
+func decodeJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return bodyError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return bodyViolation("MALFORMED_JSON", "the body holds more than one JSON value", "/")
+	}
+	return nil
+}
+
+func bodyViolation(reason, msg, path string) error {
+	return apperr.Validation([]apperr.Violation{{Reason: reason, Message: msg, Path: path}})
+}
+
+func bodyError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.Is(err, io.EOF):
+		return bodyViolation("EMPTY_BODY", "the request body is empty; a JSON document is required", "/")
+	case errors.As(err, &tooBig):
+		return bodyViolation("BODY_TOO_LARGE", fmt.Sprintf("the request body exceeds %d bytes", tooBig.Limit), "/")
+	case errors.As(err, &syn):
+		return bodyViolation("MALFORMED_JSON", fmt.Sprintf("the body is not valid JSON (at byte %d)", syn.Offset), "/")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return bodyViolation("MALFORMED_JSON", "the body is not valid JSON (unexpected end)", "/")
+	case errors.As(err, &typ):
+		path := "/" + strings.ReplaceAll(typ.Field, ".", "/")
+		return bodyViolation("INVALID_FIELD_TYPE", fmt.Sprintf("field %q must be a JSON %s", typ.Field, jsonKind(typ.Type.Kind().String())), path)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return bodyViolation("UNKNOWN_FIELD", fmt.Sprintf("unknown field %q", name), "/"+name)
+	}
+	return bodyViolation("MALFORMED_JSON", "the body is not a valid JSON document of the expected shape", "/")
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "slice", "array":
+		return "array"
+	case "struct", "map":
+		return "object"
+	case "bool":
+		return "boolean"
+	case "string":
+		return "string"
+	}
+	return "number"
+}
+
+// pathUUID parses a GUID path parameter; anything else is a 400, as
+// ASP.NET's route constraint answers.
+func pathUUID(r *http.Request, name string) (uuid.UUID, error) {
+	return parseUUID(r.PathValue(name), name)
+}
+
+func parseUUID(raw, name string) (uuid.UUID, error) {
+	id, err := uuid.Parse(raw)
+	if err != nil || len(raw) != 36 {
+		return uuid.Nil, apperr.Validation([]apperr.Violation{{Reason: "INVALID_GUID",
+			Message: fmt.Sprintf("%s must be a GUID", name), Path: "/" + name}})
+	}
+	return id, nil
+}
+
+var (
+	errRESTUnauthenticated = apperr.New(apperr.Unauthenticated, "UNAUTHENTICATED", "authentication required")
+	errRESTMissingScope    = apperr.New(apperr.Forbidden, "MISSING_SCOPE", "the token lacks a required scope")
+	errRESTNotVendor       = apperr.New(apperr.Forbidden, "NOT_SYSTEM_VENDOR", "the system belongs to another vendor")
+)
+
+// requireVendorScope is the policy check of routes whose registry method
+// does not check scopes itself (lists filtered by vendor).
+func requireVendorScope(id *identity.Identity, scopes ...string) error {
+	if id.Kind != identity.Organization {
+		return errRESTUnauthenticated
+	}
+	if !id.IsAdmin() && !id.HasAnyScope(scopes...) {
+		return errRESTMissingScope
+	}
+	return nil
+}
+
+// requireSystemPrefix rejects a vendor working on a system id whose org
+// prefix is not its own, as Altinn's ownership check does from the id alone
+// (403, and nothing about the system is read).
+func requireSystemPrefix(id *identity.Identity, systemID string) error {
+	if id.IsAdmin() {
+		return nil
+	}
+	prefix, _, _ := strings.Cut(systemID, "_")
+	if prefix != id.OrgNumber {
+		return errRESTNotVendor
+	}
+	return nil
+}
+
+// attributePair is Altinn's {id, value}.
+type attributePair struct {
+	ID    string `json:"id"`
+	Value string `json:"value"`
+}
+
+// rightJSON is Altinn's Right: a resource (as attribute pairs) and an
+// optional action.
+type rightJSON struct {
+	Action   string          `json:"action,omitempty"`
+	Resource []attributePair `json:"resource"`
+}
+
+type accessPackageJSON struct {
+	URN string `json:"urn"`
+}
+
+const (
+	attrResource = "urn:altinn:resource"
+	attrOrg      = "urn:altinn:org"
+	attrApp      = "urn:altinn:app"
+)
+
+func rightsToJSON(rs []registry.Right) []rightJSON {
+	out := make([]rightJSON, len(rs))
+	for i, r := range rs {
+		out[i] = rightJSON{Action: r.Action, Resource: []attributePair{{ID: attrResource, Value: r.Resource}}}
+	}
+	return out
+}
+
+func packagesToJSON(urns []string) []accessPackageJSON {
+	out := make([]accessPackageJSON, len(urns))
+	for i, u := range urns {
+		out[i] = accessPackageJSON{URN: u}
+	}
+	return out
+}
+
+// rightsFromJSON reads Altinn rights. A resource is urn:altinn:resource, or
+// the old app form urn:altinn:org + urn:altinn:app (app_{org}_{app}); any
+// other attribute is AUTH.VLD-00009 at path.
+func rightsFromJSON(in []rightJSON, path string) ([]registry.Right, []apperr.Violation) {
+	out := make([]registry.Right, 0, len(in))
+	var vs []apperr.Violation
+	for i, r := range in {
+		var res, org, app string
+		bad := len(r.Resource) == 0
+		for _, p := range r.Resource {
+			switch strings.ToLower(p.ID) {
+			case attrResource:
+				res = p.Value
+			case attrOrg:
+				org = p.Value
+			case attrApp:
+				app = p.Value
+			default:
+				bad = true
+			}
+		}
+		if res == "" && org != "" && app != "" {
+			res = "app_" + org + "_" + app
+		}
+		if bad || res == "" {
+			vs = append(vs, apperr.Violation{Reason: "INVALID_RESOURCE_ID", Altinn: "AUTH.VLD-00009",
+				Message: fmt.Sprintf("right %d: a resource must be one attribute with id %q and a value", i, attrResource),
+				Path:    path})
+			continue
+		}
+		out = append(out, registry.Right{Resource: res, Action: r.Action})
+	}
+	return out, vs
+}
+
+func packagesFromJSON(in []accessPackageJSON) []string {
+	out := make([]string, len(in))
+	for i, p := range in {
+		out[i] = p.URN
+	}
+	return out
+}
+
+// page reads Altinn's ?token= cursor.
+func pageOf(r *http.Request) registry.Page {
+	return registry.Page{After: r.URL.Query().Get("token")}
+}
+
+// paginated is Altinn's Paginated<T> wrapper.
+type paginated[T any] struct {
+	Links paginatedLinks `json:"links"`
+	Data  []T            `json:"data"`
+}
+
+type paginatedLinks struct {
+	Next string `json:"next,omitempty"`
+}
+
+// nextLink is the URL of the page after cursor on the same route.
+func (s *Server) nextLink(r *http.Request, more bool, cursors []string) string {
+	if !more || len(cursors) == 0 {
+		return ""
+	}
+	return s.publicBase(r) + r.URL.Path + "?token=" + cursors[len(cursors)-1]
+}
+
+// publicBase is how clients reach the gateway: the configured PublicURL, or
+// the request's own host when none is configured (tests, local runs).
+func (s *Server) publicBase(r *http.Request) string {
+	if s.cfg.PublicURL != "" {
+		return strings.TrimRight(s.cfg.PublicURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
