@@ -25,10 +25,9 @@ const defaultIssuer = "http://localhost:8090/"
 const DemoFile = ".systemuser/demo.json"
 
 type demoConfig struct {
-	SimulatorURL      string `json:"simulatorUrl"`
-	ClientID          string `json:"clientId"`
-	ClientKeyFile     string `json:"clientKeyFile"`
-	CustomerOrgNumber string `json:"customerOrgNumber"`
+	SimulatorURL  string `json:"simulatorUrl"`
+	ClientID      string `json:"clientId"`
+	ClientKeyFile string `json:"clientKeyFile"`
 }
 
 // RunTokenCommand runs `systemuser token ...` with args after "token".
@@ -47,7 +46,7 @@ func RunTokenCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	issuer := fs.String("issuer", defaultIssuer, "authorization server issuer URL (the assertion's aud)")
 	asJSON := fs.Bool("json", false, "print the whole token response")
 	decode := fs.Bool("decode", false, "print the token's claims")
-	dev := fs.Bool("dev", false, "fill unset flags from "+DemoFile)
+	dev := fs.Bool("dev", false, "take --client-id, --key and --issuer from "+DemoFile+" when unset (a system-user token still needs --systemuser-org)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: systemuser token --client-id ID --key FILE.jwk --scope \"S1 S2\" [flags]\n       systemuser token person --pid PID [--issuer URL]")
 		fs.PrintDefaults()
@@ -69,9 +68,6 @@ func RunTokenCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		}
 		if *keyFile == "" {
 			*keyFile = d.ClientKeyFile
-		}
-		if *suOrg == "" {
-			*suOrg = d.CustomerOrgNumber
 		}
 	}
 	if *clientID == "" || *keyFile == "" || strings.TrimSpace(*scope) == "" {
