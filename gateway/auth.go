@@ -18,6 +18,7 @@ import (
 
 	"github.com/systemuser-gateway/systemuser/apperr"
 	"github.com/systemuser-gateway/systemuser/identity"
+	"github.com/systemuser-gateway/systemuser/pdp"
 )
 
 // Only asymmetric algorithms: alg "none" and HS256-with-a-public-key are
@@ -75,9 +76,19 @@ type Verifier struct {
 	now     func() time.Time
 	logger  *slog.Logger
 
-	cache     sync.Map // token string -> *Claims
+	cache     sync.Map // token string -> *verified
 	cacheSize atomic.Int64
 	maxCache  int64
+}
+
+// verified is a cache entry: the claims and the views of them that callers
+// need, built once per token rather than once per request. All are shared
+// by every request with the token and never modified.
+type verified struct {
+	claims   *Claims
+	identity *identity.Identity
+	pdp      *pdp.TokenClaims
+	notAfter time.Time // Expiry plus leeway
 }
 
 // NewVerifier trusts issuers; client fetches their JWKS.
@@ -88,6 +99,9 @@ func NewVerifier(issuers []TrustedIssuer, client *http.Client, now func() time.T
 	if client == nil {
 		client = &http.Client{Timeout: 5 * time.Second}
 	}
+	if logger == nil {
+		logger = quietLogger()
+	}
 	v := &Verifier{issuers: map[string]*jwks{}, now: now, logger: logger, maxCache: 100_000}
 	for _, is := range issuers {
 		v.issuers[is.Issuer] = &jwks{url: is.JWKSURL, client: client, now: now}
@@ -97,24 +111,39 @@ func NewVerifier(issuers []TrustedIssuer, client *http.Client, now func() time.T
 
 // Verify returns the claims of a valid token, or an Unauthenticated error.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
+	e, err := v.lookup(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	return e.claims, nil
+}
+
+// lookup is Verify returning the whole cache entry. The hit path is a map
+// load and a clock read.
+func (v *Verifier) lookup(ctx context.Context, raw string) (*verified, error) {
 	if c, ok := v.cache.Load(raw); ok {
-		claims := c.(*Claims)
-		if v.now().Before(claims.Expiry.Add(tokenLeeway)) {
-			return claims, nil
+		e := c.(*verified)
+		if v.now().Before(e.notAfter) {
+			return e, nil
 		}
-		v.cache.Delete(raw)
-		v.cacheSize.Add(-1)
+		if v.cache.CompareAndDelete(raw, c) {
+			v.cacheSize.Add(-1)
+		}
 		return nil, errInvalidToken
 	}
 	claims, err := v.verify(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
+	e := &verified{claims: claims, identity: claims.Identity(), notAfter: claims.Expiry.Add(tokenLeeway),
+		pdp: &pdp.TokenClaims{SystemUserIDs: claims.SystemUserIDs, Scopes: claims.Scopes, Expiry: claims.Expiry}}
 	if v.cacheSize.Add(1) > v.maxCache {
 		v.evictExpired()
 	}
-	v.cache.Store(raw, claims)
-	return claims, nil
+	if _, loaded := v.cache.LoadOrStore(raw, e); loaded {
+		v.cacheSize.Add(-1) // a concurrent first use stored it already
+	}
+	return e, nil
 }
 
 // evictExpired drops expired tokens, or everything when none had expired, so
@@ -123,8 +152,7 @@ func (v *Verifier) evictExpired() {
 	now := v.now()
 	removed := 0
 	v.cache.Range(func(k, c any) bool {
-		if !now.Before(c.(*Claims).Expiry.Add(tokenLeeway)) {
-			v.cache.Delete(k)
+		if !now.Before(c.(*verified).notAfter) && v.cache.CompareAndDelete(k, c) {
 			removed++
 		}
 		return true
@@ -316,11 +344,11 @@ func (s *Server) identityOf(ctx context.Context, authorization string) (*identit
 	if !ok || !strings.EqualFold(scheme, "Bearer") || raw == "" {
 		return nil, errInvalidToken
 	}
-	claims, err := s.verifier.Verify(ctx, raw)
+	e, err := s.verifier.lookup(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
-	return claims.Identity(), nil
+	return e.identity, nil
 }
 
 func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, err error) {

@@ -16,11 +16,11 @@ type PDPVerifier struct{ V *Verifier }
 
 // Verify implements pdp.TokenVerifier.
 func (p PDPVerifier) Verify(ctx context.Context, token string) (*pdp.TokenClaims, error) {
-	c, err := p.V.Verify(ctx, token)
+	e, err := p.V.lookup(ctx, token)
 	if err != nil {
 		return nil, err
 	}
-	return &pdp.TokenClaims{SystemUserIDs: c.SystemUserIDs, Scopes: c.Scopes, Expiry: c.Expiry}, nil
+	return e.pdp, nil
 }
 
 var errNotAuthorizer = apperr.New(apperr.Forbidden, "MISSING_SCOPE", "authorize needs the scope altinn:authorization/authorize")
@@ -38,7 +38,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, errNotAuthorizer)
 		return
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r)
 	if err != nil {
 		writeProblem(w, r, apperr.New(apperr.Invalid, "BODY_TOO_LARGE", "the request body is too large"))
 		return
@@ -47,7 +47,26 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.logger.ErrorContext(r.Context(), "authorize failed", "error", err)
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	// Assigned, not Set: Set would canonicalise the key and allocate the
+	// value slice on every call. net/http only reads it.
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(out)
+}
+
+var jsonContentType = []string{"application/json; charset=utf-8"}
+
+// readBody reads the whole body into one buffer of the announced size
+// (io.ReadAll would start small and grow by copying); a body longer than
+// announced cannot get past net/http, and an unannounced one is read as
+// io.ReadAll would.
+func readBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength <= 0 || r.ContentLength > maxBody {
+		return io.ReadAll(r.Body)
+	}
+	b := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(r.Body, b); err != nil {
+		return nil, err
+	}
+	return b, nil
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -43,11 +45,7 @@ type xRequest struct {
 	AccessSubject xCategories
 	Action        xCategories
 	Resource      xCategories
-	MultiRequests *struct {
-		RequestReference []struct {
-			ReferenceID []string `json:"ReferenceId"`
-		}
-	}
+	MultiRequests *xMultiRequests
 }
 
 type xCategory struct {
@@ -56,6 +54,15 @@ type xCategory struct {
 }
 
 type xAttribute struct {
+	AttributeID     string `json:"AttributeId"`
+	Value           string
+	DataType        string
+	IncludeInResult bool
+}
+
+// xAttributeLoose is xAttribute for the general path, where a value may
+// also be a number or a boolean.
+type xAttributeLoose struct {
 	AttributeID     string `json:"AttributeId"`
 	Value           xValue
 	DataType        string
@@ -68,7 +75,22 @@ type xCategories []xCategory
 type xAttributes []xAttribute
 
 func (c *xCategories) UnmarshalJSON(b []byte) error { return oneOrMany(b, (*[]xCategory)(c)) }
-func (a *xAttributes) UnmarshalJSON(b []byte) error { return oneOrMany(b, (*[]xAttribute)(a)) }
+
+func (a *xAttributes) UnmarshalJSON(b []byte) error {
+	var loose []xAttributeLoose
+	if err := oneOrMany(b, &loose); err != nil {
+		return err
+	}
+	if loose == nil {
+		*a = nil
+		return nil
+	}
+	*a = make(xAttributes, len(loose))
+	for i, l := range loose {
+		(*a)[i] = xAttribute{AttributeID: l.AttributeID, Value: string(l.Value), DataType: l.DataType, IncludeInResult: l.IncludeInResult}
+	}
+	return nil
+}
 
 func oneOrMany[T any](b []byte, out *[]T) error {
 	b = bytes.TrimSpace(b)
@@ -81,6 +103,68 @@ func oneOrMany[T any](b []byte, out *[]T) error {
 		return nil
 	}
 	return json.Unmarshal(b, out)
+}
+
+// xBodyArrays is xBody for the usual shape, where every category and
+// attribute list is an array and every value a string. xCategories and
+// xAttributes decode their subtree a second time (and json.Unmarshal
+// validates before it decodes), so nesting multiplies the passes; this
+// shape takes one, without a single UnmarshalJSON call. Any other body
+// (an object in place of an array, a number or boolean value) fails it
+// with an UnmarshalTypeError and takes the general path.
+type xBodyArrays struct {
+	Request *struct {
+		AccessSubject, Action, Resource []xCategoryArrays
+		MultiRequests                   *xMultiRequests
+	}
+}
+
+type xCategoryArrays struct {
+	ID        string `json:"Id"`
+	Attribute []xAttribute
+}
+
+type xMultiRequests struct {
+	RequestReference []struct {
+		ReferenceID []string `json:"ReferenceId"`
+	}
+}
+
+func decodeXACML(body []byte) (*xRequest, error) {
+	var fast xBodyArrays
+	err := json.Unmarshal(body, &fast)
+	if err == nil {
+		if fast.Request == nil {
+			return nil, errNoRequest
+		}
+		r := fast.Request
+		return &xRequest{AccessSubject: categories(r.AccessSubject), Action: categories(r.Action),
+			Resource: categories(r.Resource), MultiRequests: r.MultiRequests}, nil
+	}
+	if _, ok := err.(*json.UnmarshalTypeError); !ok {
+		return nil, err
+	}
+	var b xBody
+	if err := json.Unmarshal(body, &b); err != nil {
+		return nil, err
+	}
+	if b.Request == nil {
+		return nil, errNoRequest
+	}
+	return b.Request, nil
+}
+
+var errNoRequest = errors.New("no Request")
+
+func categories(in []xCategoryArrays) xCategories {
+	if in == nil {
+		return nil
+	}
+	out := make(xCategories, len(in))
+	for i, c := range in {
+		out[i] = xCategory{ID: c.ID, Attribute: c.Attribute}
+	}
+	return out
 }
 
 // xValue is a string, or a number or boolean taken as its text.
@@ -131,11 +215,10 @@ func indeterminate(code ReasonCode, reason string) *verdict {
 // parseXACML turns a body into questions; it never fails (a malformed body
 // is one Indeterminate syntax-error answer).
 func parseXACML(body []byte, callerOrg string, maxItems int) []xItem {
-	var b xBody
-	if err := json.Unmarshal(body, &b); err != nil || b.Request == nil {
+	r, err := decodeXACML(body)
+	if err != nil {
 		return []xItem{{fixed: indeterminate(SyntaxError, "the body is not an XACML JSON request")}}
 	}
-	r := b.Request
 	var refs [][]string
 	if r.MultiRequests != nil && len(r.MultiRequests.RequestReference) >= 2 {
 		if len(r.MultiRequests.RequestReference) > maxItems {
@@ -206,7 +289,7 @@ func buildItem(s, a, r *xCategory, callerOrg string) xItem {
 		it.fixed = indeterminate(InvalidAttribute, "the subject must be exactly one "+attrSystemUser+" attribute")
 		return it
 	}
-	id, err := uuid.Parse(string(s.Attribute[0].Value))
+	id, err := uuid.Parse(s.Attribute[0].Value)
 	if err != nil {
 		it.fixed = indeterminate(InvalidAttribute, attrSystemUser+" is not a uuid")
 		return it
@@ -214,22 +297,22 @@ func buildItem(s, a, r *xCategory, callerOrg string) xItem {
 	it.req.SystemUserID = id
 	for _, at := range a.Attribute {
 		if at.AttributeID == attrActionID {
-			it.req.Action = string(at.Value)
+			it.req.Action = at.Value
 		}
 	}
 	var appOrg, app, legacyOrg string
 	for _, at := range r.Attribute {
 		switch at.AttributeID {
 		case attrResource:
-			it.req.ResourceID = string(at.Value)
+			it.req.ResourceID = at.Value
 		case attrOrgNo:
-			it.req.PartyOrg = string(at.Value)
+			it.req.PartyOrg = at.Value
 		case attrOrgNoLegacy:
-			legacyOrg = string(at.Value)
+			legacyOrg = at.Value
 		case attrAppOrg:
-			appOrg = string(at.Value)
+			appOrg = at.Value
 		case attrApp:
-			app = string(at.Value)
+			app = at.Value
 		}
 	}
 	if it.req.PartyOrg == "" {
@@ -248,7 +331,7 @@ func appendEcho(out []xEchoCategory, categoryID string, c *xCategory) []xEchoCat
 	var vals []xEchoValue
 	for _, at := range c.Attribute {
 		if at.IncludeInResult {
-			vals = append(vals, xEchoValue{AttributeID: at.AttributeID, Value: string(at.Value), DataType: at.DataType})
+			vals = append(vals, xEchoValue{AttributeID: at.AttributeID, Value: at.Value, DataType: at.DataType})
 		}
 	}
 	if len(vals) == 0 {
@@ -257,75 +340,149 @@ func appendEcho(out []xEchoCategory, categoryID string, c *xCategory) []xEchoCat
 	return append(out, xEchoCategory{CategoryID: categoryID, Attribute: vals})
 }
 
-type xResponse struct {
-	Response []xResult `json:"response"`
-}
+// permitObligation is the obligation every Permit carries (see minAuthLevel).
+const permitObligation = `"obligations":[{"id":"urn:altinn:obligation:authenticationLevel1",` +
+	`"attributeAssignment":[{"attributeId":"urn:altinn:obligation-assignment:1","value":"` + minAuthLevel + `",` +
+	`"category":"urn:altinn:minimum-authenticationlevel","dataType":"http://www.w3.org/2001/XMLSchema#integer"}]}]`
 
-type xResult struct {
-	Decision    Result          `json:"decision"`
-	Status      xStatus         `json:"status"`
-	Obligations []xObligation   `json:"obligations,omitempty"`
-	Category    []xEchoCategory `json:"category,omitempty"`
-}
-
-type xStatus struct {
-	StatusMessage string `json:"statusMessage,omitempty"`
-	StatusCode    struct {
-		Value string `json:"value"`
-	} `json:"statusCode"`
-}
-
-type xObligation struct {
-	ID                  string        `json:"id"`
-	AttributeAssignment []xAssignment `json:"attributeAssignment"`
-}
-
-type xAssignment struct {
-	AttributeID string `json:"attributeId"`
-	Value       string `json:"value"`
-	Category    string `json:"category"`
-	DataType    string `json:"dataType"`
-}
-
-// formatXACML renders the answers; results[i] answers items[i].
+// formatXACML renders the answers; results[i] answers items[i]. Written by
+// hand rather than with encoding/json: the shape is fixed, and reflection
+// cost more than the decision itself. Strings are escaped exactly as
+// encoding/json would escape them.
 func formatXACML(items []xItem, results []verdict) []byte {
-	resp := xResponse{Response: make([]xResult, len(items))}
+	// One allocation: a Permit with its obligation is ≈ 420 bytes, plus
+	// what the reason and the echoed attributes add (escapes aside).
+	size := 16
 	for i, v := range results {
-		out := &resp.Response[i]
-		out.Decision = v.result
-		if v.result != Permit && v.result != Indeterminate {
-			out.Decision = NotApplicable // see Decision.XACMLResult
+		size += 420 + len(v.reason)
+		for _, c := range items[i].echo {
+			size += 48 + len(c.CategoryID)
+			for _, a := range c.Attribute {
+				size += 48 + len(a.AttributeID) + len(a.Value) + len(a.DataType)
+			}
 		}
-		out.Category = items[i].echo
+	}
+	b := make([]byte, 0, size)
+	b = append(b, `{"response":[`...)
+	for i, v := range results {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		decision := v.result
+		if decision != Permit && decision != Indeterminate {
+			decision = NotApplicable // see Decision.XACMLResult
+		}
+		b = append(b, `{"decision":`...)
+		b = appendJSONString(b, string(decision))
+		b = append(b, `,"status":{`...)
+		if v.result == Indeterminate && v.reason != "" {
+			b = append(b, `"statusMessage":`...)
+			b = appendJSONString(b, v.reason)
+			b = append(b, ',')
+		}
+		status := statusProcessing
 		switch {
 		case v.result != Indeterminate:
-			out.Status.StatusCode.Value = statusOK
+			status = statusOK
 		case v.code == MissingAttribute:
-			out.Status.StatusCode.Value = statusMissing
+			status = statusMissing
 		case v.code == SyntaxError:
-			out.Status.StatusCode.Value = statusSyntax
-		default:
-			out.Status.StatusCode.Value = statusProcessing
+			status = statusSyntax
 		}
-		if v.result == Indeterminate {
-			out.Status.StatusMessage = v.reason
-		}
+		b = append(b, `"statusCode":{"value":"`+status...)
+		b = append(b, `"}}`...)
 		if v.result == Permit {
-			out.Obligations = []xObligation{{
-				ID: "urn:altinn:obligation:authenticationLevel1",
-				AttributeAssignment: []xAssignment{{
-					AttributeID: "urn:altinn:obligation-assignment:1", Value: minAuthLevel,
-					Category: "urn:altinn:minimum-authenticationlevel",
-					DataType: "http://www.w3.org/2001/XMLSchema#integer",
-				}},
-			}}
+			b = append(b, ',')
+			b = append(b, permitObligation...)
 		}
+		if echo := items[i].echo; len(echo) > 0 {
+			b = append(b, `,"category":[`...)
+			for j, c := range echo {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, `{"categoryId":`...)
+				b = appendJSONString(b, c.CategoryID)
+				b = append(b, `,"attribute":[`...)
+				for k, a := range c.Attribute {
+					if k > 0 {
+						b = append(b, ',')
+					}
+					b = append(b, `{"attributeId":`...)
+					b = appendJSONString(b, a.AttributeID)
+					b = append(b, `,"value":`...)
+					b = appendJSONString(b, a.Value)
+					if a.DataType != "" {
+						b = append(b, `,"dataType":`...)
+						b = appendJSONString(b, a.DataType)
+					}
+					b = append(b, '}')
+				}
+				b = append(b, "]}"...)
+			}
+			b = append(b, ']')
+		}
+		b = append(b, '}')
 	}
-	b, err := json.Marshal(resp)
-	if err != nil { // only plain strings inside: cannot happen
-		return []byte(`{"response":[{"decision":"Indeterminate","status":{"statusCode":{"value":"` + statusProcessing + `"}}}]}`)
+	return append(b, "]}"...)
+}
+
+// appendJSONString appends s quoted as encoding/json quotes it by default:
+// HTML-significant characters and U+2028/U+2029 as \u escapes, invalid
+// UTF-8 as U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hexdigits = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, `\n`...)
+			case '\r':
+				b = append(b, `\r`...)
+			case '\t':
+				b = append(b, `\t`...)
+			case '\b':
+				b = append(b, `\b`...)
+			case '\f':
+				b = append(b, `\f`...)
+			default:
+				b = append(b, `\u00`...)
+				b = append(b, hexdigits[c>>4], hexdigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, `\u202`...)
+			b = append(b, hexdigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
 	}
-	return b
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // AuthorizeXACML answers an XACML 3.0 JSON request body (single or
