@@ -49,12 +49,18 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		var ae *apperr.Error
 		if !errors.As(err, &ae) {
+			// gqlgen reports parse, validation and argument-coercion errors
+			// as *gqlerror.Error (a resolver's own errors arrive bare): they
+			// describe the caller's input and are safe to show.
 			var existing *gqlerror.Error
-			if errors.As(err, &existing) && existing.Extensions["code"] != nil {
-				return gqlErr // parser and validation errors already carry a code
-			}
-			if errors.As(err, &existing) && existing.Err == nil {
-				return gqlErr // gqlgen's own input errors: safe to show
+			if errors.As(err, &existing) {
+				if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
+					if gqlErr.Extensions == nil {
+						gqlErr.Extensions = map[string]any{}
+					}
+					gqlErr.Extensions["code"] = graphqlCode[apperr.Invalid]
+				}
+				return gqlErr
 			}
 			logger.ErrorContext(ctx, "graphql internal error", "error", err, "path", gqlErr.Path.String())
 			gqlErr.Message = "internal error"

@@ -89,3 +89,16 @@ func postRaw(t *testing.T, url string, payload map[string]any) (string, int) {
 	}
 	return sb.String(), resp.StatusCode
 }
+
+// TestBadArgumentIsAClearInputError: a value that is not a UUID is the
+// caller's mistake, shown as such, not an internal error.
+func TestBadArgumentIsAClearInputError(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	body, _ := postRaw(t, e.URL, map[string]any{
+		"query": `mutation { createChangeRequest(input: {correlationId: "not-a-uuid", systemUserId: "x"}) { created } }`,
+	})
+	if strings.Contains(body, "internal error") || !strings.Contains(body, `"code":"BAD_USER_INPUT"`) || !strings.Contains(body, "UUID") {
+		t.Fatalf("body %s: want a coded input error, not an internal one", body)
+	}
+}
