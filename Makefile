@@ -8,7 +8,8 @@ PKGS := ./...
 
 ## run: the whole stack on an embedded PostgreSQL, migrated and seeded (Ctrl-C stops it)
 run:
-	$(GO) run ./cmd/systemuser dev
+	@$(GO) build -o bin/systemuser ./cmd/systemuser
+	./bin/systemuser dev
 
 ## build: a static binary in bin/
 build:
