@@ -241,7 +241,7 @@ func orgOf(raw json.RawMessage) string {
 	for k, v := range m {
 		if strings.EqualFold(k, "id") {
 			s, _ := v.(string)
-			if n, ok := strings.CutPrefix(s, "0192:"); ok && len(n) == 9 {
+			if n, ok := strings.CutPrefix(s, "0192:"); ok && isOrgNumberShape(n) {
 				return n
 			}
 		}

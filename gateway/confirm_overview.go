@@ -2,7 +2,10 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -12,6 +15,13 @@ import (
 
 type overviewView struct {
 	Orgs []orgView
+	// Systems are the visible systems a person may create a system user of
+	// directly (Altinn's portal creation, flow 4).
+	Systems []systemOption
+}
+
+type systemOption struct {
+	ID, Name, VendorOrg string
 }
 
 type orgView struct {
@@ -43,6 +53,16 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request, ss *sess
 		return
 	}
 	v := overviewView{}
+	if len(orgNumbers) > 0 {
+		systems, err := reg.ListSystems(ctx, registry.SystemFilter{}, registry.Page{First: registry.MaxPageSize})
+		if err != nil {
+			s.renderAppError(w, r, ss, err)
+			return
+		}
+		for _, sys := range systems.Items {
+			v.Systems = append(v.Systems, systemOption{ID: sys.ID, Name: firstNonEmpty(sys.Name.EN, sys.Name.NB, sys.ID), VendorOrg: sys.VendorOrg})
+		}
+	}
 	for _, org := range orgNumbers {
 		ov := orgView{OrgNumber: org}
 		if o := names[org]; o != nil {
@@ -137,4 +157,34 @@ func (s *Server) handleOverviewClient(add bool) func(http.ResponseWriter, *http.
 		}
 		http.Redirect(w, r, uiBase+"/overview", http.StatusSeeOther)
 	}
+}
+
+// overviewRoutes registers the overview's portal creation form handler.
+func (s *Server) overviewRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST "+uiBase+"/overview/create", s.withPerson(s.handleOverviewCreate))
+}
+
+// maxIntegrationTitle is Altinn's column width for integration_title.
+const maxIntegrationTitle = 255
+
+// handleOverviewCreate creates a standard system user of a visible system
+// for an organisation the person administers, with every right of the
+// system (registry.CreateSystemUser), then shows it on the overview.
+func (s *Server) handleOverviewCreate(w http.ResponseWriter, r *http.Request, ss *session) {
+	org, systemID := r.PostFormValue("org"), r.PostFormValue("system")
+	title := strings.TrimSpace(r.PostFormValue("title"))
+	if org == "" || systemID == "" {
+		s.renderError(w, r, ss, http.StatusBadRequest, "Choose an organisation and a system.")
+		return
+	}
+	if utf8.RuneCountInString(title) > maxIntegrationTitle {
+		s.renderError(w, r, ss, http.StatusBadRequest, fmt.Sprintf("The name may be at most %d characters.", maxIntegrationTitle))
+		return
+	}
+	su, err := s.deps.Registry.CreateSystemUser(r.Context(), systemID, org, title)
+	if err != nil {
+		s.renderAppError(w, r, ss, err)
+		return
+	}
+	http.Redirect(w, r, uiBase+"/overview#su-"+su.ID.String(), http.StatusSeeOther)
 }

@@ -95,9 +95,14 @@ var (
 
 // requireVendorScope is the policy check of routes whose registry method
 // does not check scopes itself (lists filtered by vendor).
+// Anonymous callers are unauthenticated (401); a person or system-user
+// token is authenticated but not a vendor's (403).
 func requireVendorScope(id *identity.Identity, scopes ...string) error {
-	if id.Kind != identity.Organization {
+	switch id.Kind {
+	case identity.Anonymous:
 		return errRESTUnauthenticated
+	case identity.Person:
+		return errRESTMissingScope
 	}
 	if !id.IsAdmin() && !id.HasAnyScope(scopes...) {
 		return errRESTMissingScope

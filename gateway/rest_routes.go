@@ -26,6 +26,7 @@ const (
 	reqBase = "/authentication/api/v1/systemuser/request/vendor"
 	suBase  = "/authentication/api/v1/systemuser"
 	crBase  = "/authentication/api/v1/systemuser/changerequest/vendor"
+	euBase  = "/authentication/api/v1/enduser/systemuser"
 )
 
 func h(f func(*Server, http.ResponseWriter, *http.Request)) func(*Server) http.Handler {
@@ -73,6 +74,15 @@ func restRouteTable() []restRoute {
 
 		{Method: "POST", Path: crBase, Handler: h((*Server).handleCreateChangeRequest)},
 		{Method: "GET", Path: crBase + "/{requestId}", Handler: h((*Server).handleGetChangeRequest)},
+		{Method: "GET", Path: crBase + "/byexternalref/{systemId}/{orgNo}/{externalRef}", Handler: h((*Server).handleGetChangeRequestByExternalRef)},
+		{Method: "GET", Path: crBase + "/bysystem/{systemId}", Handler: h((*Server).handleListChangeRequestsBySystem)},
+		{Method: "DELETE", Path: crBase + "/{requestId}", Handler: h((*Server).handleDeleteChangeRequest)},
+
+		{Method: "GET", Path: euBase + "/agents", Handler: h((*Server).handleListAgents)},
+		{Method: "GET", Path: euBase + "/clients/available", Handler: h((*Server).handleAvailableClients)},
+		{Method: "GET", Path: euBase + "/clients", Handler: h((*Server).handleListClients)},
+		{Method: "POST", Path: euBase + "/clients", Handler: hb((*Server).handleClientDelegationFor, "add")},
+		{Method: "DELETE", Path: euBase + "/clients", Handler: hb((*Server).handleClientDelegationFor, "remove")},
 	}
 }
 
@@ -96,6 +106,7 @@ func (s *Server) restRoutes(mux *http.ServeMux) {
 		mux.Handle(key, s.authenticate(s.dispatch(shared[key])))
 	}
 	s.confirmRoutes(mux)
+	s.overviewRoutes(mux)
 }
 
 // dispatch picks the route whose Path matches the request, preferring

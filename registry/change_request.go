@@ -27,15 +27,26 @@ var (
 	errBothWays       = apperr.New(apperr.Invalid, "CHANGE_CONTRADICTS", "the same right or package is both required and unwanted")
 )
 
+// correlationReusable says whether a create naming the id of the stored
+// change request cr is a harmless repeat (same system user, still New).
+func correlationReusable(cr *ChangeRequest, systemUserID uuid.UUID) error {
+	if cr.SystemUserID != systemUserID || cr.Status != StatusNew {
+		return errCorrelationUse
+	}
+	return nil
+}
+
 // CreateChangeRequest asks the owner of one of the caller's standard system
-// users to add and remove rights and packages. correlationID is the id; a
-// repeat with a known id returns the stored change request (created=false).
+// users to add and remove rights and packages. correlationID is the id
+// (Altinn's rules, §3.2): a repeat with the id of a change request that is
+// still New returns it (created=false); an id that was decided, deleted or
+// used for another system user must be replaced by a new one (AUTH-00061).
 // All lists empty gives status NoChangeNeeded, not stored.
 // Errors: unauthenticated; forbidden MISSING_SCOPE; invalid INVALID_CORRELATION_ID,
 // AGENT_CHANGE_NOT_SUPPORTED, CHANGE_CONTRADICTS, RIGHTS_NOT_IN_SYSTEM (AUTH-00001),
 // PACKAGES_NOT_IN_SYSTEM (AUTH-00063), PACKAGE_NOT_ASSIGNABLE (AUTH-00064), NO_REDIRECT_URLS,
 // REDIRECT_URL_NOT_ALLOWED; not_found SYSTEM_USER_NOT_FOUND (AUTH-00015, also another vendor's);
-// conflict CORRELATION_ID_USED (AUTH-00061) if the id belongs to another system user.
+// conflict CORRELATION_ID_USED (AUTH-00061).
 func (s *Service) CreateChangeRequest(ctx context.Context, correlationID, systemUserID uuid.UUID, in ChangeRequestInput) (*ChangeRequest, bool, error) {
 	caller := identity.FromContext(ctx)
 	if err := requireOrg(caller, identity.ScopeRequestWrite); err != nil {
@@ -64,8 +75,8 @@ func (s *Service) CreateChangeRequest(ctx context.Context, correlationID, system
 			RequiredAccessPackages: []string{}, UnwantedAccessPackages: []string{}, CreatedAt: s.now()}, false, nil
 	}
 	if cr, err := s.changeRequestByID(ctx, s.db, correlationID); err == nil {
-		if cr.SystemUserID != systemUserID {
-			return nil, false, errCorrelationUse
+		if err := correlationReusable(cr, systemUserID); err != nil {
+			return nil, false, err
 		}
 		return cr, false, nil
 	} else if !apperr.Is(err, apperr.NotFound) {
@@ -131,12 +142,19 @@ func (s *Service) CreateChangeRequest(ctx context.Context, correlationID, system
 		return nil
 	})
 	if _, ok := db.IsUniqueViolation(err); ok {
-		// A concurrent create with the same correlation id won.
+		// A concurrent create with the same correlation id won, or the id
+		// belongs to a change request the vendor deleted: ids are never reused.
 		cr, err := s.changeRequestByID(ctx, s.db, correlationID)
-		if err == nil && cr.SystemUserID != systemUserID {
+		switch {
+		case apperr.Is(err, apperr.NotFound):
 			return nil, false, errCorrelationUse
+		case err != nil:
+			return nil, false, err
 		}
-		return cr, false, err
+		if err := correlationReusable(cr, systemUserID); err != nil {
+			return nil, false, err
+		}
+		return cr, false, nil
 	}
 	if _, ok := db.IsForeignKeyViolation(err); ok {
 		// Unwanted rights may name anything; an unknown resource or action
@@ -155,20 +173,9 @@ func (s *Service) CreateChangeRequest(ctx context.Context, correlationID, system
 // system's vendor, a person administering the owner org, or an admin.
 // Errors: unauthenticated; forbidden MISSING_SCOPE; not_found CHANGE_REQUEST_NOT_FOUND.
 func (s *Service) GetChangeRequest(ctx context.Context, id uuid.UUID) (*ChangeRequest, error) {
-	caller := identity.FromContext(ctx)
-	q := s.db.NewSelect().TableExpr("change_requests AS cr").Join("JOIN system_users AS su ON su.id = cr.system_user_id").
-		Join("JOIN systems AS s ON s.id = su.system_id").Where("cr.id = ? AND cr.deleted_at IS NULL", id)
-	switch {
-	case caller.IsAdmin():
-	case caller.Kind == identity.Organization:
-		if err := requireOrg(caller, identity.ScopeRequestRead, identity.ScopeRequestWrite); err != nil {
-			return nil, err
-		}
-		q.Where("s.vendor_org = ?", caller.OrgNumber)
-	case caller.Kind == identity.Person && caller.PID != "":
-		q.Where("su.owner_org IN ("+adminOrgsSQL+")", caller.PID, bun.In(db.AdminRoles))
-	default:
-		return nil, errUnauthenticated
+	q := s.selectChangeRequests(s.db).Where("cr.id = ?", id)
+	if err := changeRequestScope(q, identity.FromContext(ctx)); err != nil {
+		return nil, err
 	}
 	if ok, err := q.Exists(ctx); err != nil {
 		return nil, internal("get change request", err)
@@ -261,43 +268,16 @@ func (s *Service) whyNotDecided(ctx context.Context, tx bun.Tx, caller *identity
 
 // changeRequestByID reads a change request after the caller was authorised.
 func (s *Service) changeRequestByID(ctx context.Context, idb bun.IDB, id uuid.UUID) (*ChangeRequest, error) {
-	var row db.ChangeRequest
-	if err := idb.NewSelect().Model(&row).Where("id = ? AND deleted_at IS NULL", id).Scan(ctx); err != nil {
-		if isNoRows(err) {
-			return nil, errChangeReqNF
-		}
+	var rows []db.ChangeRequest
+	if err := idb.NewSelect().Model(&rows).Where("id = ? AND deleted_at IS NULL", id).Scan(ctx); err != nil {
 		return nil, internal("get change request", err)
 	}
-	var su db.SystemUser
-	if err := idb.NewSelect().Model(&su).Where("id = ?", row.SystemUserID).Scan(ctx); err != nil {
-		return nil, internal("get change request system user", err)
+	if len(rows) == 0 {
+		return nil, errChangeReqNF
 	}
-	cr := &ChangeRequest{ID: row.ID, SystemUserID: row.SystemUserID, SystemID: su.SystemID, PartyOrg: su.OwnerOrg,
-		ExternalRef: su.ExternalRef, Status: row.Status, RedirectURL: row.RedirectURL,
-		ConfirmURL: s.confirmURL("changerequest", row.ID), TimedOut: s.timedOut(row.CreatedAt), CreatedAt: row.CreatedAt,
-		RequiredRights: []Right{}, UnwantedRights: []Right{}, RequiredAccessPackages: []string{}, UnwantedAccessPackages: []string{}}
-	var rights []db.ChangeRequestRight
-	if err := idb.NewSelect().Model(&rights).Where("change_request_id = ?", id).
-		OrderExpr("resource_id, action NULLS FIRST").Scan(ctx); err != nil {
-		return nil, internal("load change request rights", err)
+	out, err := s.changeRequestsFrom(ctx, idb, rows)
+	if err != nil {
+		return nil, err
 	}
-	for _, r := range rights {
-		if r.Wanted {
-			cr.RequiredRights = append(cr.RequiredRights, Right{Resource: r.ResourceID, Action: r.Action})
-		} else {
-			cr.UnwantedRights = append(cr.UnwantedRights, Right{Resource: r.ResourceID, Action: r.Action})
-		}
-	}
-	var pkgs []db.ChangeRequestAccessPackage
-	if err := idb.NewSelect().Model(&pkgs).Where("change_request_id = ?", id).Order("package_urn").Scan(ctx); err != nil {
-		return nil, internal("load change request packages", err)
-	}
-	for _, p := range pkgs {
-		if p.Wanted {
-			cr.RequiredAccessPackages = append(cr.RequiredAccessPackages, p.PackageURN)
-		} else {
-			cr.UnwantedAccessPackages = append(cr.UnwantedAccessPackages, p.PackageURN)
-		}
-	}
-	return cr, nil
+	return out[0], nil
 }

@@ -1,9 +1,8 @@
 package registry
 
 import (
-	"time"
-
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -46,6 +45,50 @@ func (s *Service) agentForClientAdmin(ctx context.Context, idb bun.IDB, id uuid.
 		return nil, err
 	}
 	return su, nil
+}
+
+// GetAgent returns a live agent system user whose clients the caller may
+// administer: a person with a client-admin role (db.ClientAdminRoles) at
+// the owner org (the facilitator), or an admin.
+// Errors: unauthenticated; not_found SYSTEM_USER_NOT_FOUND (AUTH-00015, also when not allowed);
+// invalid NOT_AN_AGENT (AUTH.VLD-00015).
+func (s *Service) GetAgent(ctx context.Context, id uuid.UUID) (*SystemUser, error) {
+	return s.agentForClientAdmin(ctx, s.db, id)
+}
+
+// ListAgentSystemUsers lists ownerOrg's live agent system users, oldest
+// first, to a person with a client-admin role there (or an admin): the
+// list a client administrator picks an agent from.
+// Errors: unauthenticated; forbidden NOT_ADMINISTRATOR (also for an unknown org).
+func (s *Service) ListAgentSystemUsers(ctx context.Context, ownerOrg string) ([]*SystemUser, error) {
+	caller := identity.FromContext(ctx)
+	switch {
+	case caller.IsAdmin():
+	case caller.Kind == identity.Person && caller.PID != "":
+		ok, err := s.administers(ctx, s.db, caller.PID, ownerOrg, db.ClientAdminRoles)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, errNotAdministrator
+		}
+	default:
+		return nil, errUnauthenticated
+	}
+	var rows []systemUserRow
+	if err := s.selectSystemUsers(s.db).ColumnExpr(systemUserColumns).
+		Where("su.owner_org = ? AND su.user_type = ? AND su.deleted_at IS NULL", ownerOrg, TypeAgent).
+		OrderExpr("su.created_at, su.id").Scan(ctx, &rows); err != nil {
+		return nil, internal("list agents", err)
+	}
+	out := make([]*SystemUser, len(rows))
+	for i := range rows {
+		out[i] = systemUserFrom(&rows[i])
+	}
+	if err := loadSystemUserChildren(ctx, s.db, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // coveringClientsSQL selects client orgs that gave facilitator ? every one

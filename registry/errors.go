@@ -26,8 +26,11 @@ var (
 // requireOrg returns the caller if it is an organisation holding one of
 // scopes (any scope if none are given).
 func requireOrg(id *identity.Identity, scopes ...string) error {
-	if id.Kind != identity.Organization {
+	switch id.Kind {
+	case identity.Anonymous:
 		return errUnauthenticated
+	case identity.Person:
+		return errMissingScope // authenticated, but not as an organisation
 	}
 	if len(scopes) > 0 && !id.HasAnyScope(scopes...) {
 		return errMissingScope
