@@ -56,7 +56,25 @@ func summarize(name string, sorted []time.Duration, elapsed time.Duration) loadR
 // (each worker one request at a time, as a pool of callers would), stopping
 // early at limit. Latency is measured per request, from before the request
 // is written until its body is read.
+//
+// This is a closed loop: each connection waits for its answer before
+// sending again, so latency is about conns/throughput and a target with
+// half the throughput shows about twice the latency at every percentile.
 func runLoad(ctx context.Context, t loadTarget, conns, requests int, limit time.Duration) (loadResult, error) {
+	return drive(ctx, t, conns, requests, limit, 0)
+}
+
+// runPaced is the open loop: request i is due at start + i/rate, whatever
+// became of the earlier ones, and its latency counts from when it was due,
+// so a stall is charged to every request it delays (no coordinated
+// omission). At the same rate for every target, p99s compare tails rather
+// than throughputs.
+func runPaced(ctx context.Context, t loadTarget, conns int, rate float64, requests int, limit time.Duration) (loadResult, error) {
+	return drive(ctx, t, conns, requests, limit, rate)
+}
+
+// drive is runLoad (rate 0) and runPaced.
+func drive(ctx context.Context, t loadTarget, conns, requests int, limit time.Duration, rate float64) (loadResult, error) {
 	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
@@ -82,6 +100,21 @@ func runLoad(ctx context.Context, t loadTarget, conns, requests int, limit time.
 				if i >= requests || ctx.Err() != nil {
 					break
 				}
+				var due time.Time
+				if rate > 0 {
+					due = start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+					if wait := time.Until(due); wait > 0 {
+						pace := time.NewTimer(wait) // pacing the schedule, not waiting for an event
+						select {
+						case <-pace.C:
+						case <-ctx.Done():
+							pace.Stop()
+						}
+						if ctx.Err() != nil {
+							break
+						}
+					}
+				}
 				body := t.body(i)
 				req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
 				if err != nil {
@@ -90,6 +123,9 @@ func runLoad(ctx context.Context, t loadTarget, conns, requests int, limit time.
 				}
 				req.Header = t.header.Clone()
 				t0 := time.Now()
+				if rate > 0 {
+					t0 = due
+				}
 				resp, err := client.Do(req)
 				if err != nil {
 					if ctx.Err() == nil {

@@ -121,3 +121,27 @@ func BenchmarkDecisionLogWrite(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkLoadSubjects is the uncached path's one round trip alone, for
+// the agent system user (the widest row: rights, packages and clients),
+// on one connection so that pool hand-offs do not blur it.
+func BenchmarkLoadSubjects(b *testing.B) {
+	f := newFixture(b)
+	ctx := context.Background()
+	conn, err := f.bdb.Conn(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	ids := []uuid.UUID{f.agent}
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := loadSubjects(ctx, conn, ids)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(s[f.agent].clients) != 2 {
+			b.Fatalf("clients %v", s[f.agent].clients)
+		}
+	}
+}

@@ -28,22 +28,12 @@ type subject struct {
 	clients map[string][]string
 }
 
-// subjectsQuery returns one row per existing system user of ids, with its
-// grants aggregated as JSON, so a miss costs one round trip.
-const subjectsQuery = `
-SELECT su.id, su.owner_org, su.user_type, su.system_id,
-  su.deleted_at IS NOT NULL AS deleted, s.is_deleted AS system_deleted,
-  COALESCE((SELECT json_agg(json_build_object('r', r.resource_id, 'a', COALESCE(r.action, '')))
-    FROM system_user_rights r WHERE r.system_user_id = su.id), '[]') AS rights,
-  COALESCE((SELECT json_agg(p.package_urn)
-    FROM system_user_access_packages p WHERE p.system_user_id = su.id), '[]') AS packages,
-  COALESCE((SELECT json_object_agg(cd.client_org, COALESCE((
-      SELECT json_agg(cr.package_urn) FROM client_relationships cr
-      JOIN system_user_access_packages p ON p.system_user_id = su.id AND p.package_urn = cr.package_urn
-      WHERE cr.client_org = cd.client_org AND cr.facilitator_org = su.owner_org), '[]'))
-    FROM client_delegations cd WHERE cd.system_user_id = su.id), '{}') AS clients
-FROM system_users su JOIN systems s ON s.id = su.system_id
-WHERE su.id = ANY(?)`
+// subjectsQuery reads the system users of ids in one round trip. The work
+// is in the SQL function pdp_subjects (migration 20261125000003): the
+// session keeps its plan, where this statement sent as text would be
+// planned on every cache miss, and planning cost more than running it.
+const subjectsQuery = `SELECT id, owner_org, user_type, system_id, deleted, system_deleted,
+  right_resources, right_actions, packages, client_orgs, client_packages FROM pdp_subjects(?)`
 
 // loadSubjects reads ids in one query; ids without a row come back as
 // not-found subjects (cached too: creating one announces its id).
@@ -56,24 +46,28 @@ func loadSubjects(ctx context.Context, bdb bun.IDB, ids []uuid.UUID) (map[uuid.U
 	out := make(map[uuid.UUID]*subject, len(ids))
 	for rows.Next() {
 		s := &subject{found: true}
-		var rights, packages, clients []byte
+		var resources, actions, clientOrgs, clientPackages []string
 		if err := rows.Scan(&s.id, &s.ownerOrg, &s.userType, &s.systemID, &s.deleted, &s.systemDeleted,
-			&rights, &packages, &clients); err != nil {
+			pgdialect.Array(&resources), pgdialect.Array(&actions), pgdialect.Array(&s.packages),
+			pgdialect.Array(&clientOrgs), pgdialect.Array(&clientPackages)); err != nil {
 			return nil, fmt.Errorf("pdp: scan system user: %w", err)
 		}
-		var rs []struct{ R, A string }
-		if err := json.Unmarshal(rights, &rs); err != nil {
-			return nil, fmt.Errorf("pdp: decode rights: %w", err)
+		if len(resources) != len(actions) || len(clientOrgs) != len(clientPackages) {
+			return nil, fmt.Errorf("pdp: load system user %s: misaligned grant arrays", s.id)
 		}
-		s.rights = make(map[string][]string, len(rs))
-		for _, r := range rs {
-			s.rights[r.R] = append(s.rights[r.R], r.A)
+		s.rights = make(map[string][]string, len(resources))
+		for i, r := range resources {
+			s.rights[r] = append(s.rights[r], actions[i])
 		}
-		if err := json.Unmarshal(packages, &s.packages); err != nil {
-			return nil, fmt.Errorf("pdp: decode packages: %w", err)
-		}
-		if err := json.Unmarshal(clients, &s.clients); err != nil {
-			return nil, fmt.Errorf("pdp: decode clients: %w", err)
+		if len(clientOrgs) > 0 {
+			s.clients = make(map[string][]string, len(clientOrgs))
+			for i, org := range clientOrgs {
+				pkgs := s.clients[org]
+				if clientPackages[i] != "" { // a client that gives none of the packages
+					pkgs = append(pkgs, clientPackages[i])
+				}
+				s.clients[org] = pkgs
+			}
 		}
 		out[s.id] = s
 	}
@@ -93,6 +87,9 @@ type catalog struct {
 	resources map[string]*resource
 	// packages: package urn → resource ids it contains.
 	packages map[string]map[string]struct{}
+	// permits: package urn → the verdict a permit through it carries, built
+	// once here rather than concatenated on every cached decision.
+	permits map[string]verdict
 }
 
 type resource struct {
@@ -125,7 +122,8 @@ func loadCatalog(ctx context.Context, bdb bun.IDB) (*catalog, error) {
 	if err := json.Unmarshal(pkgJSON, &pkgs); err != nil {
 		return nil, fmt.Errorf("pdp: decode packages: %w", err)
 	}
-	c := &catalog{resources: make(map[string]*resource, len(res)), packages: make(map[string]map[string]struct{}, len(pkgs))}
+	c := &catalog{resources: make(map[string]*resource, len(res)), packages: make(map[string]map[string]struct{}, len(pkgs)),
+		permits: make(map[string]verdict, len(pkgs))}
 	for id, r := range res {
 		c.resources[id] = &resource{actions: r.A, requiredScope: r.S}
 	}
@@ -135,6 +133,7 @@ func loadCatalog(ctx context.Context, bdb bun.IDB) (*catalog, error) {
 			set[id] = struct{}{}
 		}
 		c.packages[urn] = set
+		c.permits[urn] = permitPackage(urn)
 	}
 	return c, nil
 }

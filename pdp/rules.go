@@ -50,7 +50,7 @@ func evaluate(req *Request, s *subject, cat *catalog, claims *TokenClaims) verdi
 			return deny(ClientNotDelegated, "organisation %s is not a client of agent system user %s", req.PartyOrg, s.id)
 		}
 		if urn := packageWith(cat, pkgs, req.ResourceID); urn != "" {
-			return permitPackage(urn)
+			return cat.permits[urn]
 		}
 		return deny(NotGranted, "no access package that client %s gave %s through system user %s contains resource %q",
 			req.PartyOrg, s.ownerOrg, s.id, req.ResourceID)
@@ -70,7 +70,7 @@ func evaluate(req *Request, s *subject, cat *catalog, claims *TokenClaims) verdi
 		}
 	}
 	if urn := packageWith(cat, s.packages, req.ResourceID); urn != "" {
-		return permitPackage(urn)
+		return cat.permits[urn]
 	}
 	return deny(NotGranted, "system user %s holds no right or access package for %s on %q", s.id, req.Action, req.ResourceID)
 }
@@ -80,7 +80,8 @@ func permitPackage(urn string) verdict {
 		permittedBy: "package:" + urn}
 }
 
-// packageWith returns the first of pkgs that contains resourceID ("" if none).
+// packageWith returns the first of pkgs (a package of cat, so it has a
+// verdict in cat.permits) that contains resourceID ("" if none).
 func packageWith(cat *catalog, pkgs []string, resourceID string) string {
 	for _, urn := range pkgs {
 		if _, ok := cat.packages[urn][resourceID]; ok {
