@@ -59,26 +59,27 @@ func New(src Source, wait time.Duration) *Loaders {
 
 type ctxKey struct{}
 
-// slot holds the current loaders of a context; a subscription swaps in fresh
-// ones for every event so its cache never outlives the data it read.
+// slot holds the loaders of a context. They are built on first use: most
+// requests (authorize, mutations without nested reads) never load anything,
+// and five loaders cost allocations on every request. A subscription swaps
+// in fresh ones for every event so its cache never outlives the data it read.
 type slot struct {
 	src     Source
 	wait    time.Duration
 	loaders atomic.Pointer[Loaders]
 }
 
-// NewContext returns ctx carrying fresh loaders reading from src.
+// NewContext returns ctx carrying loaders reading from src, built when first
+// asked for.
 func NewContext(ctx context.Context, src Source, wait time.Duration) context.Context {
-	s := &slot{src: src, wait: wait}
-	s.loaders.Store(New(src, wait))
-	return context.WithValue(ctx, ctxKey{}, s)
+	return context.WithValue(ctx, ctxKey{}, &slot{src: src, wait: wait})
 }
 
-// Refresh replaces the loaders of ctx with empty ones (call it before each
-// subscription event).
+// Refresh drops the loaders of ctx; the next For builds empty ones (call it
+// before each subscription event).
 func Refresh(ctx context.Context) {
 	if s, ok := ctx.Value(ctxKey{}).(*slot); ok {
-		s.loaders.Store(New(s.src, s.wait))
+		s.loaders.Store(nil)
 	}
 }
 
@@ -89,6 +90,15 @@ func For(ctx context.Context) *Loaders {
 	s, ok := ctx.Value(ctxKey{}).(*slot)
 	if !ok {
 		panic("dataloaders: no loaders in context (is the middleware installed?)")
+	}
+	if l := s.loaders.Load(); l != nil {
+		return l
+	}
+	// Concurrent first uses race to install theirs; all use the winner's, so
+	// every field of one request shares one batch.
+	fresh := New(s.src, s.wait)
+	if s.loaders.CompareAndSwap(nil, fresh) {
+		return fresh
 	}
 	return s.loaders.Load()
 }
