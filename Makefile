@@ -4,6 +4,19 @@ export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 PKGS := ./...
 
+# Offline defaults for the testcontainers harness (override them with a
+# registry): it removes what it starts itself, so Ryuk is not needed.
+export TESTCONTAINERS_RYUK_DISABLED ?= true
+ifneq ($(wildcard /.dockerenv),)
+export TESTCONTAINERS_HOST_OVERRIDE ?= 127.0.0.1
+endif
+# `make e2e-images` builds this Postgres image from Debian packages; use it
+# when present instead of pulling the official one.
+E2E_LOCAL_PG := $(shell docker image inspect systemuser-e2e-postgres:15 >/dev/null 2>&1 && echo systemuser-e2e-postgres:15)
+ifneq ($(E2E_LOCAL_PG),)
+export SYSTEMUSER_E2E_POSTGRES_IMAGE ?= $(E2E_LOCAL_PG)
+endif
+
 .PHONY: run build test test-unit e2e e2e-images bench generate check-generated lint vet fmt-check clean
 
 ## run: the whole stack on an embedded PostgreSQL, migrated and seeded (Ctrl-C stops it)
@@ -23,7 +36,9 @@ test-unit:
 
 ## e2e: end-to-end suites in testcontainers (builds the offline images first)
 e2e: e2e-images
-	SYSTEMUSER_E2E_REQUIRED=$${SYSTEMUSER_E2E_REQUIRED:-1} $(GO) test -race -count=1 -timeout 20m ./e2e/...
+	SYSTEMUSER_E2E_REQUIRED=$${SYSTEMUSER_E2E_REQUIRED:-1} \
+	SYSTEMUSER_E2E_POSTGRES_IMAGE=$${SYSTEMUSER_E2E_POSTGRES_IMAGE:-systemuser-e2e-postgres:15} \
+	$(GO) test -race -count=1 -timeout 20m ./e2e/...
 
 e2e-images:
 	bash scripts/e2e-images.sh
