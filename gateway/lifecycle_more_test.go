@@ -1,14 +1,11 @@
 package gateway_test
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
-	"github.com/coder/websocket/wsjson"
 	"github.com/google/uuid"
 )
 
@@ -106,59 +103,12 @@ func TestSubscriptionRequestStatusChanged(t *testing.T) {
 		map[string]any{"in": map[string]any{"systemId": w.systemID, "partyOrgNumber": w.cust,
 			"rights": []map[string]any{{"resource": "res-a", "action": "read"}}}})).CreateSystemUserRequest.Request.RequestID
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.URL, "http")+"/graphql",
-		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow()
-	if got := resp.Header.Get("Sec-WebSocket-Protocol"); got != "graphql-transport-ws" {
-		t.Fatalf("Sec-WebSocket-Protocol = %q", got)
-	}
-	send := func(v any) {
-		if err := wsjson.Write(ctx, conn, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	type message struct {
-		Type    string          `json:"type"`
-		ID      string          `json:"id"`
-		Payload json.RawMessage `json:"payload"`
-	}
-	next := func() message {
-		for {
-			var m message
-			if err := wsjson.Read(ctx, conn, &m); err != nil {
-				t.Fatal(err)
-			}
-			if m.Type == "ping" {
-				send(map[string]string{"type": "pong"})
-				continue
-			}
-			return m
-		}
-	}
-	send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + vendor}})
-	if m := next(); m.Type != "connection_ack" {
-		t.Fatalf("first message %+v, want connection_ack", m)
-	}
-	send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{
-		"query":     `subscription($id: ID!) { requestStatusChanged(id: $id) { status } }`,
-		"variables": map[string]any{"id": reqID}}})
+	ws := dialWS(t, e, vendor)
+	ws.subscribe("1", `subscription($id: ID!) { requestStatusChanged(id: $id) { status } }`, map[string]any{"id": reqID})
 	status := func() string {
-		m := next()
-		if m.Type != "next" || m.ID != "1" {
-			t.Fatalf("got %s %s, want next", m.Type, m.Payload)
-		}
-		var p struct {
-			Data struct{ RequestStatusChanged struct{ Status string } }
-		}
-		if err := json.Unmarshal(m.Payload, &p); err != nil {
-			t.Fatal(err)
-		}
-		return p.Data.RequestStatusChanged.Status
+		var d struct{ RequestStatusChanged struct{ Status string } }
+		ws.nextData("1", &d)
+		return d.RequestStatusChanged.Status
 	}
 	if got := status(); got != "NEW" {
 		t.Fatalf("initial status %s, want NEW", got)
@@ -168,6 +118,6 @@ func TestSubscriptionRequestStatusChanged(t *testing.T) {
 	if got := status(); got != "ACCEPTED" {
 		t.Fatalf("status after approval %s, want ACCEPTED", got)
 	}
-	send(map[string]any{"id": "1", "type": "complete"})
-	_ = conn.Close(websocket.StatusNormalClosure, "")
+	ws.send(map[string]any{"id": "1", "type": "complete"})
+	ws.close()
 }
