@@ -27,7 +27,7 @@ import (
 // decisions, normally those of the last FlushEvery). A failed write is
 // retried once, then the batch is dropped with an error log.
 type LogOptions struct {
-	Queue      int           // default 8192
+	Queue int // default 8192
 	// Batch bounds one COPY. Smaller batches spread the database's work
 	// over time instead of bursts that compete with requests on the same
 	// cores: 100 gave authorize a p99 of 1.23–1.42× the bare handler's
