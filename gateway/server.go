@@ -14,6 +14,7 @@ import (
 
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/gateway/graphiql"
+	"github.com/systemuser-gateway/systemuser/gateway/metrics"
 	"github.com/systemuser-gateway/systemuser/pdp"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
@@ -27,6 +28,9 @@ type Config struct {
 	TrustedIssuers []TrustedIssuer
 	GraphQL        GraphQLConfig
 	Now            func() time.Time
+	// DisableMetrics turns off GET /metrics and request instrumentation
+	// (on by default, so the zero Config serves them).
+	DisableMetrics bool
 }
 
 // Deps are the services the gateway translates to.
@@ -51,6 +55,7 @@ type Server struct {
 	verifier *Verifier
 	handler  http.Handler
 	draining atomic.Bool
+	metrics  *metrics.Registry // nil when disabled
 }
 
 // New builds the gateway.
@@ -70,6 +75,10 @@ func New(cfg Config, deps Deps) *Server {
 	s.handler = s.routes()
 	return s
 }
+
+// Metrics is the registry /metrics serves, for other parts of the process
+// to add to; nil when Config.DisableMetrics is set.
+func (s *Server) Metrics() *metrics.Registry { return s.metrics }
 
 // Verifier is the gateway's token verifier (the PDP uses it for tokens).
 func (s *Server) Verifier() *Verifier { return s.verifier }
@@ -96,7 +105,14 @@ func (s *Server) routes() http.Handler {
 	gi := graphiql.Handler("/graphql", "/graphql")
 	mux.Handle("GET /{$}", gi)
 	mux.Handle("GET "+graphiql.AssetPrefix, gi)
-	return s.recoverer(bodyLimit(mux))
+	h := s.recoverer(bodyLimit(mux))
+	if s.cfg.DisableMetrics {
+		return h
+	}
+	s.metrics = metrics.NewRegistry()
+	s.registerDeps(s.metrics)
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	return newHTTPMetrics(s.metrics).instrument(h)
 }
 
 func bodyLimit(next http.Handler) http.Handler {

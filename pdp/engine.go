@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -43,6 +44,7 @@ type Engine struct {
 	maxBatch int
 	cache    *cache
 	log      *decisionLog
+	stats    counters
 }
 
 // New builds an engine on bdb and starts its decision-log writer; Close
@@ -179,9 +181,14 @@ func (e *Engine) authorize(ctx context.Context, reqs []Request) ([]Decision, err
 		var subjects map[uuid.UUID]*subject
 		cat, err = e.cache.getCatalog(ctx, func(ctx context.Context) (*catalog, error) { return loadCatalog(ctx, e.bdb) })
 		if err == nil {
+			// The cache calls the loader on this goroutine, so loaded needs
+			// no synchronisation.
+			loaded := 0
 			subjects, err = e.cache.getSubjects(ctx, ids, func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*subject, error) {
+				loaded += len(ids)
 				return loadSubjects(ctx, e.bdb, ids)
 			})
+			e.stats.countLookups(len(ids), loaded)
 		}
 		for i := range reqs {
 			if !pending[i] {
@@ -209,6 +216,7 @@ func (e *Engine) authorize(ctx context.Context, reqs []Request) ([]Decision, err
 		d.ID = newID()
 		d.DecidedAt = now
 		d.Latency = latency
+		e.stats.countDecision(d.Result)
 		e.log.append(ctx, d)
 	}
 	return ds, err
@@ -280,4 +288,64 @@ func newID() uuid.UUID {
 		return uuid.New()
 	}
 	return id
+}
+
+// Stats are the engine's running totals since New, for metrics.
+type Stats struct {
+	// Decisions made, by result (REST, GraphQL and Go callers alike).
+	Permit, Deny, NotApplicable, Indeterminate uint64
+	// CacheHits counts subjects a decision found without reading the
+	// database itself (in memory, or loaded by a concurrent caller);
+	// CacheMisses counts subjects it read, including every one read while
+	// caching is off.
+	CacheHits, CacheMisses uint64
+	// LogQueueLength is the decisions waiting for the log writer, out of
+	// LogQueueCapacity.
+	LogQueueLength, LogQueueCapacity int
+	// LogDropped counts decisions the log never wrote.
+	LogDropped uint64
+}
+
+// Stats returns the running totals; each field is read atomically, the
+// set is not one snapshot.
+func (e *Engine) Stats() Stats {
+	c := &e.stats
+	return Stats{
+		Permit:           c.permit.Load(),
+		Deny:             c.deny.Load(),
+		NotApplicable:    c.notApplicable.Load(),
+		Indeterminate:    c.indeterminate.Load(),
+		CacheHits:        c.hits.Load(),
+		CacheMisses:      c.misses.Load(),
+		LogQueueLength:   len(e.log.queue),
+		LogQueueCapacity: cap(e.log.queue),
+		LogDropped:       e.log.dropped.Load(),
+	}
+}
+
+// counters are atomics so that counting costs a decision two adds.
+type counters struct {
+	permit, deny, notApplicable, indeterminate atomic.Uint64
+	hits, misses                               atomic.Uint64
+}
+
+func (c *counters) countDecision(r Result) {
+	switch r {
+	case Permit:
+		c.permit.Add(1)
+	case Deny:
+		c.deny.Add(1)
+	case NotApplicable:
+		c.notApplicable.Add(1)
+	default:
+		c.indeterminate.Add(1)
+	}
+}
+
+func (c *counters) countLookups(requested, loaded int) {
+	if loaded > requested { // a disconnected cache reloads every id
+		loaded = requested
+	}
+	c.hits.Add(uint64(requested - loaded))
+	c.misses.Add(uint64(loaded))
 }

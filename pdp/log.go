@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -49,6 +50,9 @@ type decisionLog struct {
 	queue   chan Decision
 	flushes chan chan error
 	done    chan struct{}
+	// dropped counts decisions never written (queue full, closed, or a
+	// batch whose write failed twice), for Engine.Stats.
+	dropped atomic.Uint64
 
 	// buf is the writer goroutine's COPY payload, reused across batches.
 	buf bytes.Buffer
@@ -83,6 +87,7 @@ func (l *decisionLog) append(ctx context.Context, d *Decision) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
+		l.dropped.Add(1)
 		l.logger.Error("decision log closed; decision not logged", "decision", d.ID)
 		return
 	}
@@ -96,8 +101,10 @@ func (l *decisionLog) append(ctx context.Context, d *Decision) {
 	select {
 	case l.queue <- *d:
 	case <-t.C:
+		l.dropped.Add(1)
 		l.logger.Error("decision log queue full; decision not logged", "decision", d.ID)
 	case <-ctx.Done():
+		l.dropped.Add(1)
 		l.logger.Error("decision log queue full and caller gone; decision not logged", "decision", d.ID)
 	}
 }
@@ -182,6 +189,7 @@ func (l *decisionLog) write(batch []Decision) error {
 			return nil
 		}
 	}
+	l.dropped.Add(uint64(len(batch)))
 	l.logger.Error("decision log write failed; batch dropped", "error", err, "decisions", len(batch))
 	return err
 }

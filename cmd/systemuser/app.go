@@ -113,6 +113,7 @@ func (a *App) buildGateway() error {
 		LoginURL:       strings.TrimSuffix(a.Config.SimulatorURL, "/") + "/login",
 		TrustedIssuers: issuers,
 		GraphQL:        gateway.GraphQLConfig{Introspection: a.Config.Introspection},
+		DisableMetrics: !a.Config.Metrics,
 	}, gateway.Deps{DB: a.DB, Registry: reg, PDP: a.pdp, Events: a.listener, Verifier: verifier,
 		Logger: a.Logger.With("component", "gateway")})
 	return nil

@@ -24,6 +24,7 @@ type Config struct {
 	StateDir       string
 	Fresh          bool
 	Introspection  bool
+	Metrics        bool
 	AutoMigrate    bool
 	SimulatorFile  string
 	AdminOpen      bool
@@ -75,6 +76,7 @@ func (c *Config) gatewayFlags(fs flagSet) {
 	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "", "public base URL of the gateway (default http://localhost:<port>)")
 	fs.str(&c.TrustedIssuers, "trusted-issuers", "SYSTEMUSER_TRUSTED_ISSUERS", "", "comma-separated issuer=jwks-url pairs the gateway trusts (default: the bundled simulator)")
 	fs.boolean(&c.Introspection, "introspection", "SYSTEMUSER_INTROSPECTION", true, "allow GraphQL introspection")
+	fs.boolean(&c.Metrics, "metrics", "SYSTEMUSER_METRICS", true, "serve Prometheus metrics at /metrics")
 }
 
 func (c *Config) simulatorFlags(fs flagSet) {

@@ -1,0 +1,172 @@
+package gateway_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/systemuser-gateway/systemuser/gateway"
+	"github.com/systemuser-gateway/systemuser/gateway/metrics"
+)
+
+func scrape(t *testing.T, url string) metrics.Samples {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != metrics.ContentType {
+		t.Fatalf("GET /metrics: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	s, err := metrics.Parse(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("exposition: %v\n%s", err, body)
+	}
+	return s
+}
+
+// TestMetricsMove: requests, decisions and the cache show up in /metrics
+// as they happen, and the exposition parses.
+func TestMetricsMove(t *testing.T) {
+	t.Parallel()
+	e, _ := newFullEnv(t)
+	w := newLifecycleWorld(t, e)
+	suID := approvedSystemUser(t, e, w)
+
+	before := scrape(t, e.URL)
+	resp, err := http.Get(e.URL + "/no/such/route")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	owner := e.vendorToken(t, w.owner, scopeAuthorize)
+	for _, party := range []string{w.cust, w.cust, w.cust2} {
+		mustData(t, e, owner, `mutation($in: [AuthorizeInput!]!) { authorizeBatch(inputs: $in) { result } }`,
+			map[string]any{"in": []any{map[string]any{"systemUserId": suID, "resourceId": "res-a", "action": "read", "partyOrgNumber": party}}})
+	}
+	after := scrape(t, e.URL)
+
+	delta := func(k string) float64 { return after[k] - before[k] }
+	for k, want := range map[string]float64{
+		`systemuser_http_requests_total{route="unmatched",code_class="4xx"}`:    1,
+		`systemuser_http_requests_total{route="/graphql",code_class="2xx"}`:     3,
+		`systemuser_http_requests_total{route="GET /metrics",code_class="2xx"}`: 1,
+		`systemuser_authorize_decisions_total{result="Permit"}`:                 2,
+		`systemuser_authorize_decisions_total{result="Deny"}`:                   1,
+		`systemuser_pdp_cache_hits_total`:                                       2,
+		`systemuser_pdp_cache_misses_total`:                                     1,
+	} {
+		if got := delta(k); got != want {
+			t.Errorf("%s moved by %v, want %v", k, got, want)
+		}
+	}
+	for k, want := range map[string]float64{
+		"systemuser_http_in_flight":                                        1, // the scrape itself
+		"systemuser_listener_connected":                                    1,
+		`systemuser_http_request_duration_seconds_count{route="/graphql"}`: before[`systemuser_http_request_duration_seconds_count{route="/graphql"}`] + 3,
+	} {
+		if after[k] != want {
+			t.Errorf("%s = %v, want %v", k, after[k], want)
+		}
+	}
+	for _, k := range []string{"systemuser_decision_log_queue_length", "go_goroutines"} {
+		if _, ok := after[k]; !ok {
+			t.Errorf("%s missing", k)
+		}
+	}
+}
+
+func TestMetricsDisabled(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		cfg  gateway.Config
+		want int
+	}{
+		"On":  {gateway.Config{}, http.StatusOK},
+		"Off": {gateway.Config{DisableMetrics: true}, http.StatusNotFound},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			gw := gateway.New(tc.cfg, gateway.Deps{})
+			rec := httptest.NewRecorder()
+			gw.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+			if rec.Code != tc.want {
+				t.Errorf("GET /metrics = %d, want %d", rec.Code, tc.want)
+			}
+			if (gw.Metrics() == nil) != tc.cfg.DisableMetrics {
+				t.Errorf("Metrics() = %v", gw.Metrics())
+			}
+		})
+	}
+}
+
+// TestMetricsConcurrent serves and scrapes at once under -race; the totals
+// must be exact.
+func TestMetricsConcurrent(t *testing.T) {
+	t.Parallel()
+	gw := gateway.New(gateway.Config{}, gateway.Deps{})
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+	const workers, each = 8, 50
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Go(func() {
+			for range each {
+				path := "/healthz"
+				if i%2 == 1 {
+					path = "/nope"
+				}
+				resp, err := http.Get(srv.URL + path)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 10 {
+			scrape(t, srv.URL)
+		}
+	})
+	wg.Wait()
+	s := scrape(t, srv.URL)
+	if got := s[`systemuser_http_requests_total{route="GET /healthz",code_class="2xx"}`]; got != workers/2*each {
+		t.Errorf("healthz 2xx = %v", got)
+	}
+	if got := s[`systemuser_http_requests_total{route="unmatched",code_class="4xx"}`]; got != workers/2*each {
+		t.Errorf("unmatched 4xx = %v", got)
+	}
+}
+
+// BenchmarkMetricsMiddleware is the instrumentation's cost per request:
+// the difference between On and Off.
+func BenchmarkMetricsMiddleware(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		cfg  gateway.Config
+	}{{"Off", gateway.Config{DisableMetrics: true}}, {"On", gateway.Config{}}} {
+		b.Run(tc.name, func(b *testing.B) {
+			gw := gateway.New(tc.cfg, gateway.Deps{})
+			req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+			w := discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				gw.ServeHTTP(w, req)
+			}
+		})
+	}
+}
+
+// discardWriter keeps the benchmark's own allocations out of the figures.
+type discardWriter struct{ h http.Header }
+
+func (d discardWriter) Header() http.Header         { return d.h }
+func (d discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d discardWriter) WriteHeader(int)             {}
