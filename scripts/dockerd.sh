@@ -47,6 +47,20 @@ wait_until() {
 	done
 }
 
+# An engine killed with its session can leave containerd's pid file behind,
+# naming a process that is gone, reused, or a zombie not yet reaped; dockerd
+# would then wait for that "running" containerd until it times out.
+clear_stale_containerd() {
+	local f=/var/run/docker/containerd/containerd.pid pid state
+	[[ -s "$f" ]] || return 0
+	pid="$(<"$f")"
+	state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
+	if [[ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" != containerd || "$state" == Z ]]; then
+		log "removing stale containerd pid file (pid $pid)"
+		rm -f "$f"
+	fi
+}
+
 start() {
 	if engine_up; then
 		log "engine already running"
@@ -58,6 +72,7 @@ start() {
 	}
 	mkdir -p "$state_dir"
 	rm -f "$pid_file"
+	clear_stale_containerd
 
 	local args=(--pidfile "$pid_file")
 	if [[ -n "${SYSTEMUSER_DOCKERD_STORAGE_DRIVER:-}" ]]; then
