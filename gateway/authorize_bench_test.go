@@ -159,14 +159,7 @@ func newAuthzEnv(tb testing.TB) *authzEnv {
 	env.seed(tb, orgs[2])
 	env.cachedUser = env.freshSystemUsers(tb, 1)[0]
 
-	keys, err := simulator.NewKeySet(simulator.KeyOptions{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_ = json.NewEncoder(w).Encode(keys.PublicJWKS())
-	}))
-	tb.Cleanup(jwks.Close)
+	keys, trusted := trustedKeySet(tb)
 	issuer := simulator.NewIssuer(keys, simulator.IssuerOptions{Issuer: testIssuer, TokenLifetime: 10 * time.Minute})
 	tok, err := issuer.IssueMaskinporten(ctx, simulator.MaskinportenGrant{
 		ClientID: "client-so", ConsumerOrg: env.serviceOwner, Scopes: []string{"altinn:authorization/authorize"},
@@ -176,13 +169,13 @@ func newAuthzEnv(tb testing.TB) *authzEnv {
 	}
 	env.bearer = "Bearer " + tok.AccessToken
 
-	verifier := gateway.NewVerifier([]gateway.TrustedIssuer{{Issuer: testIssuer, JWKSURL: jwks.URL}}, nil, nil, nil)
+	verifier := gateway.NewVerifier(trusted, nil, nil, nil)
 	ln := db.NewListener(bdb, nil)
 	env.engine = pdp.New(bdb, pdp.Options{Listener: ln, Verifier: gateway.PDPVerifier{V: verifier}})
 	done := make(chan struct{}, 2)
 	go func() { _ = ln.Run(ctx); done <- struct{}{} }()
 	go func() { _ = env.engine.Run(ctx); done <- struct{}{} }()
-	gw := gateway.New(gateway.Config{TrustedIssuers: []gateway.TrustedIssuer{{Issuer: testIssuer, JWKSURL: jwks.URL}}},
+	gw := gateway.New(gateway.Config{TrustedIssuers: trusted},
 		gateway.Deps{DB: bdb, Registry: registry.New(bdb, registry.Options{PublicURL: "http://gateway.test"}),
 			PDP: env.engine, Events: ln, Verifier: verifier})
 	srv := httptest.NewServer(gw)

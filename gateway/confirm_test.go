@@ -3,7 +3,6 @@ package gateway_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -21,21 +20,13 @@ func TestConfirmPagesGuardTheirForms(t *testing.T) {
 	t.Parallel()
 	bdb := dbtest.New(t)
 	seedCatalog(t, bdb)
-	keys, err := simulator.NewKeySet(simulator.KeyOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys, trusted := trustedKeySet(t)
 	issuer := simulator.NewIssuer(keys, simulator.IssuerOptions{Issuer: testIssuer})
-	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(mustJSON(t, keys.PublicJWKS()))
-	}))
-	t.Cleanup(jwks.Close)
 	var reg *registry.Service
 	gwURL := loopbackServer(t, func(u string) http.Handler {
 		reg = registry.New(bdb, registry.Options{PublicURL: u})
 		return gateway.New(gateway.Config{PublicURL: u, LoginURL: "http://127.0.0.1:9/login",
-			TrustedIssuers: []gateway.TrustedIssuer{{Issuer: testIssuer, JWKSURL: jwks.URL}}}, gateway.Deps{DB: bdb, Registry: reg})
+			TrustedIssuers: trusted}, gateway.Deps{DB: bdb, Registry: reg})
 	})
 	vendor := identity.NewContext(context.Background(), &identity.Identity{Kind: identity.Organization, OrgNumber: vendorOrg,
 		Scopes: []string{identity.ScopeSystemRegisterWrite, identity.ScopeRequestWrite}})

@@ -36,23 +36,32 @@ func newTestEnv(t *testing.T) *testEnv {
 	bdb := dbtest.New(t)
 	counter := &dbtest.QueryCounter{}
 	bdb = bdb.WithQueryHook(counter)
-	keys, err := simulator.NewKeySet(simulator.KeyOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_ = json.NewEncoder(w).Encode(keys.PublicJWKS())
-	}))
-	t.Cleanup(jwks.Close)
+	keys, trusted := trustedKeySet(t)
 	reg := registry.New(bdb, registry.Options{PublicURL: "http://gateway.test"})
 	gw := gateway.New(gateway.Config{
-		TrustedIssuers: []gateway.TrustedIssuer{{Issuer: testIssuer, JWKSURL: jwks.URL}},
+		TrustedIssuers: trusted,
 		GraphQL:        gateway.GraphQLConfig{Introspection: true, LoaderWait: 50 * time.Millisecond},
 	}, gateway.Deps{DB: bdb, Registry: reg})
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
 	return &testEnv{DB: bdb, Counter: counter, URL: srv.URL, Keys: keys,
 		Issuer: simulator.NewIssuer(keys, simulator.IssuerOptions{Issuer: testIssuer})}
+}
+
+// trustedKeySet is a fresh simulator key set published by an httptest JWKS
+// server, and the trusted-issuer list a gateway needs to accept its tokens.
+func trustedKeySet(tb testing.TB) (*simulator.KeySet, []gateway.TrustedIssuer) {
+	tb.Helper()
+	keys, err := simulator.NewKeySet(simulator.KeyOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(keys.PublicJWKS())
+	}))
+	tb.Cleanup(jwks.Close)
+	return keys, []gateway.TrustedIssuer{{Issuer: testIssuer, JWKSURL: jwks.URL}}
 }
 
 // vendorToken is a real signed Maskinporten token for org with scopes.

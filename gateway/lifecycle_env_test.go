@@ -2,8 +2,6 @@ package gateway_test
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -36,17 +34,10 @@ func newFullEnv(t *testing.T) (*testEnv, *fakeClock) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	bdb := dbtest.New(t)
-	keys, err := simulator.NewKeySet(simulator.KeyOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_ = json.NewEncoder(w).Encode(keys.PublicJWKS())
-	}))
-	t.Cleanup(jwks.Close)
+	keys, trusted := trustedKeySet(t)
 	clock := &fakeClock{t: time.Now()}
 	reg := registry.New(bdb, registry.Options{PublicURL: "http://gateway.test", Now: clock.Now})
-	verifier := gateway.NewVerifier([]gateway.TrustedIssuer{{Issuer: testIssuer, JWKSURL: jwks.URL}}, nil, nil, nil)
+	verifier := gateway.NewVerifier(trusted, nil, nil, nil)
 	listener := db.NewListener(bdb, nil)
 	engine := pdp.New(bdb, pdp.Options{Listener: listener, Verifier: gateway.PDPVerifier{V: verifier}})
 	var wg sync.WaitGroup

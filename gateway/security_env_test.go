@@ -71,18 +71,11 @@ type secEnv struct {
 func newSecEnv(tb testing.TB) *secEnv {
 	tb.Helper()
 	bdb := dbtest.New(tb)
-	keys, err := simulator.NewKeySet(simulator.KeyOptions{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_ = json.NewEncoder(w).Encode(keys.PublicJWKS())
-	}))
-	tb.Cleanup(jwks.Close)
+	keys, trusted := trustedKeySet(tb)
 	rec := &errorRecorder{}
 	logger := slog.New(rec)
 	reg := registry.New(bdb, registry.Options{PublicURL: "http://gateway.test", Logger: logger})
-	verifier := gateway.NewVerifier([]gateway.TrustedIssuer{{Issuer: testIssuer, JWKSURL: jwks.URL}}, nil, nil, logger)
+	verifier := gateway.NewVerifier(trusted, nil, nil, logger)
 	engine := pdp.New(bdb, pdp.Options{Logger: logger, Verifier: gateway.PDPVerifier{V: verifier}})
 	gw := gateway.New(gateway.Config{GraphQL: gateway.GraphQLConfig{Introspection: true}},
 		gateway.Deps{DB: bdb, Registry: reg, PDP: engine, Verifier: verifier, Logger: logger})
