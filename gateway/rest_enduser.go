@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
 	"github.com/systemuser-gateway/systemuser/identity"
@@ -49,26 +48,12 @@ func requireEndUser(id *identity.Identity, write bool) error {
 // partyUuId and systemInternalId are left out; reporteeOrgNo identifies the
 // owner.
 type internalSystemUser struct {
-	ID               string              `json:"id"`
-	IntegrationTitle string              `json:"integrationTitle"`
-	SystemID         string              `json:"systemId"`
-	ProductName      string              `json:"productName"`
-	ReporteeOrgNo    string              `json:"reporteeOrgNo"`
-	Created          time.Time           `json:"created"`
-	IsDeleted        bool                `json:"isDeleted"`
-	SupplierName     string              `json:"supplierName"`
-	SupplierOrgNo    string              `json:"supplierOrgno"`
-	ExternalRef      string              `json:"externalRef"`
-	UserType         string              `json:"userType"`
-	AccessPackages   []accessPackageJSON `json:"accessPackages"`
+	externalSystemUser
+	AccessPackages []accessPackageJSON `json:"accessPackages"`
 }
 
 func toInternalSystemUser(su *registry.SystemUser) internalSystemUser {
-	return internalSystemUser{
-		ID: su.ID.String(), IntegrationTitle: su.IntegrationTitle, SystemID: su.SystemID, ProductName: su.SystemID,
-		ReporteeOrgNo: su.OwnerOrg, Created: su.CreatedAt.UTC(), IsDeleted: su.IsDeleted, SupplierOrgNo: su.VendorOrg,
-		ExternalRef: su.ExternalRef, UserType: su.UserType, AccessPackages: packagesToJSON(su.AccessPackages),
-	}
+	return internalSystemUser{externalSystemUser: toExternalSystemUser(su), AccessPackages: packagesToJSON(su.AccessPackages)}
 }
 
 // handleListAgents answers the agent system users of ?party={orgNo} (Altinn
