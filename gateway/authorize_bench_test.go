@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
@@ -169,9 +170,9 @@ func newAuthzEnv(tb testing.TB) *authzEnv {
 	}
 	env.bearer = "Bearer " + tok.AccessToken
 
-	verifier := gateway.NewVerifier(trusted, nil, nil, nil)
+	verifier := auth.NewVerifier(trusted, nil, nil, nil)
 	ln := db.NewListener(bdb, nil)
-	env.engine = pdp.New(bdb, pdp.Options{Listener: ln, Verifier: gateway.PDPVerifier{V: verifier}})
+	env.engine = pdp.New(bdb, pdp.Options{Listener: ln, Verifier: verifier})
 	done := make(chan struct{}, 2)
 	go func() { _ = ln.Run(ctx); done <- struct{}{} }()
 	go func() { _ = env.engine.Run(ctx); done <- struct{}{} }()

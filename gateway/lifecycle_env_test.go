@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
@@ -37,9 +38,9 @@ func newFullEnv(t *testing.T) (*testEnv, *fakeClock) {
 	keys, trusted := trustedKeySet(t)
 	clock := &fakeClock{t: time.Now()}
 	reg := registry.New(bdb, registry.Options{PublicURL: "http://gateway.test", Now: clock.Now})
-	verifier := gateway.NewVerifier(trusted, nil, nil, nil)
+	verifier := auth.NewVerifier(trusted, nil, nil, nil)
 	listener := db.NewListener(bdb, nil)
-	engine := pdp.New(bdb, pdp.Options{Listener: listener, Verifier: gateway.PDPVerifier{V: verifier}})
+	engine := pdp.New(bdb, pdp.Options{Listener: listener, Verifier: verifier})
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); _ = listener.Run(ctx) }()

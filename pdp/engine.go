@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 )
 
@@ -23,9 +24,10 @@ type Options struct {
 	// it is disconnected, nothing is cached and every decision reads the
 	// database.
 	Listener *db.Listener
-	// Verifier checks Request.Token; without it a request with a token is
-	// denied (TOKEN_INVALID).
-	Verifier TokenVerifier
+	// Verifier checks Request.Token (share the gateway's, so both use its
+	// verified-token cache); without it a request with a token is denied
+	// (TOKEN_INVALID).
+	Verifier *auth.Verifier
 	Now      func() time.Time
 	// CacheSize bounds the cached system users (default 100 000).
 	CacheSize int
@@ -39,7 +41,7 @@ type Engine struct {
 	bdb      *bun.DB
 	logger   *slog.Logger
 	listener *db.Listener
-	verifier TokenVerifier
+	verifier *auth.Verifier
 	now      func() time.Time
 	maxBatch int
 	cache    *cache
@@ -153,7 +155,7 @@ func (e *Engine) AuthorizeBatch(ctx context.Context, reqs []Request) ([]Decision
 func (e *Engine) authorize(ctx context.Context, reqs []Request) ([]Decision, error) {
 	start := time.Now()
 	ds := make([]Decision, len(reqs))
-	claims := make([]*TokenClaims, len(reqs))
+	claims := make([]*auth.Claims, len(reqs))
 	pending := make([]bool, len(reqs))
 	var ids []uuid.UUID
 	for i := range reqs {
@@ -228,7 +230,7 @@ func (d *Decision) setVerdict(v verdict) {
 
 // checkToken verifies the token (if any) and takes the subject from it
 // when the request names none.
-func (e *Engine) checkToken(ctx context.Context, req *Request, d *Decision, out **TokenClaims) (verdict, bool) {
+func (e *Engine) checkToken(ctx context.Context, req *Request, d *Decision, out **auth.Claims) (verdict, bool) {
 	if req.Token == "" {
 		return verdict{}, true
 	}

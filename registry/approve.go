@@ -112,7 +112,7 @@ func (s *Service) decideRequest(ctx context.Context, tx bun.Tx, caller *identity
 		Where("party_org IN ("+adminOrgsSQL+")", caller.PID, bun.In(db.AdminRoles)).Scan(ctx)
 	switch {
 	case isNoRows(err):
-		return nil, errRequestNotFound
+		return nil, ErrRequestNotFound
 	case err != nil:
 		return nil, err
 	case cur.Status != db.StatusNew:

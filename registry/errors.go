@@ -13,7 +13,7 @@ var (
 	errNotAdministrator = apperr.New(apperr.Forbidden, "NOT_ADMINISTRATOR", "you do not administer this organisation")
 	errSystemNotFound   = apperr.New(apperr.NotFound, "SYSTEM_NOT_FOUND", "system not found").WithAltinn("AUTH-00011")
 	errSystemUserNF     = apperr.New(apperr.NotFound, "SYSTEM_USER_NOT_FOUND", "system user not found").WithAltinn("AUTH-00015")
-	errRequestNotFound  = apperr.New(apperr.NotFound, "REQUEST_NOT_FOUND", "request not found").WithAltinn("AUTH-00010")
+	ErrRequestNotFound  = apperr.New(apperr.NotFound, "REQUEST_NOT_FOUND", "request not found").WithAltinn("AUTH-00010")
 	errChangeReqNF      = apperr.New(apperr.NotFound, "CHANGE_REQUEST_NOT_FOUND", "change request not found").WithAltinn("AUTH-00010")
 	errOrgNotFound      = apperr.New(apperr.NotFound, "ORGANIZATION_NOT_FOUND", "organisation not found")
 	errPersonNotFound   = apperr.New(apperr.NotFound, "PERSON_NOT_FOUND", "person not found")

@@ -135,7 +135,7 @@ func (s *Service) oneRequest(ctx context.Context, q *bun.SelectQuery) (*Request,
 		return nil, internal("get request", err)
 	}
 	if len(rows) == 0 {
-		return nil, errRequestNotFound
+		return nil, ErrRequestNotFound
 	}
 	req := s.requestFrom(&rows[0])
 	if err := loadRequestChildren(ctx, s.db, []*Request{req}); err != nil {
@@ -149,7 +149,7 @@ func (s *Service) requestByIDUnscoped(ctx context.Context, idb bun.IDB, id uuid.
 	var row db.Request
 	if err := idb.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
 		if isNoRows(err) {
-			return nil, errRequestNotFound
+			return nil, ErrRequestNotFound
 		}
 		return nil, internal("get request", err)
 	}

@@ -266,7 +266,7 @@ func (s *Service) DeleteRequest(ctx context.Context, id uuid.UUID) error {
 		return internal("delete request", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return errRequestNotFound
+		return ErrRequestNotFound
 	}
 	s.log.InfoContext(ctx, "request deleted", "request_id", id)
 	return nil

@@ -1,4 +1,4 @@
-package gateway
+package ui
 
 import (
 	"bytes"
@@ -80,7 +80,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, ss *session
 // renderAppError shows err: its message when it is a known application
 // error, "internal error" (logged) otherwise.
 func (s *Server) renderAppError(w http.ResponseWriter, r *http.Request, ss *session, err error) {
-	status := HTTPStatus(err)
+	status := apperr.HTTPStatus(err)
 	msg := "Something went wrong on our side. Try again later."
 	if ae, ok := apperr.As(err); ok && ae.Code != apperr.Internal {
 		msg = friendlyMessage(ae)
