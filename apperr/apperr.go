@@ -54,6 +54,14 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Is makes errors.Is(err, ErrX) true for an *Error with ErrX's Code and
+// Reason, so an exported error value still matches after WithAltinn or a
+// message with details made a copy of it.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Reason != "" && t.Code == e.Code && t.Reason == e.Reason
+}
+
 // New builds an *Error without a cause.
 func New(code Code, reason, message string) *Error {
 	return &Error{Code: code, Reason: reason, Message: message}

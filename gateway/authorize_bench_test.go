@@ -177,7 +177,7 @@ func newAuthzEnv(tb testing.TB) *authzEnv {
 	go func() { _ = ln.Run(ctx); done <- struct{}{} }()
 	go func() { _ = env.engine.Run(ctx); done <- struct{}{} }()
 	gw := gateway.New(gateway.Config{TrustedIssuers: trusted},
-		gateway.Deps{DB: bdb, Registry: registry.New(bdb, registry.Options{PublicURL: "http://gateway.test"}),
+		gateway.Deps{DB: db.Probe{DB: bdb}, Registry: registry.New(bdb, registry.Options{PublicURL: "http://gateway.test"}),
 			PDP: env.engine, Events: ln, Verifier: verifier})
 	srv := httptest.NewServer(gw)
 	bare := httptest.NewServer(newBareHandler(map[string]string{
@@ -229,7 +229,7 @@ func (e *authzEnv) freshSystemUsers(tb testing.TB, n int) []uuid.UUID {
 	for i := range users {
 		id := uuid.New()
 		users[i] = db.SystemUser{ID: id, IntegrationTitle: "bench", SystemID: e.systemID, OwnerOrg: e.owner,
-			ExternalRef: id.String(), UserType: db.UserTypeStandard}
+			ExternalRef: id.String(), UserType: registry.TypeStandard}
 		rights[i] = db.SystemUserRight{SystemUserID: id, ResourceID: "res-a", Action: "read"}
 	}
 	ids := make([]uuid.UUID, n)

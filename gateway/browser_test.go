@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/systemuser-gateway/systemuser/auth"
+	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
 	"github.com/systemuser-gateway/systemuser/identity"
@@ -88,7 +89,7 @@ func TestBrowserApprovesRequest(t *testing.T) {
 		reg = registry.New(bdb, registry.Options{PublicURL: url})
 		return gateway.New(gateway.Config{PublicURL: url, LoginURL: simURL + "/login",
 			TrustedIssuers: []auth.TrustedIssuer{{Issuer: simURL + "/", JWKSURL: simURL + "/jwk"}},
-		}, gateway.Deps{DB: bdb, Registry: reg})
+		}, gateway.Deps{DB: db.Probe{DB: bdb}, Registry: reg})
 	})
 	hits := make(chan string, 1)
 	vendorURL := loopbackServer(t, func(string) http.Handler {

@@ -42,7 +42,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	gw := gateway.New(gateway.Config{
 		TrustedIssuers: trusted,
 		GraphQL:        gateway.GraphQLConfig{Introspection: true, LoaderWait: 50 * time.Millisecond},
-	}, gateway.Deps{DB: bdb, Registry: reg})
+	}, gateway.Deps{DB: db.Probe{DB: bdb}, Registry: reg})
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
 	return &testEnv{DB: bdb, Counter: counter, URL: srv.URL, Keys: keys,

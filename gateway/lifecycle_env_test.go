@@ -46,7 +46,7 @@ func newFullEnv(t *testing.T) (*testEnv, *fakeClock) {
 	go func() { defer wg.Done(); _ = listener.Run(ctx) }()
 	go func() { defer wg.Done(); _ = engine.Run(ctx) }()
 	gw := gateway.New(gateway.Config{GraphQL: gateway.GraphQLConfig{Introspection: true}},
-		gateway.Deps{DB: bdb, Registry: reg, PDP: engine, Events: listener, Verifier: verifier})
+		gateway.Deps{DB: db.Probe{DB: bdb}, Registry: reg, PDP: engine, Events: listener, Verifier: verifier})
 	srv := httptest.NewServer(gw)
 	t.Cleanup(func() {
 		srv.Close()

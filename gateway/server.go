@@ -13,16 +13,14 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/systemuser-gateway/systemuser/auth"
-	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/gateway/graphiql"
 	"github.com/systemuser-gateway/systemuser/gateway/metrics"
 	"github.com/systemuser-gateway/systemuser/gateway/rest"
 	"github.com/systemuser-gateway/systemuser/gateway/ui"
 	"github.com/systemuser-gateway/systemuser/pdp"
 	"github.com/systemuser-gateway/systemuser/registry"
+	"github.com/systemuser-gateway/systemuser/resolvers"
 )
 
 // Config configures the gateway's HTTP side.
@@ -41,16 +39,30 @@ type Config struct {
 
 // Deps are the services the gateway translates to.
 type Deps struct {
-	DB       *bun.DB
+	// DB answers readiness probes; db.Probe implements it.
+	DB       Database
 	Registry *registry.Service
 	PDP      *pdp.Engine
 	// Events feeds GraphQL subscriptions and tells readiness whether the
-	// change listener is connected; nil disables both.
-	Events *db.Listener
+	// change listener is connected; nil disables both. *db.Listener
+	// implements it.
+	Events Events
 	// Verifier checks bearer tokens; New makes one from Config.TrustedIssuers
 	// when nil. Share one with the PDP so both use the verified-token cache.
 	Verifier *auth.Verifier
 	Logger   *slog.Logger
+}
+
+// Database is what readiness asks of the database.
+type Database interface {
+	Ping(ctx context.Context) error
+	PendingMigrations(ctx context.Context) (int, error)
+}
+
+// Events are the database's change announcements.
+type Events interface {
+	resolvers.EventSource
+	Connected() bool
 }
 
 // Server is the gateway's http.Handler.
@@ -164,11 +176,9 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 			checks["listener"], ready = "disconnected", false
 		}
 	}
-	if err := db.Ping(ctx, s.deps.DB); err != nil {
+	if err := s.deps.DB.Ping(ctx); err != nil {
 		checks["database"], ready = err.Error(), false
-	} else if m, err := db.NewMigrator(s.deps.DB); err != nil {
-		checks["migrations"], ready = err.Error(), false
-	} else if n, err := m.Pending(ctx); err != nil {
+	} else if n, err := s.deps.DB.PendingMigrations(ctx); err != nil {
 		checks["migrations"], ready = err.Error(), false
 	} else if n > 0 {
 		checks["migrations"], ready = "pending", false

@@ -3,6 +3,7 @@ package pdp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/systemuser-gateway/systemuser/apperr"
 	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
+	"github.com/systemuser-gateway/systemuser/registry"
 )
 
 // Options configure an Engine; zero values take the defaults.
@@ -101,24 +103,24 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
-func (e *Engine) apply(ev db.Event) {
+func (e *Engine) apply(ev registry.Event) {
 	switch ev.Kind {
-	case db.KindSystemUser:
+	case registry.KindSystemUser:
 		id, err := uuid.Parse(ev.ID)
 		if err != nil {
 			e.cache.dropAll(e.cache.isLive())
 			return
 		}
 		e.cache.dropSubject(id)
-	case db.KindSystem:
+	case registry.KindSystem:
 		e.cache.dropSystem(ev.ID)
-	case db.KindCatalog:
+	case registry.KindCatalog:
 		e.cache.dropAll(e.cache.isLive())
-	case db.KindReset:
+	case registry.KindReset:
 		// Connected again: start afresh. Disconnected or overflowed: events
 		// are or were being missed; stop caching until told it is safe.
-		e.cache.dropAll(ev.Status == db.ResetConnected ||
-			(ev.Status == db.ResetOverflow && e.listener.Connected()))
+		e.cache.dropAll(ev.Status == registry.ResetConnected ||
+			(ev.Status == registry.ResetOverflow && e.listener.Connected()))
 	}
 }
 
@@ -144,7 +146,8 @@ func (e *Engine) Authorize(ctx context.Context, req Request) (Decision, error) {
 // is then Indeterminate).
 func (e *Engine) AuthorizeBatch(ctx context.Context, reqs []Request) ([]Decision, error) {
 	if len(reqs) > e.maxBatch {
-		return nil, apperr.Errorf(apperr.Invalid, "BATCH_TOO_LARGE", "at most %d requests per batch", e.maxBatch)
+		return nil, &apperr.Error{Code: apperr.Invalid, Reason: ErrBatchTooLarge.Reason,
+			Message: fmt.Sprintf("at most %d requests per batch", e.maxBatch)}
 	}
 	if len(reqs) == 0 {
 		return []Decision{}, nil

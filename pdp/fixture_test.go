@@ -21,6 +21,7 @@ import (
 	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
+	"github.com/systemuser-gateway/systemuser/registry"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -74,11 +75,11 @@ func seed(tb testing.TB, bdb *bun.DB) *fixture {
 	for _, s := range []string{systemID, deadSystemID} {
 		mustExec(tb, bdb, `INSERT INTO systems (id, vendor_org, name_nb, name_nn, name_en) VALUES (?, ?, 'S', 'S', 'S')`, s, vendorOrg)
 	}
-	f.standard = f.newSystemUser(tb, systemID, ownerOrg, db.UserTypeStandard)
+	f.standard = f.newSystemUser(tb, systemID, ownerOrg, registry.TypeStandard)
 	mustExec(tb, bdb, "INSERT INTO system_user_rights VALUES (?, 'ske-krav', 'read'), (?, 'scoped-res', NULL)", f.standard, f.standard)
 	mustExec(tb, bdb, "INSERT INTO system_user_access_packages VALUES (?, ?)", f.standard, pkgURN)
 
-	f.agent = f.newSystemUser(tb, systemID, facilitatorOrg, db.UserTypeAgent)
+	f.agent = f.newSystemUser(tb, systemID, facilitatorOrg, registry.TypeAgent)
 	mustExec(tb, bdb, "INSERT INTO system_user_access_packages VALUES (?, ?)", f.agent, pkgURN)
 	mustExec(tb, bdb, "INSERT INTO client_relationships (client_org, facilitator_org, role, package_urn) VALUES (?, ?, 'REGN', ?)",
 		clientOrg, facilitatorOrg, pkgURN)
@@ -86,9 +87,9 @@ func seed(tb testing.TB, bdb *bun.DB) *fixture {
 	mustExec(tb, bdb, "INSERT INTO client_delegations (system_user_id, client_org) VALUES (?, ?), (?, ?)",
 		f.agent, clientOrg, f.agent, client2Org)
 
-	f.deleted = f.newSystemUser(tb, systemID, otherOrg, db.UserTypeStandard)
+	f.deleted = f.newSystemUser(tb, systemID, otherOrg, registry.TypeStandard)
 	mustExec(tb, bdb, "UPDATE system_users SET deleted_at = now() WHERE id = ?", f.deleted)
-	f.onDeadSystem = f.newSystemUser(tb, deadSystemID, ownerOrg, db.UserTypeStandard)
+	f.onDeadSystem = f.newSystemUser(tb, deadSystemID, ownerOrg, registry.TypeStandard)
 	mustExec(tb, bdb, "INSERT INTO system_user_rights VALUES (?, 'ske-krav', 'read')", f.onDeadSystem)
 	mustExec(tb, bdb, "UPDATE systems SET is_deleted = true WHERE id = ?", deadSystemID)
 	return f

@@ -2,10 +2,10 @@ package pdp
 
 import (
 	"fmt"
-	"github.com/systemuser-gateway/systemuser/auth"
 	"slices"
 
-	"github.com/systemuser-gateway/systemuser/db"
+	"github.com/systemuser-gateway/systemuser/auth"
+	"github.com/systemuser-gateway/systemuser/registry"
 )
 
 // verdict is the rule outcome before the engine stamps id, time and latency.
@@ -45,7 +45,7 @@ func evaluate(req *Request, s *subject, cat *catalog, claims *auth.Claims) verdi
 		return deny(TokenScopeMissing, "the token lacks scope %q required by resource %q", res.requiredScope, req.ResourceID)
 	}
 
-	if s.userType == db.UserTypeAgent {
+	if s.userType == registry.TypeAgent {
 		pkgs, ok := s.clients[req.PartyOrg]
 		if !ok {
 			return deny(ClientNotDelegated, "organisation %s is not a client of agent system user %s", req.PartyOrg, s.id)

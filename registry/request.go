@@ -29,9 +29,9 @@ func requestScope(q *bun.SelectQuery, id *identity.Identity) error {
 		q.Where("s.vendor_org = ?", id.OrgNumber)
 	case id.Kind == identity.Person && id.PID != "":
 		q.Where("r.party_org IN (SELECT org_number FROM person_roles WHERE pid = ? AND role IN (?))",
-			id.PID, bun.In(db.AdminRoles))
+			id.PID, bun.In(AdminRoles))
 	default:
-		return errUnauthenticated
+		return ErrUnauthenticated
 	}
 	return nil
 }
@@ -95,7 +95,7 @@ func (s *Service) ListRequestsBySystem(ctx context.Context, systemID, requestTyp
 	if ok, err := sq.Exists(ctx); err != nil {
 		return nil, internal("check system", err)
 	} else if !ok {
-		return nil, errSystemNotFound
+		return nil, ErrSystemNotFound
 	}
 	filter := func(q *bun.SelectQuery) *bun.SelectQuery {
 		q.Where("r.system_id = ?", systemID)
