@@ -64,7 +64,7 @@ type assertionVerifier struct {
 	log         *slog.Logger
 	issuer      string
 	clients     ClientStore
-	replay      *replayCache
+	replay      ReplayStore
 	leeway      time.Duration
 	maxLifetime time.Duration
 	now         func() time.Time
@@ -123,16 +123,18 @@ func (v *assertionVerifier) verify(ctx context.Context, assertion string) (*veri
 	if c.IssuedAt == nil {
 		return nil, ErrMissingIat
 	}
-	if c.ID == "" {
-		return nil, ErrMissingJti
-	}
 	now := v.now()
 	exp, iat := c.Expiry.Time(), c.IssuedAt.Time()
 	if !now.Before(exp.Add(v.leeway)) {
 		return nil, ErrExpired
 	}
+	// Maskinporten accepts iat only within its clock skew either way, so an
+	// assertion is usable for about 2×leeway whatever its exp says.
 	if iat.After(now.Add(v.leeway)) {
 		return nil, ErrIssuedInFuture
+	}
+	if iat.Before(now.Add(-v.leeway)) {
+		return nil, ErrIssuedTooLongAgo
 	}
 	if c.NotBefore != nil && c.NotBefore.Time().After(now.Add(v.leeway)) {
 		return nil, ErrNotYetValid
@@ -154,11 +156,15 @@ func (v *assertionVerifier) verify(ctx context.Context, assertion string) (*veri
 		return nil, oerr
 	}
 	// Last, so a rejected assertion does not burn its jti.
-	switch v.replay.use(client.ID+"\x00"+c.ID, exp.Add(v.leeway), now) {
-	case replayUsed:
+	switch err := v.replay.Use(ctx, grantReplayKey(client.ID, c.ID, assertion), exp.Add(v.leeway), now); {
+	case err == nil:
+	case errors.Is(err, ErrGrantUsed):
 		return nil, ErrReplayed
-	case replayFull:
+	case errors.Is(err, ErrReplayStoreFull):
 		return nil, ErrReplayCacheFull
+	default:
+		v.log.ErrorContext(ctx, "replay store failed", "client_id", client.ID, "jti", c.ID, "error", err)
+		return nil, ErrServer
 	}
 	return &verifiedGrant{client: client, scopes: scopes, audience: c.Resource, systemUser: su, jti: c.ID, keyID: hdr.KeyID}, nil
 }

@@ -32,7 +32,8 @@ type Config struct {
 	Leeway time.Duration
 	// MaxAssertionLifetime bounds exp - iat, default 120 s.
 	MaxAssertionLifetime time.Duration
-	// ReplayCacheSize bounds the remembered assertion ids, default 100 000.
+	// ReplayCacheSize bounds the in-memory replay store (used when Replay is
+	// nil), default 100 000 live grants.
 	ReplayCacheSize int
 	// AdminOpen serves /admin without a token. Only for a local dev stack:
 	// bootstrapping needs a client before anyone can hold an admin token.
@@ -45,6 +46,7 @@ type Config struct {
 	Clients    ClientStore      // default: empty in-memory store
 	Persons    PersonStore      // default: empty in-memory store
 	Lookup     SystemUserLookup // default: HTTP lookup against GatewayURL
+	Replay     ReplayStore      // default: in memory, ReplayCacheSize entries
 	HTTPClient *http.Client     // for the default lookup
 	Logger     *slog.Logger
 	Now        func() time.Time
@@ -60,7 +62,7 @@ type Server struct {
 	persons  PersonStore
 	lookup   SystemUserLookup
 	verifier *assertionVerifier
-	replay   *replayCache
+	replay   ReplayStore
 	mux      *http.ServeMux
 	metadata []byte
 }
@@ -118,7 +120,10 @@ func NewServer(cfg Config) (*Server, error) {
 		}}
 		s.lookup = &HTTPSystemUserLookup{BaseURL: cfg.GatewayURL, Client: cfg.HTTPClient, Token: self.get}
 	}
-	s.replay = newReplayCache(cfg.ReplayCacheSize)
+	s.replay = cfg.Replay
+	if s.replay == nil {
+		s.replay = NewMemoryReplayStore(cfg.ReplayCacheSize)
+	}
 	s.verifier = &assertionVerifier{
 		log: s.log, issuer: cfg.Issuer, clients: cfg.Clients, replay: s.replay,
 		leeway: cfg.Leeway, maxLifetime: cfg.MaxAssertionLifetime, now: cfg.Now,
@@ -195,5 +200,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// ReplayCacheLen is the number of remembered assertion ids (for tests and metrics).
-func (s *Server) ReplayCacheLen() int { return s.replay.len() }
+// ReplayCacheLen is the number of grants the in-memory replay store
+// remembers (for tests and metrics); 0 with another store.
+func (s *Server) ReplayCacheLen() int {
+	if m, ok := s.replay.(*MemoryReplayStore); ok {
+		return m.Len()
+	}
+	return 0
+}
