@@ -127,6 +127,12 @@ func (a *App) buildSimulator() error {
 	if persons == nil {
 		persons = pgstore.NewPersons(a.DB)
 	}
+	// With a database, used grants are shared by every simulator instance on
+	// it and survive a restart; without one (--config) they stay in memory.
+	var replay simulator.ReplayStore
+	if a.DB != nil {
+		replay = pgstore.NewReplay(a.DB)
+	}
 	keys, err := simulator.NewKeySet(simulator.KeyOptions{Path: filepath.Join(a.Config.StateDir, "simulator-keys.json")})
 	if err != nil {
 		return fmt.Errorf("simulator keys: %w", err)
@@ -138,6 +144,7 @@ func (a *App) buildSimulator() error {
 		Keys:       keys,
 		Clients:    clients,
 		Persons:    persons,
+		Replay:     replay,
 		Logger:     a.Logger.With("component", "simulator"),
 	})
 	if err != nil {
