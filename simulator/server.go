@@ -35,9 +35,15 @@ type Config struct {
 	// ReplayCacheSize bounds the in-memory replay store (used when Replay is
 	// nil), default 100 000 live grants.
 	ReplayCacheSize int
+	// DevEndpoints serves the client admin API (/admin/clients) and
+	// /person-token; without it they are 404 (devendpoints.go).
+	DevEndpoints bool
 	// AdminOpen serves /admin without a token. Only for a local dev stack:
 	// bootstrapping needs a client before anyone can hold an admin token.
 	AdminOpen bool
+	// AllowPrivilegedScopes lets the admin API create, rotate and delete
+	// clients holding privileged scopes (privilegedScope).
+	AllowPrivilegedScopes bool
 	// LoginRedirectHosts are the hosts (host or host:port) the dev login may
 	// send a person token to, besides loopback hosts which are always allowed.
 	LoginRedirectHosts []string
@@ -150,11 +156,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	m.HandleFunc("GET /login", s.handleLoginPage)
 	m.HandleFunc("POST /login", s.handleLoginSubmit)
-	m.HandleFunc("POST /person-token", s.handlePersonToken)
-	m.Handle("GET /admin/clients", s.admin(s.handleListClients))
-	m.Handle("POST /admin/clients", s.admin(s.handleCreateClient))
-	m.Handle("DELETE /admin/clients/{id}", s.admin(s.handleDeleteClient))
-	m.Handle("POST /admin/clients/{id}/rotate", s.admin(s.handleRotateClient))
+	if s.cfg.DevEndpoints {
+		s.devRoutes(m)
+	}
 	s.mux = m
 }
 

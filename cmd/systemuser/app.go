@@ -146,6 +146,11 @@ func (a *App) buildSimulator() error {
 		Persons:    persons,
 		Replay:     replay,
 		Logger:     a.Logger.With("component", "simulator"),
+
+		// Explicit, never implied by AdminOpen: an App built by a test or an
+		// embedder gets the dev endpoints only when it asks for them.
+		DevEndpoints:          a.Config.DevEndpoints,
+		AllowPrivilegedScopes: a.Config.AdminPrivilegedScopes,
 	})
 	if err != nil {
 		return fmt.Errorf("simulator: %w", err)

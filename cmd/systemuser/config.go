@@ -30,6 +30,12 @@ type Config struct {
 	AdminOpen      bool
 	LogLevel       string
 	LogFormat      string
+
+	// DevEndpoints serves the simulator's /admin/* and /person-token.
+	DevEndpoints bool
+	// AdminPrivilegedScopes lets the admin API manage clients holding
+	// privileged scopes (systemregister.admin, the lookup scope, *.admin).
+	AdminPrivilegedScopes bool
 }
 
 type flagSet struct {

@@ -29,7 +29,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	c.AdminOpen = true // a local dev stack must be able to bootstrap clients
+	// A local dev stack must be able to bootstrap clients and log persons in
+	// from scripts; the simulator logs that these endpoints are on.
+	c.AdminOpen, c.DevEndpoints = true, true
 	logger, err := c.logger(stderr)
 	if err != nil {
 		return err

@@ -78,6 +78,9 @@ func TestDevCommand(t *testing.T) {
 		if !strings.Contains(stdout.String(), "token --dev") {
 			t.Fatalf("run %d: no how-to printed: %s", run, stdout.String())
 		}
+		if !strings.Contains(stderr.String(), "dev endpoints enabled") {
+			t.Fatalf("run %d: no startup log line about the simulator's dev endpoints", run)
+		}
 		if got := strings.Contains(stderr.String(), "cold=true"); got != wantCold {
 			t.Fatalf("run %d: cold start = %v, want %v", run, got, wantCold)
 		}
