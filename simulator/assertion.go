@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -58,6 +59,7 @@ type verifiedGrant struct {
 	systemUser *systemUserDetail
 	jti        string
 	keyID      string
+	clientAMR  string // ClientAMRPrivateKey or ClientAMRCertificate
 }
 
 type assertionVerifier struct {
@@ -65,6 +67,7 @@ type assertionVerifier struct {
 	issuer      string
 	clients     ClientStore
 	replay      ReplayStore
+	roots       *x509.CertPool // CAs of enterprise certificates (x5c)
 	leeway      time.Duration
 	maxLifetime time.Duration
 	now         func() time.Time
@@ -98,17 +101,30 @@ func (v *assertionVerifier) verify(ctx context.Context, assertion string) (*veri
 		v.log.ErrorContext(ctx, "client store failed", "client_id", c.Issuer, "error", err)
 		return nil, ErrServer
 	}
-	if hdr.KeyID == "" {
-		return nil, ErrMissingKid
+	// Either kid or x5c (Digdir); with both, the certificate decides, as it
+	// carries its own key and the kid may name a key never registered here.
+	var verifyKey any
+	amr := ClientAMRPrivateKey
+	if _, err := hdr.Certificates(x509.VerifyOptions{Roots: x509.NewCertPool()}); !errors.Is(err, jose.ErrMissingX5cHeader) {
+		k, oerr := v.x5cKey(hdr, client, v.now())
+		if oerr != nil {
+			return nil, oerr
+		}
+		verifyKey, amr = k, ClientAMRCertificate
+	} else {
+		if hdr.KeyID == "" {
+			return nil, ErrMissingKid
+		}
+		key, ok := client.Key(hdr.KeyID)
+		if !ok {
+			return nil, ErrUnknownKid
+		}
+		if key.Algorithm != "" && key.Algorithm != hdr.Algorithm {
+			return nil, ErrBadSignature
+		}
+		verifyKey = key.Key
 	}
-	key, ok := client.Key(hdr.KeyID)
-	if !ok {
-		return nil, ErrUnknownKid
-	}
-	if key.Algorithm != "" && key.Algorithm != hdr.Algorithm {
-		return nil, ErrBadSignature
-	}
-	if err := tok.Claims(key.Key); err != nil {
+	if err := tok.Claims(verifyKey); err != nil {
 		return nil, ErrBadSignature
 	}
 	if c.Subject != "" && c.Subject != c.Issuer {
@@ -166,7 +182,7 @@ func (v *assertionVerifier) verify(ctx context.Context, assertion string) (*veri
 		v.log.ErrorContext(ctx, "replay store failed", "client_id", client.ID, "jti", c.ID, "error", err)
 		return nil, ErrServer
 	}
-	return &verifiedGrant{client: client, scopes: scopes, audience: c.Resource, systemUser: su, jti: c.ID, keyID: hdr.KeyID}, nil
+	return &verifiedGrant{client: client, scopes: scopes, audience: c.Resource, systemUser: su, jti: c.ID, keyID: hdr.KeyID, clientAMR: amr}, nil
 }
 
 func parseAuthorizationDetails(raw []json.RawMessage) (*systemUserDetail, *OAuthError) {

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -44,6 +45,9 @@ type Config struct {
 	// AllowPrivilegedScopes lets the admin API create, rotate and delete
 	// clients holding privileged scopes (privilegedScope).
 	AllowPrivilegedScopes bool
+	// TrustedCAs are the roots of enterprise certificates (x5c grants);
+	// nil refuses every x5c grant (x5c.go).
+	TrustedCAs *x509.CertPool
 	// LoginRedirectHosts are the hosts (host or host:port) the dev login may
 	// send a person token to, besides loopback hosts which are always allowed.
 	LoginRedirectHosts []string
@@ -131,7 +135,7 @@ func NewServer(cfg Config) (*Server, error) {
 		s.replay = NewMemoryReplayStore(cfg.ReplayCacheSize)
 	}
 	s.verifier = &assertionVerifier{
-		log: s.log, issuer: cfg.Issuer, clients: cfg.Clients, replay: s.replay,
+		log: s.log, issuer: cfg.Issuer, clients: cfg.Clients, replay: s.replay, roots: cfg.TrustedCAs,
 		leeway: cfg.Leeway, maxLifetime: cfg.MaxAssertionLifetime, now: cfg.Now,
 	}
 	md, err := json.Marshal(s.discovery())
