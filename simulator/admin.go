@@ -67,6 +67,9 @@ type createClientRequest struct {
 	Scopes      []string           `json:"scopes"`
 	JWKS        jose.JSONWebKeySet `json:"jwks"`
 	GenerateKey bool               `json:"generateKey"`
+	// Certificate registers an enterprise certificate (PEM, leaf first) as
+	// a key of the client; orgNumber may then be left out (certificate.go).
+	Certificate string `json:"certificate"`
 }
 
 func (s *Server) handleCreateClient(w http.ResponseWriter, r *http.Request) {
@@ -82,6 +85,21 @@ func (s *Server) handleCreateClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := Client{ID: req.ClientID, OrgNumber: req.OrgNumber, Name: req.Name, Scopes: req.Scopes, Keys: req.JWKS.Keys}
+	if req.Certificate != "" {
+		k, org, err := s.certificateKey(req.Certificate)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, apiError{"invalid", err.Error()})
+			return
+		}
+		if c.OrgNumber == "" {
+			c.OrgNumber = org
+		}
+		if c.OrgNumber != org {
+			writeJSON(w, http.StatusBadRequest, apiError{"invalid", "the certificate names organisation " + org + ", not " + c.OrgNumber})
+			return
+		}
+		c.Keys = append(c.Keys, k)
+	}
 	var priv *jose.JSONWebKey
 	if req.GenerateKey {
 		k, err := GenerateKey(jose.RS256, s.cfg.Rand)

@@ -211,3 +211,54 @@ func TestEnsureEnterpriseCert(t *testing.T) {
 		t.Fatal("certificate for another organisation was not reissued")
 	}
 }
+
+func TestAdminRegisterCertificate(t *testing.T) {
+	t.Parallel()
+	trusted, untrusted := testCAs()[0], testCAs()[1]
+	now := newClock().Now()
+	pemOf := func(certs ...*x509.Certificate) string {
+		var b strings.Builder
+		for _, c := range certs {
+			b.WriteString("-----BEGIN CERTIFICATE-----\n" + base64.StdEncoding.EncodeToString(c.Raw) + "\n-----END CERTIFICATE-----\n")
+		}
+		return b.String()
+	}
+	leaf := mustIssue(t, trusted, EnterpriseCertOptions{OrgNumber: testVendor, NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(1, 0, 0)})
+	stranger := mustIssue(t, untrusted, EnterpriseCertOptions{OrgNumber: testVendor, NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(1, 0, 0)})
+	e := newEnv(t, func(c *Config) { c.AdminOpen = true; c.TrustedCAs = trusted.Pool() })
+	for _, tt := range []struct {
+		name string
+		body map[string]any
+		want int
+	}{
+		{"ErrUntrusted", map[string]any{"clientId": "cert-x", "scopes": []string{testScope}, "certificate": pemOf(stranger, untrusted.Cert)}, http.StatusBadRequest},
+		{"ErrOtherOrg", map[string]any{"clientId": "cert-y", "orgNumber": testCustomer, "scopes": []string{testScope}, "certificate": pemOf(leaf)}, http.StatusBadRequest},
+		{"ErrNotPEM", map[string]any{"clientId": "cert-z", "scopes": []string{testScope}, "certificate": "MIIB"}, http.StatusBadRequest},
+		{"OK", map[string]any{"clientId": "cert-client", "scopes": []string{testScope}, "certificate": pemOf(leaf, trusted.Cert)}, http.StatusCreated},
+	} {
+		status, body := adminDo(t, e, http.MethodPost, "/admin/clients", "", tt.body)
+		if status != tt.want {
+			t.Fatalf("%s: status %d %v, want %d", tt.name, status, body, tt.want)
+		}
+		if status == http.StatusCreated && body["orgNumber"] != testVendor {
+			t.Fatalf("%s: orgNumber %v, want the certificate's %s", tt.name, body["orgNumber"], testVendor)
+		}
+	}
+	c, err := e.srv.clients.Get(t.Context(), "cert-client")
+	if err != nil || len(c.Keys) != 1 || len(c.Keys[0].Certificates) != 2 {
+		t.Fatalf("stored client %+v, %v", c, err)
+	}
+	// The registered certificate's key signs by kid (private_key_jwt) ...
+	iat := e.clock.Now().Unix()
+	payload := fmt.Sprintf(`{"iss":"cert-client","aud":%q,"iat":%d,"exp":%d,"scope":%q}`, DefaultIssuer, iat, iat+120, testScope)
+	r := e.exchange(t, signRS256(t, certKey(), fmt.Sprintf(`{"alg":"RS256","kid":%q}`, c.Keys[0].KeyID), payload))
+	if r.status != http.StatusOK {
+		t.Fatalf("kid grant: %d %v", r.status, r.body)
+	}
+	// ... and by x5c (virksomhetssertifikat).
+	payload = strings.Replace(payload, `"scope"`, `"jti":"x5c","scope"`, 1)
+	r = e.exchange(t, signRS256(t, certKey(), `{"alg":"RS256","x5c":`+x5cHeader([]*x509.Certificate{leaf})+`}`, payload))
+	if r.status != http.StatusOK {
+		t.Fatalf("x5c grant: %d %v", r.status, r.body)
+	}
+}
