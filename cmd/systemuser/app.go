@@ -133,6 +133,10 @@ func (a *App) buildSimulator() error {
 	if a.DB != nil {
 		replay = pgstore.NewReplay(a.DB)
 	}
+	roots, err := trustedCAPool(a.Config.TrustedCAFiles)
+	if err != nil {
+		return err
+	}
 	keys, err := simulator.NewKeySet(simulator.KeyOptions{Path: filepath.Join(a.Config.StateDir, "simulator-keys.json")})
 	if err != nil {
 		return fmt.Errorf("simulator keys: %w", err)
@@ -151,6 +155,7 @@ func (a *App) buildSimulator() error {
 		// embedder gets the dev endpoints only when it asks for them.
 		DevEndpoints:          a.Config.DevEndpoints,
 		AllowPrivilegedScopes: a.Config.AdminPrivilegedScopes,
+		TrustedCAs:            roots,
 	})
 	if err != nil {
 		return fmt.Errorf("simulator: %w", err)
