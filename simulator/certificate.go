@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"crypto"
+	"crypto/x509"
 	"encoding/base64"
 	"fmt"
 
@@ -27,11 +28,38 @@ func (s *Server) certificateKey(pemChain string) (jose.JSONWebKey, string, error
 	if err != nil {
 		return jose.JSONWebKey{}, "", fmt.Errorf("certificate: %w", err)
 	}
+	k, err := certificateJWK(chain)
+	return k, org, err
+}
+
+// certificateJWK is chain's leaf key as a public JWK carrying the chain
+// (x5c), its kid the key's RFC 7638 thumbprint.
+func certificateJWK(chain []*x509.Certificate) (jose.JSONWebKey, error) {
 	k := jose.JSONWebKey{Key: chain[0].PublicKey, Certificates: chain, Use: "sig"}
 	tp, err := k.Thumbprint(crypto.SHA256)
 	if err != nil {
-		return jose.JSONWebKey{}, "", fmt.Errorf("certificate: %w", err)
+		return jose.JSONWebKey{}, fmt.Errorf("certificate: %w", err)
 	}
 	k.KeyID = base64.RawURLEncoding.EncodeToString(tp)
-	return k, org, nil
+	return k, nil
+}
+
+// fileCertificateKey is certificateKey for the standalone simulator's
+// config file: the operator's own file, so the chain is not checked against
+// the trusted CAs here (grants by x5c still are), but the organisation is
+// still taken from, or checked against, the certificate.
+func fileCertificateKey(pemChain, orgNo string) (jose.JSONWebKey, string, error) {
+	chain, err := ParseCertificatesPEM([]byte(pemChain))
+	if err != nil {
+		return jose.JSONWebKey{}, "", fmt.Errorf("certificate: %w", err)
+	}
+	org, ok := CertificateOrgNumber(chain[0])
+	if !ok {
+		return jose.JSONWebKey{}, "", fmt.Errorf("certificate: %w", ErrCertNoOrg)
+	}
+	if orgNo != "" && orgNo != org {
+		return jose.JSONWebKey{}, "", fmt.Errorf("%w: the certificate names organisation %s, not %s", ErrInvalidClient, org, orgNo)
+	}
+	k, err := certificateJWK(chain)
+	return k, org, err
 }
