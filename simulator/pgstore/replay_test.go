@@ -144,3 +144,34 @@ func TestReplaySharedBetweenInstances(t *testing.T) {
 		}
 	}
 }
+
+// Racing instances: of many concurrent uses of one grant exactly one wins,
+// also when the key's row is dead (expired) and being taken over.
+func TestReplayRace(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	bdb := dbtest.New(t)
+	now := time.Unix(1_800_000_000, 0)
+	key := simulator.ReplayKey(sha256.Sum256([]byte("raced")))
+	// A dead row for the key: expired at now.
+	if err := pgstore.NewReplay(bdb).Use(ctx, key, now, now.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	const n = 16
+	errs := make(chan error, n)
+	for range n {
+		go func() { errs <- pgstore.NewReplay(bdb).Use(ctx, key, now.Add(time.Minute), now) }()
+	}
+	won := 0
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			won++
+		case !errors.Is(err, simulator.ErrGrantUsed):
+			t.Fatalf("use: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d of %d concurrent uses won, want exactly 1", won, n)
+	}
+}
