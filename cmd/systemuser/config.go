@@ -39,6 +39,10 @@ type Config struct {
 	// TrustedCAFiles are comma-separated PEM files of the CAs whose
 	// enterprise certificates the simulator accepts in x5c grants.
 	TrustedCAFiles string
+
+	// DecisionRetention is how long the decision log keeps decisions
+	// (parseRetention); whole days past it are dropped.
+	DecisionRetention string
 }
 
 type flagSet struct {
@@ -86,6 +90,7 @@ func (c *Config) gatewayFlags(fs flagSet) {
 	fs.str(&c.TrustedIssuers, "trusted-issuers", "SYSTEMUSER_TRUSTED_ISSUERS", "", "comma-separated issuer=jwks-url pairs the gateway trusts (default: the bundled simulator)")
 	fs.boolean(&c.Introspection, "introspection", "SYSTEMUSER_INTROSPECTION", true, "allow GraphQL introspection")
 	fs.boolean(&c.Metrics, "metrics", "SYSTEMUSER_METRICS", true, "serve Prometheus metrics at /metrics")
+	fs.str(&c.DecisionRetention, "decision-retention", "SYSTEMUSER_DECISION_RETENTION", "90d", "keep logged decisions this long, then drop whole days (90d, 2160h; 0 keeps all)")
 }
 
 func (c *Config) simulatorFlags(fs flagSet) {
