@@ -32,12 +32,24 @@ func (s *Service) OrganizationsByNumber(ctx context.Context, numbers []string) (
 	if len(numbers) == 0 {
 		return out, nil
 	}
+	found, missing, gen, cached := s.catalog.cachedOrgs(numbers)
+	if cached {
+		if len(missing) == 0 {
+			return found, nil
+		}
+		out, numbers = found, missing
+	}
 	var rows []db.Organization
 	if err := s.db.NewSelect().Model(&rows).Where("org_number IN (?)", bun.In(numbers)).Scan(ctx); err != nil {
 		return nil, internal("load organizations", err)
 	}
+	read := make(map[string]*Organization, len(rows))
 	for _, r := range rows {
+		read[r.OrgNumber] = &Organization{OrgNumber: r.OrgNumber, Name: r.Name}
 		out[r.OrgNumber] = &Organization{OrgNumber: r.OrgNumber, Name: r.Name}
+	}
+	if cached {
+		s.catalog.storeOrgs(gen, read)
 	}
 	return out, nil
 }
@@ -75,6 +87,13 @@ func (s *Service) ListResources(ctx context.Context, p Page) (*Connection[*Resou
 	if err != nil {
 		return nil, err
 	}
+	if snap := s.cachedCatalog(ctx); snap != nil {
+		after, err := decodeAfter(p.After)
+		if err != nil {
+			return nil, err
+		}
+		return pageOf(snap.resourceIDs, snap.resources, limit, after), nil
+	}
 	q := s.db.NewSelect().Model((*db.Resource)(nil))
 	total, err := q.Count(ctx)
 	if err != nil {
@@ -111,6 +130,9 @@ func (s *Service) ListResources(ctx context.Context, p Page) (*Connection[*Resou
 
 // ResourcesByID loads resources for a dataloader (unscoped: public catalog).
 func (s *Service) ResourcesByID(ctx context.Context, ids []string) (map[string]*Resource, error) {
+	if snap := s.cachedCatalog(ctx); snap != nil {
+		return pick(snap.resources, ids), nil
+	}
 	out := make(map[string]*Resource, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -168,6 +190,13 @@ func (s *Service) ListAccessPackages(ctx context.Context, p Page) (*Connection[*
 	if err != nil {
 		return nil, err
 	}
+	if snap := s.cachedCatalog(ctx); snap != nil {
+		after, err := decodeAfter(p.After)
+		if err != nil {
+			return nil, err
+		}
+		return pageOf(snap.packageURNs, snap.packages, limit, after), nil
+	}
 	total, err := s.db.NewSelect().Model((*db.AccessPackage)(nil)).Count(ctx)
 	if err != nil {
 		return nil, internal("count access packages", err)
@@ -201,6 +230,9 @@ func (s *Service) ListAccessPackages(ctx context.Context, p Page) (*Connection[*
 
 // AccessPackagesByURN loads packages for a dataloader (unscoped: public catalog).
 func (s *Service) AccessPackagesByURN(ctx context.Context, urns []string) (map[string]*AccessPackage, error) {
+	if snap := s.cachedCatalog(ctx); snap != nil {
+		return pick(snap.packages, urns), nil
+	}
 	out := make(map[string]*AccessPackage, len(urns))
 	if len(urns) == 0 {
 		return out, nil

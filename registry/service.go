@@ -32,6 +32,7 @@ type Service struct {
 	timeout   time.Duration
 	publicURL string
 	log       *slog.Logger
+	catalog   catalogCache
 }
 
 // New returns a Service on bdb.

@@ -36,6 +36,13 @@ func systemScope(q *bun.SelectQuery, id *identity.Identity, includeDeleted bool)
 // Errors: not_found SYSTEM_NOT_FOUND (AUTH-00011), also for systems the caller may not see.
 func (s *Service) GetSystem(ctx context.Context, id string) (*System, error) {
 	caller := identity.FromContext(ctx)
+	if snap := s.cachedCatalog(ctx); snap != nil {
+		sys, ok := snap.systems[id]
+		if !ok || !systemVisible(sys, caller, true) {
+			return nil, ErrSystemNotFound
+		}
+		return copyOf(sys), nil
+	}
 	var row db.System
 	q := s.db.NewSelect().Model(&row).Where("id = ?", id)
 	systemScope(q, caller, true)
@@ -66,6 +73,9 @@ func (s *Service) ListSystems(ctx context.Context, f SystemFilter, p Page) (*Con
 		}
 	}
 	caller := identity.FromContext(ctx)
+	if snap := s.cachedCatalog(ctx); snap != nil {
+		return snap.listSystems(caller, f, limit, after), nil
+	}
 	filter := func(q *bun.SelectQuery) *bun.SelectQuery {
 		systemScope(q, caller, f.IncludeDeleted)
 		if f.VendorOrg != "" {
@@ -106,6 +116,9 @@ func (s *Service) ListSystems(ctx context.Context, f SystemFilter, p Page) (*Con
 // unscoped: the caller already holds the parent (a system user, a request)
 // that names the system, and was authorised for that.
 func (s *Service) SystemsByID(ctx context.Context, ids []string) (map[string]*System, error) {
+	if snap := s.cachedCatalog(ctx); snap != nil {
+		return pick(snap.systems, ids), nil
+	}
 	out := make(map[string]*System, len(ids))
 	if len(ids) == 0 {
 		return out, nil

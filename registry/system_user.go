@@ -36,17 +36,11 @@ func (s *Service) selectSystemUsers(idb bun.IDB) *bun.SelectQuery {
 // see: an admin all, a vendor those of its systems, a person those of the
 // organisations it administers. ok is false if the caller may see none.
 func systemUserScope(q *bun.SelectQuery, id *identity.Identity) (ok bool) {
-	switch {
-	case id.IsAdmin():
-	case id.Kind == identity.Organization && id.OrgNumber != "":
-		q.Where("s.vendor_org = ?", id.OrgNumber)
-	case id.Kind == identity.Person && id.PID != "":
-		q.Where("su.owner_org IN (SELECT org_number FROM person_roles WHERE pid = ? AND role IN (?))",
-			id.PID, bun.In(AdminRoles))
-	default:
-		return false
+	cond, args, ok := systemUserScopeSQL(id)
+	if ok {
+		q.Where(cond, args...)
 	}
-	return true
+	return ok
 }
 
 // GetSystemUser returns a system user the caller may see, deleted ones

@@ -79,6 +79,7 @@ func (s *Service) RegisterSystem(ctx context.Context, in SystemInput) (*System, 
 	if err != nil {
 		return nil, systemWriteError("register system", err)
 	}
+	s.catalogChanged()
 	s.log.InfoContext(ctx, "system registered", "system_id", in.ID, "by", caller.OrgNumber)
 	return s.systemByIDUnscoped(ctx, in.ID)
 }
@@ -155,6 +156,7 @@ func (s *Service) DeleteSystem(ctx context.Context, id string) error {
 	if err != nil {
 		return systemWriteError("delete system", err)
 	}
+	s.catalogChanged()
 	s.log.InfoContext(ctx, "system deleted", "system_id", id, "by", caller.OrgNumber)
 	return nil
 }
@@ -209,6 +211,7 @@ func (s *Service) updateSystem(ctx context.Context, id string,
 	if err != nil {
 		return nil, systemWriteError("update system", err)
 	}
+	s.catalogChanged()
 	s.log.InfoContext(ctx, "system updated", "system_id", id, "by", caller.OrgNumber)
 	return s.systemByIDUnscoped(ctx, id)
 }

@@ -71,6 +71,14 @@ func (r *systemResolver) SystemUsers(ctx context.Context, obj *registry.System, 
 	if err != nil {
 		return nil, err
 	}
+	if p.After == "" {
+		// The first page of every system in a list comes from one batch.
+		c, err := dataloaders.For(ctx).SystemUserPage.Load(ctx, registry.SystemPageKey{SystemID: obj.ID, First: p.First})
+		if err != nil {
+			return nil, err
+		}
+		return systemUserConnection(c, after), nil
+	}
 	c, err := r.Registry.ListSystemUsers(ctx, registry.SystemUserFilter{SystemID: obj.ID}, p)
 	if err != nil {
 		return nil, err

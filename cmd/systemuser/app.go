@@ -42,6 +42,7 @@ type App struct {
 	listener               *db.Listener
 	pdp                    *pdp.Engine
 	decisionLog            *db.DecisionMaintainer
+	registry               *registry.Service
 }
 
 // Listen binds both listeners and fills in the public URLs and issuer from
@@ -108,6 +109,7 @@ func (a *App) buildGateway() error {
 	}
 	a.decisionLog = &db.DecisionMaintainer{DB: a.DB, Retention: retention, Logger: a.Logger.With("component", "decision-log")}
 	reg := registry.New(a.DB, registry.Options{PublicURL: a.Config.GatewayURL, Logger: a.Logger})
+	a.registry = reg
 	verifier := auth.NewVerifier(issuers, nil, nil, a.Logger.With("component", "auth"))
 	a.listener = db.NewListener(a.DB, a.Logger.With("component", "listener"))
 	a.pdp = pdp.New(a.DB, pdp.Options{
@@ -201,6 +203,7 @@ func (a *App) Serve(ctx context.Context) error {
 	if a.listener != nil {
 		g.Go(func() error { return ignoreCanceled(a.listener.Run(gctx)) })
 		g.Go(func() error { return ignoreCanceled(a.pdp.Run(gctx)) })
+		g.Go(func() error { return ignoreCanceled(a.registry.RunCatalogCache(gctx, a.listener)) })
 	}
 	if a.decisionLog != nil {
 		g.Go(func() error { return ignoreCanceled(a.decisionLog.Run(gctx)) })

@@ -57,6 +57,7 @@ type Env struct {
 
 type options struct {
 	pdp, events, loopback bool
+	catalog               bool
 	clock                 *Clock
 	config                []func(*gateway.Config)
 	trust                 []auth.TrustedIssuer
@@ -72,6 +73,12 @@ func WithPDP() Option { return func(o *options) { o.pdp = true } }
 // WithEvents adds the change listener and the PDP with its cache, both
 // running; New returns once the listener is connected.
 func WithEvents() Option { return func(o *options) { o.pdp, o.events = true, true } }
+
+// WithCatalogCache adds what WithEvents adds and serves the registry's
+// catalog from memory (registry.RunCatalogCache), as the app does.
+func WithCatalogCache() Option {
+	return func(o *options) { o.pdp, o.events, o.catalog = true, true, true }
+}
 
 // WithClock gives the registry a settable clock (Env.Clock), starting now.
 func WithClock() Option { return func(o *options) { o.clock = &Clock{t: time.Now()} } }
@@ -153,6 +160,10 @@ func New(tb testing.TB, opts ...Option) *Env {
 		wg.Add(2)
 		go func() { defer wg.Done(); _ = e.Listener.Run(ctx) }()
 		go func() { defer wg.Done(); _ = e.PDP.Run(ctx) }()
+	}
+	if o.catalog {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = e.Registry.RunCatalogCache(ctx, e.Listener) }()
 	}
 	e.Gateway = gateway.New(cfg, deps)
 	srv := httptest.NewUnstartedServer(e.Gateway)

@@ -1,0 +1,1 @@
+DROP TRIGGER organizations_notify ON organizations;
