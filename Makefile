@@ -17,7 +17,7 @@ ifneq ($(E2E_LOCAL_PG),)
 export SYSTEMUSER_E2E_POSTGRES_IMAGE ?= $(E2E_LOCAL_PG)
 endif
 
-.PHONY: run build test test-unit e2e e2e-images bench generate check-generated lint vet fmt-check clean
+.PHONY: run build test test-unit e2e e2e-images bench bench-http generate check-generated lint vet fmt-check clean
 
 ## run: the whole stack on an embedded PostgreSQL, migrated and seeded (Ctrl-C stops it)
 run:
@@ -47,6 +47,12 @@ e2e-images:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 -count 3 ./simulator/
 	$(GO) test -run '^$$' -bench . -benchmem ./pdp/... ./gateway/...
+
+## bench-http: wrk against a bare XACML handler and the real gateway, with ratios
+## (≈2 min; SYSTEMUSER_BENCH_DURATION per run, default 8s; SYSTEMUSER_BENCH_ROUNDS, default 2)
+bench-http:
+	@command -v wrk >/dev/null || { echo "bench-http: wrk missing (apt-get install wrk)"; exit 1; }
+	SYSTEMUSER_BENCH_HTTP=1 $(GO) test -count=1 -v -timeout 10m -run '^TestBenchHTTP$$' ./gateway/
 
 ## generate: regenerate gqlgen's executor and resolver stubs
 generate:

@@ -146,14 +146,17 @@ type authzEnv struct {
 	cachedUser    uuid.UUID
 	cachedBody    func(int) []byte
 	cachedGraphQL func(int) []byte
+	ge            *gatewaytest.Env
+	vendor        string
 }
 
-func newAuthzEnv(tb testing.TB) *authzEnv {
+func newAuthzEnv(tb testing.TB, opts ...gatewaytest.Option) *authzEnv {
 	tb.Helper()
-	ge := gatewaytest.New(tb, gatewaytest.WithEvents(), gatewaytest.WithTokenLifetime(10*time.Minute),
-		gatewaytest.WithConfig(func(c *gateway.Config) { c.GraphQL = gateway.GraphQLConfig{} }))
+	opts = append([]gatewaytest.Option{gatewaytest.WithEvents(), gatewaytest.WithTokenLifetime(10 * time.Minute),
+		gatewaytest.WithConfig(func(c *gateway.Config) { c.GraphQL = gateway.GraphQLConfig{} })}, opts...)
+	ge := gatewaytest.New(tb, opts...)
 	orgs := validOrgNumbers(3)
-	env := &authzEnv{bdb: ge.DB, counter: ge.Counter, engine: ge.PDP,
+	env := &authzEnv{bdb: ge.DB, counter: ge.Counter, engine: ge.PDP, ge: ge, vendor: orgs[2],
 		serviceOwner: orgs[0], owner: orgs[1], systemID: orgs[2] + "_ledger"}
 	env.seed(tb, orgs[2])
 	env.cachedUser = env.freshSystemUsers(tb, 1)[0]
