@@ -12,7 +12,8 @@ import (
 // TestAudiencePolicy: a token is accepted only when it was minted for this
 // gateway: Maskinporten's "unspecified", the simulator's person audience, or
 // a configured one. A token for another named API is refused, so a token
-// obtained for another resource cannot be replayed here.
+// obtained for another resource cannot be replayed here; a person's token
+// must also carry the portal scope.
 func TestAudiencePolicy(t *testing.T) {
 	t.Parallel()
 	r := newVerifierRig(t)
@@ -36,6 +37,10 @@ func TestAudiencePolicy(t *testing.T) {
 	}
 	noAud := r.signES(t, []byte(`{"alg":"ES256","kid":"`+fuzzKid+`"}`),
 		[]byte(`{"iss":"`+testIssuer+`","exp":1800000060,"iat":1800000000,"consumer":{"ID":"0192:991825827"}}`))
+	personPayload := func(scope string) []byte {
+		return []byte(`{"iss":"` + testIssuer + `","exp":1800000060,"iat":1800000000,"aud":"systemuser-gateway","pid":"02056260016","scope":"` + scope + `"}`)
+	}
+	hdr := []byte(`{"alg":"ES256","kid":"` + fuzzKid + `"}`)
 	for _, tc := range []struct {
 		name, token string
 		want        error
@@ -47,6 +52,8 @@ func TestAudiencePolicy(t *testing.T) {
 		{"ErrForeignAudience/Vendor", vendor("https://other-api.example.com/"), auth.ErrForeignAudience},
 		{"ErrForeignAudience/Person", otherApp.AccessToken, auth.ErrForeignAudience},
 		{"ErrForeignAudience/None", noAud, auth.ErrForeignAudience},
+		{"OK/PersonWithPortalScope", r.signES(t, hdr, personPayload("openid altinn:portal/enduser")), nil},
+		{"ErrNotPortalToken", r.signES(t, hdr, personPayload("openid profile")), auth.ErrNotPortalToken},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := r.verifier.Verify(context.Background(), tc.token)

@@ -84,6 +84,7 @@ var (
 	ErrUntrustedIssuer = &Error{"UNTRUSTED_ISSUER", "the token's issuer is not trusted"}
 	ErrTokenExpired    = &Error{"TOKEN_EXPIRED", "the token has expired or is not yet valid"}
 	ErrForeignAudience = &Error{"FOREIGN_AUDIENCE", "the token was issued for another audience"}
+	ErrNotPortalToken  = &Error{"PORTAL_SCOPE_MISSING", "a person's token needs the scope " + identity.ScopePortal}
 )
 
 // HasScope reports whether the token grants scope exactly.
@@ -281,6 +282,11 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 	c := &Claims{
 		Issuer: rc.Issuer, Expiry: rc.Expiry.Time(), JTI: rc.ID, Scopes: strings.Fields(rc.Scope),
 		ClientID: rc.ClientID, PID: rc.PID, Name: rc.Name,
+	}
+	if c.PID != "" && !c.HasScope(identity.ScopePortal) {
+		// A person's token issued for something else than acting in the
+		// portal (another application's login) is not one here.
+		return nil, ErrNotPortalToken
 	}
 	if len(rc.Consumer) > 0 {
 		c.ConsumerOrg = orgOf(rc.Consumer)
