@@ -13,9 +13,9 @@ import (
 // security is generated from the same values, so a rule is written once.
 // What a caller may then see is scoped inside registry and pdp.
 //
-// The values follow Altinn (ALTINN-REFERENCE §2.1–§2.6). A platform admin
-// (a Maskinporten token with systemregister.admin) is admitted wherever a
-// vendor is.
+// The values follow Altinn (ALTINN-REFERENCE §2.1–§2.6): the platform
+// admin scope (systemregister.admin) stands in for systemregister.write, not
+// for the request scopes.
 
 // Caller is a kind of caller, as the token shows it.
 type Caller uint8
@@ -81,16 +81,14 @@ var (
 	SystemRegisterWrite = Requirement{"systemregister.write",
 		org(identity.ScopeSystemRegisterWrite, identity.ScopeSystemRegisterAdmin)}
 	// RequestWrite: a vendor creating or deleting requests (§2.3, §2.4).
-	RequestWrite = Requirement{"systemuser.request.write",
-		org(identity.ScopeRequestWrite, identity.ScopeSystemRegisterAdmin)}
+	RequestWrite = Requirement{"systemuser.request.write", org(identity.ScopeRequestWrite)}
 	// RequestRead: a vendor reading its requests; the write scope alone is
 	// not enough (§2.1).
-	RequestRead = Requirement{"systemuser.request.read",
-		org(identity.ScopeRequestRead, identity.ScopeSystemRegisterAdmin)}
+	RequestRead = Requirement{"systemuser.request.read", org(identity.ScopeRequestRead)}
 	// RequestStatus: who may read a request: its vendor (read scope) or an
 	// end user (portal scope); registry scopes it to their own.
 	RequestStatus = Requirement{"systemuser.request.status",
-		append(org(identity.ScopeRequestRead, identity.ScopeSystemRegisterAdmin), Admit{Person, identity.ScopePortal})}
+		[]Admit{{Organization, identity.ScopeRequestRead}, {Person, identity.ScopePortal}}}
 	// VendorRead: a vendor holding any Altinn vendor scope; registry shows
 	// such a vendor the system users of its systems, and only such a vendor.
 	VendorRead = Requirement{"vendor.read", org(identity.ScopeSystemRegisterWrite, identity.ScopeRequestWrite,

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -95,3 +96,7 @@ func policyError(req auth.Requirement, caller auth.Caller, err error) error {
 	}
 	return errNeedsScope
 }
+
+// GraphQLPolicy returns a copy of the root fields' requirements, keyed
+// "Query.field", "Mutation.field", "Subscription.field".
+func GraphQLPolicy() map[string]auth.Requirement { return maps.Clone(graphqlPolicy) }

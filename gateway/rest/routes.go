@@ -169,3 +169,20 @@ func matchPath(pattern, path string) (map[string]string, bool) {
 	}
 	return vals, true
 }
+
+// Route describes one REST route and who may call it, for documentation and
+// for tests that walk every route.
+type Route struct {
+	Method, Path string
+	Auth         auth.Requirement
+	NeedsPDP     bool
+}
+
+// Routes lists the route table.
+func Routes() []Route {
+	var out []Route
+	for _, rt := range restRouteTable() {
+		out = append(out, Route{Method: rt.Method, Path: rt.Path, Auth: rt.Auth, NeedsPDP: rt.NeedsPDP})
+	}
+	return out
+}
