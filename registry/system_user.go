@@ -33,8 +33,10 @@ func (s *Service) selectSystemUsers(idb bun.IDB) *bun.SelectQuery {
 }
 
 // systemUserScope limits a query on su/s to the system users the caller may
-// see: an admin all, a vendor those of its systems, a person those of the
-// organisations it administers. ok is false if the caller may see none.
+// see: an admin all, a vendor holding an Altinn vendor scope (auth.VendorRead)
+// those of its systems, a person those of the organisations it administers.
+// ok is false if the caller may see none: a token the vendor's software
+// sends to a service owner must not list the vendor's customers.
 func systemUserScope(q *bun.SelectQuery, id *identity.Identity) (ok bool) {
 	cond, args, ok := systemUserScopeSQL(id)
 	if ok {
@@ -184,6 +186,27 @@ func loadSystemUserChildren(ctx context.Context, idb bun.IDB, items []*SystemUse
 	}
 	for _, r := range pkgs {
 		byID[r.SystemUserID].AccessPackages = append(byID[r.SystemUserID].AccessPackages, r.PackageURN)
+	}
+	return nil
+}
+
+// MayFollowOrg is nil when the caller in ctx may follow org's system users:
+// an admin, or a person administering org.
+// Errors: unauthenticated; forbidden NOT_ADMINISTRATOR.
+func (s *Service) MayFollowOrg(ctx context.Context, org string) error {
+	caller := identity.FromContext(ctx)
+	switch {
+	case caller.IsAdmin():
+		return nil
+	case caller.Kind != identity.Person || caller.PID == "":
+		return ErrUnauthenticated
+	}
+	ok, err := s.administers(ctx, s.db, caller.PID, org, AdminRoles)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNotAdministrator
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/identity"
 )
 
@@ -106,7 +107,7 @@ func systemUserScopeSQL(id *identity.Identity) (cond string, args []any, ok bool
 	switch {
 	case id.IsAdmin():
 		return "true", nil, true
-	case id.Kind == identity.Organization && id.OrgNumber != "":
+	case id.Kind == identity.Organization && id.OrgNumber != "" && auth.VendorRead.Allows(id):
 		return "s.vendor_org = ?", []any{id.OrgNumber}, true
 	case id.Kind == identity.Person && id.PID != "":
 		return "su.owner_org IN (SELECT org_number FROM person_roles WHERE pid = ? AND role IN (?))",

@@ -121,6 +121,7 @@ func (a *App) buildGateway() error {
 		PublicURL:      a.Config.GatewayURL,
 		LoginURL:       strings.TrimSuffix(a.Config.SimulatorURL, "/") + "/login",
 		TrustedIssuers: issuers,
+		Audiences:      splitList(a.Config.Audiences),
 		GraphQL:        gateway.GraphQLConfig{Introspection: a.Config.Introspection},
 		DisableMetrics: !a.Config.Metrics,
 	}, gateway.Deps{DB: db.Probe{DB: a.DB}, Registry: reg, PDP: a.pdp, Events: a.listener, Verifier: verifier,
@@ -252,4 +253,15 @@ func ignoreCanceled(err error) error {
 		return nil
 	}
 	return err
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
