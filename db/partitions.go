@@ -10,9 +10,9 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// The decision log is partitioned by UTC day (migration
+// The decision log is partitioned by UTC week, Monday to Monday (migration
 // 20261130170000_decisions_partitioned). DecisionMaintainer keeps the
-// partitions ahead of the clock and drops the days that fell out of the
+// partitions ahead of the clock and drops the weeks that fell out of the
 // retention window.
 
 const (
@@ -31,9 +31,9 @@ type DecisionMaintainer struct {
 	// dropped only when its last instant is older than now-Retention. Zero
 	// keeps everything.
 	Retention time.Duration
-	// AheadDays partitions are created past today (default 7), so a
-	// maintenance run may be missed for days without writes landing in the
-	// default partition.
+	// AheadDays: the partitions covering today to this many days ahead
+	// exist after a run (default 7), so runs may be missed for days without
+	// writes landing in the default partition.
 	AheadDays int
 	// Every is the interval between runs (default 1 h).
 	Every  time.Duration
@@ -111,7 +111,7 @@ func (m *DecisionMaintainer) MaintainOnce(ctx context.Context) (MaintenanceResul
 		}
 		for _, name := range expired {
 			// DROP, not DELETE: the append-only triggers forbid removing rows,
-			// and a whole day goes at once without touching them.
+			// and a whole week goes at once without touching them.
 			if _, err := tx.ExecContext(ctx, "DROP TABLE "+quoteIdent(name)); err != nil {
 				return fmt.Errorf("drop %s: %w", name, err)
 			}
@@ -125,8 +125,8 @@ func (m *DecisionMaintainer) MaintainOnce(ctx context.Context) (MaintenanceResul
 	return res, nil
 }
 
-// DecisionPartitions lists the daily partitions of the decision log (not the
-// default one), oldest first, with the UTC day each holds.
+// DecisionPartitions lists the weekly partitions of the decision log (not
+// the default one), oldest first, with the UTC Monday each starts on.
 func DecisionPartitions(ctx context.Context, q bun.IDB) ([]DecisionPartition, error) {
 	var names []string
 	err := q.NewRaw(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -144,19 +144,19 @@ func DecisionPartitions(ctx context.Context, q bun.IDB) ([]DecisionPartition, er
 		if err != nil {
 			continue // not one of ours
 		}
-		parts = append(parts, DecisionPartition{Name: n, Day: d})
+		parts = append(parts, DecisionPartition{Name: n, Start: d, End: d.AddDate(0, 0, 7)})
 	}
 	return parts, nil
 }
 
-// DecisionPartition is one day of the decision log: [Day, Day+24h) UTC.
+// DecisionPartition is one week of the decision log: [Start, End) UTC.
 type DecisionPartition struct {
-	Name string
-	Day  time.Time
+	Name       string
+	Start, End time.Time
 }
 
 // expiredDecisionPartitions are the partitions whose every instant is before
-// cutoff. The partition of cutoff's own day is kept, even though part of it
+// cutoff. The partition of cutoff's own week is kept, even though part of it
 // is older than the window.
 func expiredDecisionPartitions(ctx context.Context, q bun.IDB, cutoff time.Time) ([]string, error) {
 	parts, err := DecisionPartitions(ctx, q)
@@ -165,7 +165,7 @@ func expiredDecisionPartitions(ctx context.Context, q bun.IDB, cutoff time.Time)
 	}
 	var out []string
 	for _, p := range parts {
-		if !p.Day.AddDate(0, 0, 1).After(cutoff) {
+		if !p.End.After(cutoff) {
 			out = append(out, p.Name)
 		}
 	}

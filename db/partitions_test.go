@@ -11,14 +11,22 @@ import (
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 )
 
-func TestDecisionRetentionDropsOnlyWholeExpiredDays(t *testing.T) {
+// weekEnd is the end of the UTC week (Monday to Monday) holding t.
+func weekEnd(t time.Time) time.Time {
+	t = t.UTC()
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	return day.AddDate(0, 0, 7-(int(day.Weekday())+6)%7)
+}
+
+func TestDecisionRetentionDropsOnlyWholeExpiredWeeks(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	bdb := dbtest.New(t)
 	const retention = 90 * 24 * time.Hour
 	start := time.Date(2027, 6, 15, 12, 0, 0, 0, time.UTC)
-	// Days from start-100d to start+3d exist, each with a decision at its
-	// first and its last second, so a partition dropped too early loses rows.
+	// Weeks from start-100d to start+3d exist, with a decision at the first
+	// and the last second of every day, so a partition dropped too early
+	// loses rows.
 	if _, err := bdb.ExecContext(ctx, "SELECT decisions_ensure_partitions(?::date, ?::date)",
 		start.AddDate(0, 0, -100).Format(time.DateOnly), start.AddDate(0, 0, 3).Format(time.DateOnly)); err != nil {
 		t.Fatal(err)
@@ -44,11 +52,11 @@ func TestDecisionRetentionDropsOnlyWholeExpiredDays(t *testing.T) {
 
 	now := start
 	m := &db.DecisionMaintainer{DB: bdb, Retention: retention, AheadDays: 2, Now: func() time.Time { return now }}
-	// The clock walks in 5-hour steps over two days, crossing midnights at
-	// different offsets; after every run no decision inside the window is
-	// gone, and no day entirely outside it is left.
-	for step := 0; step < 10; step++ {
-		now = start.Add(time.Duration(step) * 5 * time.Hour)
+	// The clock walks in 13-hour steps over nine days, crossing midnights
+	// and a week's end at different offsets; after every run no decision
+	// inside the window is gone, and no week entirely outside it is left.
+	for step := 0; step < 17; step++ {
+		now = start.Add(time.Duration(step) * 13 * time.Hour)
 		if _, err := m.MaintainOnce(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -63,24 +71,23 @@ func TestDecisionRetentionDropsOnlyWholeExpiredDays(t *testing.T) {
 		}
 		for _, d := range all {
 			at := d.DecidedAt
-			dayEnd := time.Date(at.Year(), at.Month(), at.Day()+1, 0, 0, 0, 0, time.UTC)
 			switch {
 			case !at.Before(cutoff) && !present[at]:
 				t.Fatalf("now %v: decision at %v is inside the window (cutoff %v) but was dropped", now, at, cutoff)
-			case !dayEnd.After(cutoff) && present[at]:
-				t.Fatalf("now %v: decision at %v is in a day entirely before the cutoff %v but was kept", now, at, cutoff)
+			case !weekEnd(at).After(cutoff) && present[at]:
+				t.Fatalf("now %v: decision at %v is in a week entirely before the cutoff %v but was kept", now, at, cutoff)
 			}
 		}
 		parts, err := db.DecisionPartitions(ctx, bdb)
 		if err != nil {
 			t.Fatal(err)
 		}
-		last := parts[len(parts)-1].Day
-		if wantLast := time.Date(now.Year(), now.Month(), now.Day()+2, 0, 0, 0, 0, time.UTC); last.Before(wantLast) {
-			t.Fatalf("now %v: newest partition %v, want at least %v (two days ahead)", now, last, wantLast)
+		last := parts[len(parts)-1].End
+		if wantEnd := time.Date(now.Year(), now.Month(), now.Day()+3, 0, 0, 0, 0, time.UTC); last.Before(wantEnd) {
+			t.Fatalf("now %v: newest partition ends %v, want at least %v (two days ahead)", now, last, wantEnd)
 		}
 		for _, p := range parts {
-			if !p.Day.AddDate(0, 0, 1).After(cutoff) {
+			if !p.End.After(cutoff) {
 				t.Fatalf("now %v: partition %s is entirely before the cutoff %v but was kept", now, p.Name, cutoff)
 			}
 		}
@@ -121,7 +128,7 @@ func TestDecisionPartitionsAreAppendOnly(t *testing.T) {
 	if _, err := bdb.NewInsert().Model(d).Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
-	part := "decisions_p" + d.DecidedAt.UTC().Format("20060102")
+	part := "decisions_p" + weekEnd(d.DecidedAt).AddDate(0, 0, -7).Format("20060102")
 	for _, stmt := range []string{
 		"DELETE FROM " + part,
 		"UPDATE " + part + " SET result = 'Deny'",

@@ -1,5 +1,7 @@
--- The decision log grows without bound, so it is partitioned by day
--- (decided_at, UTC) and retention drops whole days: DROP of a partition
+-- The decision log grows without bound, so it is partitioned by week
+-- (decided_at, UTC weeks from Monday) and retention drops whole weeks (weeks,
+-- not days: every partition costs planning time in each list query, and 90
+-- days are 14 weeks but 90 days). DROP of a partition
 -- removes no rows one by one, so the append-only triggers stay in force for
 -- every client, and only the maintenance routine (db.MaintainDecisions)
 -- shortens the log. A DEFAULT partition catches a decision outside the days
@@ -42,13 +44,14 @@ CREATE TRIGGER decisions_no_truncate BEFORE TRUNCATE ON decisions
 CREATE TRIGGER decisions_no_truncate BEFORE TRUNCATE ON decisions_default
   FOR EACH STATEMENT EXECUTE FUNCTION decisions_append_only();
 
--- decisions_ensure_partitions creates the daily partitions covering
+-- decisions_ensure_partitions creates the weekly partitions covering
 -- [from_day, to_day] (UTC days) that do not exist yet and returns how many
--- it created. Partition decisions_pYYYYMMDD holds that UTC day.
+-- it created. Partition decisions_pYYYYMMDD holds the UTC week starting on
+-- that Monday.
 CREATE FUNCTION decisions_ensure_partitions(from_day date, to_day date) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-  d date := from_day;
+  d date := date_trunc('week', from_day)::date;
   name text;
   created integer := 0;
 BEGIN
@@ -56,17 +59,17 @@ BEGIN
     name := 'decisions_p' || to_char(d, 'YYYYMMDD');
     IF to_regclass(name) IS NULL THEN
       EXECUTE format('CREATE TABLE %I PARTITION OF decisions FOR VALUES FROM (%L) TO (%L)',
-        name, (d::timestamp AT TIME ZONE 'UTC'), ((d + 1)::timestamp AT TIME ZONE 'UTC'));
+        name, (d::timestamp AT TIME ZONE 'UTC'), ((d + 7)::timestamp AT TIME ZONE 'UTC'));
       EXECUTE format('CREATE TRIGGER decisions_no_truncate BEFORE TRUNCATE ON %I
         FOR EACH STATEMENT EXECUTE FUNCTION decisions_append_only()', name);
       created := created + 1;
     END IF;
-    d := d + 1;
+    d := d + 7;
   END LOOP;
   RETURN created;
 END $$;
 
--- The current window, and every day that already has decisions, exist
+-- The current window, and every week that already has decisions, exist
 -- before the rows move in, so none lands in the default partition.
 SELECT decisions_ensure_partitions(
   LEAST((SELECT min(decided_at) FROM decisions_unpartitioned) AT TIME ZONE 'UTC',
