@@ -17,7 +17,7 @@ ifneq ($(E2E_LOCAL_PG),)
 export SYSTEMUSER_E2E_POSTGRES_IMAGE ?= $(E2E_LOCAL_PG)
 endif
 
-.PHONY: run build test test-unit e2e e2e-images bench bench-http generate check-generated lint vet fmt-check clean
+.PHONY: run build test test-unit e2e e2e-images bench bench-http bench-scale generate check-generated lint vet fmt-check clean
 
 ## run: the whole stack on an embedded PostgreSQL, migrated and seeded (Ctrl-C stops it)
 run:
@@ -53,6 +53,12 @@ bench:
 bench-http:
 	@command -v wrk >/dev/null || { echo "bench-http: wrk missing (apt-get install wrk)"; exit 1; }
 	SYSTEMUSER_BENCH_HTTP=1 $(GO) test -count=1 -v -timeout 10m -run '^TestBenchHTTP$$' ./gateway/
+
+## bench-scale: seed SCALE system users (+ DECISIONS, default 10 each) with COPY into a
+## fresh database and time the hot paths, with EXPLAIN ANALYZE (make bench-scale SCALE=1000000)
+SCALE ?= 1000
+bench-scale:
+	SYSTEMUSER_SCALE=$(SCALE) SYSTEMUSER_SCALE_DECISIONS=$(DECISIONS) $(GO) test -count=1 -v -timeout 60m -run '^TestScaleMeasure$$' ./db/seed/scaletest/
 
 ## generate: regenerate gqlgen's executor and resolver stubs
 generate:

@@ -158,6 +158,8 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c Config
 	fs := newFlagSet("seed", stderr)
+	var scale scaleSeed
+	scale.flags(fs)
 	c.databaseFlag(fs)
 	c.commonFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -173,6 +175,9 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	fmt.Fprintf(stdout, "seeded demo world: system %s, vendor client %s (key %s)\n", demo.SystemID, demo.ClientID, demo.ClientKeyFile)
+	if err := scale.run(ctx, bdb, stdout); err != nil {
+		return err
+	}
 	return nil
 }
 
