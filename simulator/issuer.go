@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -99,6 +100,11 @@ type MaskinportenGrant struct {
 	Scopes      []string // at least one
 	Audience    []string // empty means "unspecified"
 	SystemUser  *SystemUserGrant
+	// Lifetime replaces the issuer's token lifetime when positive.
+	Lifetime time.Duration
+	// ExtraClaims are merged into the token's claims and may replace
+	// standard ones (the control API's per-client claims and overrides).
+	ExtraClaims map[string]any
 }
 
 // Token is an issued access token with the values the token endpoint returns.
@@ -164,7 +170,7 @@ func (i *Issuer) IssueMaskinporten(_ context.Context, g MaskinportenGrant) (Toke
 		return Token{}, err
 	}
 	now := i.opts.Now().Truncate(time.Second)
-	exp := now.Add(i.opts.TokenLifetime)
+	exp := now.Add(cmp.Or(max(g.Lifetime, 0), i.opts.TokenLifetime))
 	aud := jwt.Audience(g.Audience)
 	if len(aud) == 0 {
 		aud = jwt.Audience{DefaultUnspecified}
@@ -189,6 +195,16 @@ func (i *Issuer) IssueMaskinporten(_ context.Context, g MaskinportenGrant) (Toke
 			SystemUserID:  []string{su.SystemUserID},
 			SystemID:      su.SystemID,
 		}}
+	}
+	if len(g.ExtraClaims) > 0 {
+		merged, mexp, err := mergeClaims(c, g.ExtraClaims)
+		if err != nil {
+			return Token{}, err
+		}
+		if !mexp.IsZero() {
+			exp = mexp
+		}
+		return i.sign(merged, scope, exp, now)
 	}
 	return i.sign(c, scope, exp, now)
 }

@@ -1,0 +1,134 @@
+package simulator
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// openAPI31 is the part of an OpenAPI 3.1 document these tests check.
+type openAPI31 struct {
+	OpenAPI string `json:"openapi"`
+	Info    struct {
+		Title   string `json:"title"`
+		Version string `json:"version"`
+	} `json:"info"`
+	Paths      map[string]map[string]openAPIOperation `json:"paths"`
+	Components struct {
+		Schemas map[string]json.RawMessage `json:"schemas"`
+	} `json:"components"`
+}
+
+type openAPIOperation struct {
+	OperationID string                      `json:"operationId"`
+	Parameters  []struct{ Name, In string } `json:"parameters"`
+	Responses   map[string]json.RawMessage  `json:"responses"`
+}
+
+func getOpenAPI(t *testing.T, e *env) (openAPI31, []byte) {
+	t.Helper()
+	resp, err := http.Get(e.ts.URL + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var raw json.RawMessage
+	if err := json.NewDecoder(resp.Body).Decode(&raw); err != nil {
+		t.Fatal(err)
+	}
+	var doc openAPI31
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("GET /openapi.json: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc, raw
+}
+
+var (
+	httpMethods  = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+	pathParam    = regexp.MustCompile(`\{([^}]+)\}`)
+	responseCode = regexp.MustCompile(`^([1-5][0-9][0-9]|[1-5]XX|default)$`)
+	schemaRef    = regexp.MustCompile(`"\$ref":\s*"#/components/schemas/([^"]+)"`)
+)
+
+// TestOpenAPIValid checks the document is well-formed OpenAPI 3.1: version,
+// info, unique operation ids, declared path parameters, response codes,
+// and every schema $ref resolving.
+func TestOpenAPIValid(t *testing.T) {
+	t.Parallel()
+	e, _ := newControlEnv(t)
+	doc, raw := getOpenAPI(t, e)
+	if !strings.HasPrefix(doc.OpenAPI, "3.1.") || doc.Info.Title == "" || doc.Info.Version == "" {
+		t.Fatalf("openapi %q, info %+v", doc.OpenAPI, doc.Info)
+	}
+	ids := map[string]bool{}
+	for path, ops := range doc.Paths {
+		if !strings.HasPrefix(path, "/") {
+			t.Errorf("path %q does not start with /", path)
+		}
+		for method, op := range ops {
+			if !slices.Contains(httpMethods, method) {
+				t.Errorf("%s: %q is not an HTTP method", path, method)
+			}
+			if op.OperationID == "" || ids[op.OperationID] {
+				t.Errorf("%s %s: operationId %q missing or repeated", method, path, op.OperationID)
+			}
+			ids[op.OperationID] = true
+			if len(op.Responses) == 0 {
+				t.Errorf("%s %s: no responses", method, path)
+			}
+			for code := range op.Responses {
+				if !responseCode.MatchString(code) {
+					t.Errorf("%s %s: response code %q", method, path, code)
+				}
+			}
+			for _, m := range pathParam.FindAllStringSubmatch(path, -1) {
+				if !slices.ContainsFunc(op.Parameters, func(p struct{ Name, In string }) bool { return p.Name == m[1] && p.In == "path" }) {
+					t.Errorf("%s %s: path parameter %s not declared", method, path, m[1])
+				}
+			}
+		}
+	}
+	for _, m := range schemaRef.FindAllStringSubmatch(string(raw), -1) {
+		if _, ok := doc.Components.Schemas[m[1]]; !ok {
+			t.Errorf("$ref to missing schema %s", m[1])
+		}
+	}
+}
+
+// TestOpenAPIListsExactlyTheRoutesServed holds the document against the
+// patterns the server registered, both ways, with the control API on; with
+// it off, the control paths are left out of the document too.
+func TestOpenAPIListsExactlyTheRoutesServed(t *testing.T) {
+	t.Parallel()
+	for _, control := range []bool{true, false} {
+		e := newEnv(t, func(c *Config) { c.Control = control })
+		doc, _ := getOpenAPI(t, e)
+		documented := map[string]bool{}
+		for path, ops := range doc.Paths {
+			for method := range ops {
+				documented[strings.ToUpper(method)+" "+path] = true
+			}
+		}
+		served := map[string]bool{}
+		for _, p := range e.srv.patterns {
+			served[p] = true
+			if !documented[p] {
+				t.Errorf("control=%v: route %s is served but not in openapi.json", control, p)
+			}
+		}
+		for op := range documented {
+			if !served[op] {
+				t.Errorf("control=%v: openapi.json documents %s, which is not served", control, op)
+			}
+		}
+		if control && !documented["POST /control/faults"] {
+			t.Error("the fault route is not documented")
+		}
+	}
+}
