@@ -632,3 +632,19 @@ func TestClaimOverride(t *testing.T) {
 		t.Errorf("empty override: %v", err)
 	}
 }
+
+// TestControlTokenBodyLimit: with the request log in front, an oversized
+// token request is still refused as malformed, not parsed truncated.
+func TestControlTokenBodyLimit(t *testing.T) {
+	t.Parallel()
+	e, ctl := newControlEnv(t)
+	assertion := mustSign(t, e.key, jose.RS256, e.key.KeyID, e.grant())
+	r := e.postToken(t, url.Values{"grant_type": {grantTypeJWTBearer}, "assertion": {assertion}, "pad": {strings.Repeat("x", 70<<10)}})
+	if r.status != http.StatusBadRequest || r.header.Get(ReasonHeader) != "malformed_request" {
+		t.Fatalf("oversized request: %d %v", r.status, r.header.Get(ReasonHeader))
+	}
+	log := must[[]simctl.Request](t)(ctl.Requests(t.Context(), simctl.RequestQuery{}))
+	if len(log) != 1 || log[0].Outcome != "invalid_request" {
+		t.Fatalf("log %+v", log)
+	}
+}

@@ -28,10 +28,13 @@ type tokenPeek struct {
 func peekAssertion(r *http.Request) tokenPeek {
 	var p tokenPeek
 	body, err := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err != nil {
+		// The handler must still see the failure (e.g. too large), not a
+		// silently truncated form.
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{err}))
 		return p
 	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
 		return p
@@ -149,3 +152,7 @@ func (w *recordingWriter) Write(b []byte) (int, error) {
 }
 
 func (w *recordingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
