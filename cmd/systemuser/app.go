@@ -132,13 +132,15 @@ func (a *App) buildSimulator() error {
 		return fmt.Errorf("simulator keys: %w", err)
 	}
 	a.Simulator, err = simulator.NewServer(simulator.Config{
-		Issuer:     a.Config.Issuer,
-		GatewayURL: a.Config.GatewayURL,
-		AdminOpen:  a.Config.AdminOpen,
-		Keys:       keys,
-		Clients:    clients,
-		Persons:    persons,
-		Logger:     a.Logger.With("component", "simulator"),
+		Issuer:       a.Config.Issuer,
+		GatewayURL:   a.Config.GatewayURL,
+		AdminOpen:    a.Config.AdminOpen,
+		Control:      a.Config.SimulatorControl,
+		ClientKeyDir: a.Config.ClientKeyDir,
+		Keys:         keys,
+		Clients:      clients,
+		Persons:      persons,
+		Logger:       a.Logger.With("component", "simulator"),
 	})
 	if err != nil {
 		return fmt.Errorf("simulator: %w", err)

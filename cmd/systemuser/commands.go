@@ -52,6 +52,7 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "http://localhost:8080", "gateway base URL for system-user lookups")
 	fs.str(&c.SimulatorFile, "config", "SYSTEMUSER_SIMULATOR_CONFIG", "", "clients and persons file (YAML or JSON); no database needed")
 	fs.boolean(&c.AdminOpen, "admin-open", "SYSTEMUSER_ADMIN_OPEN", false, "serve the client admin API without a token (local use only)")
+	c.controlFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

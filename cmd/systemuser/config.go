@@ -28,8 +28,14 @@ type Config struct {
 	AutoMigrate    bool
 	SimulatorFile  string
 	AdminOpen      bool
-	LogLevel       string
-	LogFormat      string
+	// SimulatorControl serves the simulator's control API and debugger
+	// page under /control (always on in dev).
+	SimulatorControl bool
+	// ClientKeyDir holds <client id>.jwk private keys the debugger page
+	// may sign with (dev: the demo seed's keys).
+	ClientKeyDir string
+	LogLevel     string
+	LogFormat    string
 }
 
 type flagSet struct {
@@ -83,6 +89,12 @@ func (c *Config) simulatorFlags(fs flagSet) {
 	fs.str(&c.SimulatorAddr, "simulator-addr", "SYSTEMUSER_SIMULATOR_ADDR", ":8090", "simulator listen address")
 	fs.str(&c.SimulatorURL, "simulator-url", "SYSTEMUSER_SIMULATOR_URL", "", "public base URL of the simulator (default http://localhost:<port>)")
 	fs.str(&c.Issuer, "issuer", "SYSTEMUSER_ISSUER", "", "simulator issuer URL, exact iss of its tokens (default <simulator-url>/)")
+}
+
+func (c *Config) controlFlags(fs flagSet) {
+	fs.boolean(&c.SimulatorControl, "control", "SYSTEMUSER_SIMULATOR_CONTROL", false,
+		"serve the control API for testers (faults, request log, clock, keys, clients, claims) and the debugger page under /control; test stacks only")
+	fs.str(&c.ClientKeyDir, "client-key-dir", "SYSTEMUSER_SIMULATOR_CLIENT_KEYS", "", "directory of <client id>.jwk private keys the debugger page may sign with")
 }
 
 func (c *Config) commonFlags(fs flagSet) {
