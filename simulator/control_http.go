@@ -47,6 +47,9 @@ func (s *Server) controlRouteTable() []route {
 }
 
 func (s *Server) controlRoutes(m *routeRecorder) {
+	// Loud: whoever reaches this listener can shape every token it signs.
+	s.log.Warn("simulator control API enabled under " + simctl.Prefix +
+		": anyone who reaches this listener can arm faults, move the clock, add clients and set any claim of the tokens it signs; test stacks only")
 	for _, rt := range s.controlRouteTable() {
 		h := rt.Handler
 		m.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {

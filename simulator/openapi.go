@@ -4,30 +4,49 @@ import (
 	_ "embed"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
-
-	"github.com/systemuser-gateway/systemuser/simulator/simctl"
 )
 
 //go:embed openapi.json
 var openAPIDoc []byte
 
-// handleOpenAPI serves the simulator's OpenAPI document; without the
-// control API its paths are left out, as they are not served.
-func (s *Server) handleOpenAPI(w http.ResponseWriter, _ *http.Request) {
-	doc := openAPIDoc
-	if !s.cfg.Control {
-		var m map[string]json.RawMessage
-		var paths map[string]json.RawMessage
-		if json.Unmarshal(doc, &m) == nil && json.Unmarshal(m["paths"], &paths) == nil {
-			for p := range paths {
-				if strings.HasPrefix(p, simctl.Prefix+"/") {
-					delete(paths, p)
-				}
+// servedOpenAPI is the document with only the operations this server
+// registered: the control paths disappear without Config.Control, and so
+// does anything else a configuration leaves unrouted.
+func (s *Server) servedOpenAPI() ([]byte, error) {
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		return nil, err
+	}
+	var paths map[string]map[string]json.RawMessage
+	if err := json.Unmarshal(doc["paths"], &paths); err != nil {
+		return nil, err
+	}
+	for path, ops := range paths {
+		for method := range ops {
+			if !slices.Contains(s.patterns, strings.ToUpper(method)+" "+path) {
+				delete(ops, method)
 			}
-			m["paths"], _ = json.Marshal(paths)
-			doc, _ = json.Marshal(m)
 		}
+		if len(ops) == 0 {
+			delete(paths, path)
+		}
+	}
+	b, err := json.Marshal(paths)
+	if err != nil {
+		return nil, err
+	}
+	doc["paths"] = b
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
+	doc, err := s.servedOpenAPI()
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "openapi document", "error", err)
+		writeJSON(w, http.StatusInternalServerError, apiError{"internal", "internal error"})
+		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-cache")

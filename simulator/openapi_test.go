@@ -101,20 +101,25 @@ func TestOpenAPIValid(t *testing.T) {
 	}
 }
 
-// TestOpenAPIListsExactlyTheRoutesServed holds the document against the
-// patterns the server registered, both ways, with the control API on; with
-// it off, the control paths are left out of the document too.
+// TestOpenAPIListsExactlyTheRoutesServed holds the served document against
+// the patterns the server registered, both ways, with the control API on
+// and off; and the embedded document against the routes of a server with
+// everything on, so no documented operation is served by none.
 func TestOpenAPIListsExactlyTheRoutesServed(t *testing.T) {
 	t.Parallel()
+	operations := func(doc openAPI31) map[string]bool {
+		out := map[string]bool{}
+		for path, ops := range doc.Paths {
+			for method := range ops {
+				out[strings.ToUpper(method)+" "+path] = true
+			}
+		}
+		return out
+	}
 	for _, control := range []bool{true, false} {
 		e := newEnv(t, func(c *Config) { c.Control = control })
 		doc, _ := getOpenAPI(t, e)
-		documented := map[string]bool{}
-		for path, ops := range doc.Paths {
-			for method := range ops {
-				documented[strings.ToUpper(method)+" "+path] = true
-			}
-		}
+		documented := operations(doc)
 		served := map[string]bool{}
 		for _, p := range e.srv.patterns {
 			served[p] = true
@@ -124,11 +129,22 @@ func TestOpenAPIListsExactlyTheRoutesServed(t *testing.T) {
 		}
 		for op := range documented {
 			if !served[op] {
-				t.Errorf("control=%v: openapi.json documents %s, which is not served", control, op)
+				t.Errorf("control=%v: /openapi.json documents %s, which is not served", control, op)
 			}
 		}
-		if control && !documented["POST /control/faults"] {
-			t.Error("the fault route is not documented")
+		if documented["POST /control/faults"] != control || documented["GET /control/requests"] != control {
+			t.Errorf("control=%v: fault route documented %v, request log %v", control, documented["POST /control/faults"], documented["GET /control/requests"])
+		}
+	}
+	// Everything on: every operation of the embedded document is served.
+	all := newEnv(t, func(c *Config) { c.Control = true })
+	var raw openAPI31
+	if err := json.Unmarshal(openAPIDoc, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for op := range operations(raw) {
+		if !slices.Contains(all.srv.patterns, op) {
+			t.Errorf("openapi.json documents %s, which no configuration serves", op)
 		}
 	}
 }
