@@ -264,7 +264,8 @@ func (i *Issuer) VerifyMaskinporten(token string) (MaskinportenClaims, error) {
 	if err != nil || len(tok.Headers) != 1 {
 		return c, ErrInvalidToken
 	}
-	jwks := i.keys.PublicJWKS()
+	now := i.opts.Now()
+	jwks := i.keys.PublicJWKSAt(now) // the issuer's clock, which the control API may move
 	keys := jwks.Key(tok.Headers[0].KeyID)
 	if len(keys) != 1 {
 		return c, ErrInvalidToken
@@ -272,7 +273,6 @@ func (i *Issuer) VerifyMaskinporten(token string) (MaskinportenClaims, error) {
 	if err := tok.Claims(keys[0].Key, &c); err != nil {
 		return c, ErrInvalidToken
 	}
-	now := i.opts.Now()
 	if c.Issuer != i.opts.Issuer || c.Expiry == nil || !now.Before(c.Expiry.Time()) {
 		return c, ErrInvalidToken
 	}
