@@ -123,6 +123,11 @@ func TestFaultErrors(t *testing.T) {
 		{"ReplayedByReason", simctl.Fault{Reason: "jti_replayed"}, 400, "invalid_grant", descReplayed},
 		{"ExpiredByReason", simctl.Fault{Reason: "expired"}, 400, "invalid_grant", descExpired},
 		{"WrongAudience", simctl.Fault{Reason: "wrong_aud"}, 400, "invalid_grant", descWrongAudience},
+		{"UnknownClient", simctl.Fault{Reason: "unknown_client"}, 400, "invalid_grant", descClientAuthFailed},
+		{"BadSignature", simctl.Fault{Reason: "bad_signature"}, 400, "invalid_grant", descBadSignature},
+		{"IssuedInFuture", simctl.Fault{Reason: "iat_in_future"}, 400, "invalid_grant", descIssuedInFuture},
+		{"MalformedGrant", simctl.Fault{Reason: "malformed_assertion"}, 400, "invalid_request", descInvalidParameter},
+		{"ScopeNotOnClient", simctl.Fault{Reason: "scope_not_allowed"}, 400, "invalid_scope", descInvalidScopes},
 		{"InvalidScope", simctl.Fault{Error: "invalid_scope"}, 400, "invalid_scope", descInvalidScopes},
 		{"InvalidGrant", simctl.Fault{Error: "invalid_grant"}, 400, "invalid_grant", descClientAuthFailed},
 		{"OwnDescription", simctl.Fault{Error: "invalid_request", ErrorDescription: "custom"}, 400, "invalid_request", "custom"},
@@ -646,5 +651,19 @@ func TestControlTokenBodyLimit(t *testing.T) {
 	log := must[[]simctl.Request](t)(ctl.Requests(t.Context(), simctl.RequestQuery{}))
 	if len(log) != 1 || log[0].Outcome != "invalid_request" {
 		t.Fatalf("log %+v", log)
+	}
+}
+
+// TestFaultEveryReason: each rejection the token endpoint can produce can
+// be armed by its reason id and comes back exactly as the endpoint sends it.
+func TestFaultEveryReason(t *testing.T) {
+	t.Parallel()
+	e, ctl := newControlEnv(t)
+	for _, want := range oauthErrors {
+		must[simctl.Fault](t)(ctl.ArmFault(t.Context(), simctl.Fault{Reason: want.ID}))
+		r := e.tokenWithKey(t, "")
+		if r.status != want.Status || r.body["error"] != want.Code || r.body["error_description"] != want.Description || r.header.Get(ReasonHeader) != want.ID {
+			t.Errorf("reason %s: %d %v %s", want.ID, r.status, r.body, r.header.Get(ReasonHeader))
+		}
 	}
 }
