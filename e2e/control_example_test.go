@@ -160,3 +160,47 @@ func TestControlExamples(t *testing.T) {
 		}
 	})
 }
+
+// TestControlKeyRotation shows a verifier's JWKS refresh tested with the
+// control API: the simulator rotates its signing key, and the gateway (the
+// verifier here) must accept tokens signed with the new key and, while the
+// old key stays published, the old ones too. It has its own stack: key
+// rotation is global to a simulator.
+func TestControlKeyRotation(t *testing.T) {
+	t.Parallel()
+	stack := e2e.StartT(t)
+	ctx := t.Context()
+	ctl := stack.ControlT(t)
+	call := func(token string) int {
+		t.Helper()
+		status, err := stack.Do(ctx, http.MethodGet, "/authentication/api/v1/systemregister/vendor", token, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return status
+	}
+	before, err := stack.VendorToken(ctx)
+	if err != nil || call(before) != http.StatusOK {
+		t.Fatalf("before rotation: %v", err)
+	}
+	keys, err := ctl.RotateKeys(ctx, false)
+	if err != nil || len(keys.Retired) != 1 {
+		t.Fatalf("rotate: %+v %v", keys, err)
+	}
+	after, err := stack.VendorToken(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The gateway refetches the JWKS for an unknown kid at most every few
+	// seconds (auth.refreshEvery), so the new key may take that long.
+	deadline := time.Now().Add(15 * time.Second)
+	for call(after) != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatal("the gateway never accepted a token signed with the rotated key")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if call(before) != http.StatusOK {
+		t.Fatal("a token signed with the retired, still published key was refused")
+	}
+}
