@@ -238,10 +238,13 @@ func (s *Stack) simulatorSpec(simURL string) appContainer {
 			"SYSTEMUSER_ISSUER":         Issuer,
 			"SYSTEMUSER_GATEWAY_URL":    "http://gateway:8080",
 			"SYSTEMUSER_STATE_DIR":      "/tmp/systemuser",
+			"SYSTEMUSER_LOG_LEVEL":      s.opts.LogLevel,
+
+			// The harness creates clients and person tokens through them.
+			"SYSTEMUSER_DEV_ENDPOINTS": "true",
 			// Test stacks serve the control API (faults, request log,
 			// clock, keys, clients, claims): see Stack.Control.
 			"SYSTEMUSER_SIMULATOR_CONTROL": "true",
-			"SYSTEMUSER_LOG_LEVEL":         s.opts.LogLevel,
 		},
 		port:    simulatorPort,
 		ready:   "/.well-known/oauth-authorization-server",

@@ -265,9 +265,10 @@ func (l *requestLog) clear(keyed bool, key string) {
 var oauthErrors = []*OAuthError{
 	ErrUnsupportedGrantType, ErrMalformedRequest, ErrMalformedAssertion, ErrAlgNotAllowed, ErrMissingKid,
 	ErrUnknownClient, ErrUnknownKid, ErrBadSignature, ErrSubjectMismatch, ErrWrongAudience, ErrMissingExp,
-	ErrMissingIat, ErrMissingJti, ErrExpired, ErrIssuedInFuture, ErrNotYetValid, ErrLifetimeTooLong,
+	ErrMissingIat, ErrExpired, ErrIssuedInFuture, ErrNotYetValid, ErrIssuedTooLongAgo, ErrLifetimeTooLong,
 	ErrReplayed, ErrMissingScope, ErrScopeNotAllowed, ErrBadAuthzDetails, ErrNoSystemUser,
 	ErrReplayCacheFull, ErrLookupFailed, ErrServer,
+	ErrCertificateUntrusted, ErrCertificateExpired, ErrCertificateInvalid, ErrCertWrongOrg,
 }
 
 func oauthErrorByID(id string) *OAuthError {

@@ -2,8 +2,10 @@ package simulator
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -260,6 +262,9 @@ func (s *Server) handleControlCreateClient(w http.ResponseWriter, r *http.Reques
 			return
 		}
 	}
+	if s.refuseControlPrivileged(w, req.Scopes) || req.Settings != nil && s.refuseControlPrivileged(w, claimScopes(req.Settings.ExtraClaims)) {
+		return
+	}
 	if req.ClientID == "" {
 		req.ClientID = uuid.NewString()
 	}
@@ -298,6 +303,9 @@ func (s *Server) handleControlCreateClient(w http.ResponseWriter, r *http.Reques
 
 func (s *Server) handleControlDeleteClient(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	if !s.mayControl(w, r, id) {
+		return
+	}
 	if err := s.clients.Delete(r.Context(), id); err != nil {
 		s.writeStoreError(w, r, err)
 		return
@@ -315,6 +323,9 @@ func (s *Server) handleControlClientSettings(w http.ResponseWriter, r *http.Requ
 	}
 	if err := validateSettings(req); err != nil {
 		controlError(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	if !s.mayControl(w, r, id) || s.refuseControlPrivileged(w, claimScopes(req.ExtraClaims)) {
 		return
 	}
 	if _, err := s.clients.Get(r.Context(), id); err != nil {
@@ -335,6 +346,9 @@ func (s *Server) handleAddOverride(w http.ResponseWriter, r *http.Request) {
 		controlError(w, http.StatusBadRequest, "invalid", err.Error())
 		return
 	}
+	if s.refuseControlPrivileged(w, claimScopes(o.Claims)) {
+		return
+	}
 	o = s.ctl.addOverride(o)
 	writeJSON(w, http.StatusCreated, o)
 }
@@ -346,4 +360,43 @@ func (s *Server) handleListOverrides(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleClearOverrides(w http.ResponseWriter, r *http.Request) {
 	s.ctl.clearOverrides(r.URL.Query().Get("key"))
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// refuseControlPrivileged applies the admin API's rule (privilegedScope) to
+// the control API: it is open to whoever reaches the listener, so it hands
+// out no client, claim or token with a privileged scope unless the
+// simulator was started with --admin-privileged-scopes.
+func (s *Server) refuseControlPrivileged(w http.ResponseWriter, scopes []string) bool {
+	if s.cfg.AllowPrivilegedScopes {
+		return false
+	}
+	i := slices.IndexFunc(scopes, privilegedScope)
+	if i < 0 {
+		return false
+	}
+	controlError(w, http.StatusForbidden, "forbidden",
+		"scope "+scopes[i]+" is privileged: the control API hands it out only when the simulator runs with --admin-privileged-scopes")
+	return true
+}
+
+// mayControl refuses changing a client that holds a privileged scope, as
+// the admin API does (mayManage); an unknown id passes to the store's 404.
+func (s *Server) mayControl(w http.ResponseWriter, r *http.Request, id string) bool {
+	c, err := s.clients.Get(r.Context(), id)
+	if errors.Is(err, ErrClientNotFound) {
+		return true
+	}
+	if err != nil {
+		s.writeStoreError(w, r, err)
+		return false
+	}
+	return !s.refuseControlPrivileged(w, c.Scopes)
+}
+
+// claimScopes are the scopes a claim set would put in a token.
+func claimScopes(claims map[string]any) []string {
+	if v, ok := claims["scope"].(string); ok {
+		return strings.Fields(v)
+	}
+	return nil
 }

@@ -3,7 +3,11 @@ package simulator
 import (
 	"encoding/json"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"slices"
@@ -665,5 +669,108 @@ func TestFaultEveryReason(t *testing.T) {
 		if r.status != want.Status || r.body["error"] != want.Code || r.body["error_description"] != want.Description || r.header.Get(ReasonHeader) != want.ID {
 			t.Errorf("reason %s: %d %v %s", want.ID, r.status, r.body, r.header.Get(ReasonHeader))
 		}
+	}
+}
+
+// TestFaultReasonsCoverEveryRejection reads the package's source: every
+// package-level Err* rejection (a grantErr/requestErr/scopeErr call or an
+// OAuthError literal) must be in oauthErrors, so a new rejection can be
+// armed as a fault without anyone remembering the list.
+func TestFaultReasonsCoverEveryRejection(t *testing.T) {
+	t.Parallel()
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared, listed := map[string]bool{}, map[string]bool{}
+	for _, f := range pkgs["simulator"].Files {
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.VAR {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, name := range vs.Names {
+					if i >= len(vs.Values) {
+						continue
+					}
+					if name.Name == "oauthErrors" {
+						for _, el := range vs.Values[i].(*ast.CompositeLit).Elts {
+							listed[el.(*ast.Ident).Name] = true
+						}
+					}
+					if strings.HasPrefix(name.Name, "Err") && isRejection(vs.Values[i]) {
+						declared[name.Name] = true
+					}
+				}
+			}
+		}
+	}
+	if len(declared) < 20 {
+		t.Fatalf("found only %d rejections; the source scan is broken", len(declared))
+	}
+	for name := range declared {
+		if !listed[name] {
+			t.Errorf("%s is not in oauthErrors: a fault cannot name it", name)
+		}
+	}
+	for name := range listed {
+		if !declared[name] {
+			t.Errorf("oauthErrors lists %s, which is not a declared rejection", name)
+		}
+	}
+}
+
+func isRejection(e ast.Expr) bool {
+	switch v := e.(type) {
+	case *ast.CallExpr:
+		id, ok := v.Fun.(*ast.Ident)
+		return ok && (id.Name == "grantErr" || id.Name == "requestErr" || id.Name == "scopeErr")
+	case *ast.UnaryExpr:
+		cl, ok := v.X.(*ast.CompositeLit)
+		if !ok {
+			return false
+		}
+		id, ok := cl.Type.(*ast.Ident)
+		return ok && id.Name == "OAuthError"
+	}
+	return false
+}
+
+// TestControlRefusesPrivilegedScopes: the control API is as open as the
+// dev admin API and follows its rule: no client, claim or debugger token
+// with a privileged scope unless AllowPrivilegedScopes.
+func TestControlRefusesPrivilegedScopes(t *testing.T) {
+	t.Parallel()
+	e, ctl := debuggerEnv(t)
+	ctx := t.Context()
+	if _, err := ctl.CreateClient(ctx, simctl.MaskinportenClient{ClientID: "wannabe-admin", OrgNumber: testCustomer, Scopes: []string{AdminScope}, GenerateKey: true}); !isStatus(err, 403) {
+		t.Errorf("client with the admin scope: %v, want 403", err)
+	}
+	if _, err := ctl.CreateClient(ctx, simctl.MaskinportenClient{ClientID: "sneaky", OrgNumber: testCustomer, Scopes: []string{"x:y"},
+		Settings: &simctl.ClientSettings{ExtraClaims: map[string]any{"scope": "x:y " + LookupScope}}}); !isStatus(err, 403) {
+		t.Errorf("client whose extra claims hold the lookup scope: %v, want 403", err)
+	}
+	if _, err := ctl.OverrideClaims(ctx, simctl.ClaimOverride{Claims: map[string]any{"scope": "foo.admin"}}); !isStatus(err, 403) {
+		t.Errorf("override to an .admin scope: %v, want 403", err)
+	}
+	if _, err := ctl.SetClientSettings(ctx, testClientID, simctl.ClientSettings{TokenLifetimeSeconds: 5}); !isStatus(err, 403) {
+		t.Errorf("settings of a client holding the admin scope: %v, want 403", err)
+	}
+	if err := ctl.DeleteClient(ctx, testClientID); !isStatus(err, 403) {
+		t.Errorf("deleting a client holding the admin scope: %v, want 403", err)
+	}
+	if status, _, body := postDebugger(t, e, url.Values{"client_id": {testClientID}, "scope": {AdminScope}}); status != http.StatusForbidden || strings.Contains(body, "access_token") {
+		t.Errorf("debugger asked for the admin scope: %d", status)
+	}
+	if list := must[[]simctl.MaskinportenClient](t)(ctl.Clients(ctx)); len(list) != 1 {
+		t.Errorf("refused requests created clients: %+v", list)
+	}
+
+	_, ctl2 := newControlEnv(t, func(c *Config) { c.AllowPrivilegedScopes = true })
+	if _, err := ctl2.CreateClient(ctx, simctl.MaskinportenClient{ClientID: "admin-2", OrgNumber: testCustomer, Scopes: []string{AdminScope}}); err != nil {
+		t.Errorf("with AllowPrivilegedScopes: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/go-jose/go-jose/v4"
@@ -157,8 +158,22 @@ func (s *Server) handleDebuggerRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	scopes := strings.Fields(v.Scopes)
-	if len(scopes) == 0 {
+	if len(scopes) == 0 && s.cfg.AllowPrivilegedScopes {
 		scopes = c.Scopes
+	} else if len(scopes) == 0 {
+		scopes = slices.DeleteFunc(slices.Clone(c.Scopes), privilegedScope)
+	}
+	// The page is as open as the control API: no privileged token from it
+	// either (refuseControlPrivileged).
+	if i := slices.IndexFunc(scopes, privilegedScope); i >= 0 && !s.cfg.AllowPrivilegedScopes {
+		v.Error = "scope " + scopes[i] + " is privileged: the debugger signs for it only when the simulator runs with --admin-privileged-scopes"
+		s.renderDebugger(w, r, http.StatusForbidden, v)
+		return
+	}
+	if len(scopes) == 0 {
+		v.Error = "this client has no scope the debugger may ask for"
+		s.renderDebugger(w, r, http.StatusBadRequest, v)
+		return
 	}
 	a := mpclient.Assertion{ClientID: clientID, Key: key, Audience: s.cfg.Issuer, Scopes: scopes,
 		SystemUserOrg: v.Org, ExternalRef: v.ExternalRef, Resource: v.Resource, Now: s.cfg.Now}
