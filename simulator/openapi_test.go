@@ -116,8 +116,9 @@ func TestOpenAPIListsExactlyTheRoutesServed(t *testing.T) {
 		}
 		return out
 	}
-	for _, control := range []bool{true, false} {
-		e := newEnv(t, func(c *Config) { c.Control = control })
+	for _, tc := range []struct{ control, dev bool }{{true, true}, {false, true}, {true, false}, {false, false}} {
+		control := tc.control
+		e := newEnv(t, func(c *Config) { c.Control, c.DevEndpoints = tc.control, tc.dev })
 		doc, _ := getOpenAPI(t, e)
 		documented := operations(doc)
 		served := map[string]bool{}
@@ -132,12 +133,12 @@ func TestOpenAPIListsExactlyTheRoutesServed(t *testing.T) {
 				t.Errorf("control=%v: /openapi.json documents %s, which is not served", control, op)
 			}
 		}
-		if documented["POST /control/faults"] != control || documented["GET /control/requests"] != control {
-			t.Errorf("control=%v: fault route documented %v, request log %v", control, documented["POST /control/faults"], documented["GET /control/requests"])
+		if documented["POST /control/faults"] != control || documented["GET /control/requests"] != control || documented["GET /admin/clients"] != tc.dev {
+			t.Errorf("%+v: fault route documented %v, request log %v, admin %v", tc, documented["POST /control/faults"], documented["GET /control/requests"], documented["GET /admin/clients"])
 		}
 	}
 	// Everything on: every operation of the embedded document is served.
-	all := newEnv(t, func(c *Config) { c.Control = true })
+	all := newEnv(t, func(c *Config) { c.Control, c.DevEndpoints = true, true })
 	var raw openAPI31
 	if err := json.Unmarshal(openAPIDoc, &raw); err != nil {
 		t.Fatal(err)
