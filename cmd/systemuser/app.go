@@ -41,6 +41,7 @@ type App struct {
 	Simulator              *simulator.Server
 	listener               *db.Listener
 	pdp                    *pdp.Engine
+	decisionLog            *db.DecisionMaintainer
 }
 
 // Listen binds both listeners and fills in the public URLs and issuer from
@@ -101,6 +102,11 @@ func (a *App) buildGateway() error {
 	if err != nil {
 		return err
 	}
+	retention, err := parseRetention(a.Config.DecisionRetention)
+	if err != nil {
+		return err
+	}
+	a.decisionLog = &db.DecisionMaintainer{DB: a.DB, Retention: retention, Logger: a.Logger.With("component", "decision-log")}
 	reg := registry.New(a.DB, registry.Options{PublicURL: a.Config.GatewayURL, Logger: a.Logger})
 	verifier := auth.NewVerifier(issuers, nil, nil, a.Logger.With("component", "auth"))
 	a.listener = db.NewListener(a.DB, a.Logger.With("component", "listener"))
@@ -196,6 +202,9 @@ func (a *App) Serve(ctx context.Context) error {
 	if a.listener != nil {
 		g.Go(func() error { return ignoreCanceled(a.listener.Run(gctx)) })
 		g.Go(func() error { return ignoreCanceled(a.pdp.Run(gctx)) })
+	}
+	if a.decisionLog != nil {
+		g.Go(func() error { return ignoreCanceled(a.decisionLog.Run(gctx)) })
 	}
 	for i, srv := range servers {
 		g.Go(func() error {

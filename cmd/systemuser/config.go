@@ -40,6 +40,10 @@ type Config struct {
 	// TrustedCAFiles are comma-separated PEM files of the CAs whose
 	// enterprise certificates the simulator accepts in x5c grants.
 	TrustedCAFiles string
+
+	// DecisionRetention is how long the decision log keeps decisions
+	// (parseRetention); whole days past it are dropped.
+	DecisionRetention string
 }
 
 type flagSet struct {
@@ -88,6 +92,7 @@ func (c *Config) gatewayFlags(fs flagSet) {
 	fs.str(&c.Audiences, "audiences", "SYSTEMUSER_AUDIENCES", "", "comma-separated token audiences (aud) the gateway accepts besides \"unspecified\", \"systemuser-gateway\" and its public URL")
 	fs.boolean(&c.Introspection, "introspection", "SYSTEMUSER_INTROSPECTION", true, "allow GraphQL introspection")
 	fs.boolean(&c.Metrics, "metrics", "SYSTEMUSER_METRICS", true, "serve Prometheus metrics at /metrics")
+	fs.str(&c.DecisionRetention, "decision-retention", "SYSTEMUSER_DECISION_RETENTION", "90d", "keep logged decisions this long, then drop whole days (90d, 2160h; 0 keeps all)")
 }
 
 func (c *Config) simulatorFlags(fs flagSet) {
