@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/systemuser-gateway/systemuser/db"
-	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
+	"github.com/systemuser-gateway/systemuser/gatewaytest"
 )
 
 // TestBenchHTTP is `make bench-http` (DESIGN §6, issue 14): wrk, an

@@ -62,6 +62,9 @@ func (s *Service) RunCatalogCache(ctx context.Context, l *db.Listener) error {
 			return ctx.Err()
 		case ev, ok := <-events:
 			if !ok {
+				if ctx.Err() != nil { // the listener stopped because we are stopping
+					return ctx.Err()
+				}
 				return errors.New("registry: event listener stopped")
 			}
 			switch ev.Kind {

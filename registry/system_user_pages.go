@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/systemuser-gateway/systemuser/auth"
@@ -110,8 +109,7 @@ func systemUserScopeSQL(id *identity.Identity) (cond string, args []any, ok bool
 	case id.Kind == identity.Organization && id.OrgNumber != "" && auth.VendorRead.Allows(id):
 		return "s.vendor_org = ?", []any{id.OrgNumber}, true
 	case id.Kind == identity.Person && id.PID != "":
-		return "su.owner_org IN (SELECT org_number FROM person_roles WHERE pid = ? AND role IN (?))",
-			[]any{id.PID, bun.In(AdminRoles)}, true
+		return "su.owner_org IN (?)", []any{OrgsAdministeredBy(id.PID)}, true
 	}
 	return "", nil, false
 }
