@@ -222,8 +222,18 @@ func ScaleLoad(ctx context.Context, bdb *bun.DB, opts ScaleOptions) (*ScaleWorld
 			return nil, err
 		}
 	}
-	if _, err := conn.ExecContext(ctx, "ANALYZE"); err != nil {
-		return nil, fmt.Errorf("seed: scale: analyze: %w", err)
+	// Statistics for the planner, table by table: one ANALYZE of the whole
+	// database (or of the partitioned parent, which samples every
+	// partition) outlasts the pool's read timeout at ten million decisions.
+	var tables []string
+	if err := bdb.NewRaw(`SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind = 'r' AND n.nspname = current_schema()`).Scan(ctx, &tables); err != nil {
+		return nil, fmt.Errorf("seed: scale: list tables: %w", err)
+	}
+	for _, t := range tables {
+		if _, err := conn.ExecContext(ctx, "ANALYZE "+t); err != nil {
+			return nil, fmt.Errorf("seed: scale: analyze %s: %w", t, err)
+		}
 	}
 	w.Duration = time.Since(start)
 	return w, nil
