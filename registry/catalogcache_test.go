@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -180,4 +182,68 @@ func dump(c *registry.Connection[*registry.SystemUser]) string {
 		out += fmt.Sprintf(" %+v", *it)
 	}
 	return out
+}
+
+// TestVendorListPagesByKeyset walks a vendor's system users over two of
+// its systems in pages of every size and checks they are the union of its
+// systems' lists in (created_at, id) order, with the right totals.
+func TestVendorListPagesByKeyset(t *testing.T) {
+	t.Parallel()
+	f := catalogWorld(t)
+	for i := 0; i < 7; i++ {
+		sys := []string{vendorOrg + "_alpha", vendorOrg + "_hidden", otherVendor + "_gamma"}[i%3]
+		su := &db.SystemUser{IntegrationTitle: "t", SystemID: sys, OwnerOrg: customerOrg, ExternalRef: fmt.Sprint(i), UserType: "standard"}
+		if _, err := f.db.NewInsert().Model(su).Returning("id").Exec(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := vendorCtx(vendorOrg)
+	var want []string
+	var wantAt []time.Time
+	for _, sys := range []string{vendorOrg + "_alpha", vendorOrg + "_hidden"} {
+		c, err := f.svc.ListSystemUsers(adminCtx(), registry.SystemUserFilter{SystemID: sys}, registry.Page{First: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range c.Items {
+			want, wantAt = append(want, it.ID.String()), append(wantAt, it.CreatedAt)
+		}
+	}
+	idx := make([]int, len(want))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		if c := wantAt[a].Compare(wantAt[b]); c != 0 {
+			return c
+		}
+		return strings.Compare(want[a], want[b])
+	})
+	var sorted []string
+	for _, i := range idx {
+		sorted = append(sorted, want[i])
+	}
+	for size := 1; size <= 6; size++ {
+		var got []string
+		page := registry.Page{First: size}
+		for {
+			c, err := f.svc.ListSystemUsers(ctx, registry.SystemUserFilter{}, page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.TotalCount != len(sorted) {
+				t.Fatalf("page size %d: total %d, want %d", size, c.TotalCount, len(sorted))
+			}
+			for _, it := range c.Items {
+				got = append(got, it.ID.String())
+			}
+			if !c.HasNextPage {
+				break
+			}
+			page.After = c.Cursors[len(c.Cursors)-1]
+		}
+		if !slices.Equal(got, sorted) {
+			t.Fatalf("page size %d: walked %v, want %v", size, got, sorted)
+		}
+	}
 }

@@ -111,6 +111,9 @@ func (s *Service) ListSystemUsers(ctx context.Context, f SystemUserFilter, p Pag
 	if p.After != "" {
 		q.Where("(su.created_at, su.id) > (?, ?)", afterT, afterID)
 	}
+	if f.SystemID == "" && caller.Kind == identity.Organization && !caller.IsAdmin() {
+		q = vendorSystemUsersPage(s.db, caller.OrgNumber, f, limit, p.After != "", afterT, afterID)
+	}
 	var rows []systemUserRow
 	if err := q.Scan(ctx, &rows); err != nil {
 		return nil, internal("list system users", err)

@@ -2,8 +2,10 @@ package registry
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/systemuser-gateway/systemuser/auth"
@@ -112,4 +114,28 @@ func systemUserScopeSQL(id *identity.Identity) (cond string, args []any, ok bool
 		return "su.owner_org IN (?)", []any{OrgsAdministeredBy(id.PID)}, true
 	}
 	return "", nil, false
+}
+
+// vendorSystemUsersPage is ListSystemUsers' page for a vendor: one keyset
+// walk of system_users (system_id, created_at, id) per system of the vendor,
+// each at most limit+1 rows long, merged. The plain join sorted every system
+// user of the vendor for each page (25 ms at 10 000 of them); this reads
+// (systems × page) rows, however many the vendor has.
+func vendorSystemUsersPage(idb bun.IDB, vendor string, f SystemUserFilter, limit int, hasAfter bool, afterT time.Time, afterID uuid.UUID) *bun.SelectQuery {
+	inner := idb.NewSelect().TableExpr("system_users AS su").ColumnExpr(systemUserColumns).
+		Where("su.system_id = s.id").Where("su.deleted_at IS NULL").
+		OrderExpr("su.created_at, su.id").Limit(int64(limit + 1))
+	if f.OwnerOrg != "" {
+		inner.Where("su.owner_org = ?", f.OwnerOrg)
+	}
+	if f.UserType != "" {
+		inner.Where("su.user_type = ?", f.UserType)
+	}
+	if hasAfter {
+		inner.Where("(su.created_at, su.id) > (?, ?)", afterT, afterID)
+	}
+	return idb.NewSelect().TableExpr("systems AS s").ColumnExpr("t.*").
+		Join("CROSS JOIN LATERAL (?) AS t", inner).
+		Where("s.vendor_org = ?", vendor).
+		OrderExpr("t.created_at, t.id").Limit(int64(limit + 1))
 }
