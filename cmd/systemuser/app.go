@@ -146,10 +146,17 @@ func (a *App) buildSimulator() error {
 	return nil
 }
 
-// trustedIssuers parses "iss=jwks,iss=jwks"; by default the gateway trusts
-// the bundled simulator.
+var errNoTrustedIssuers = errors.New("no trusted token issuer: set --trusted-issuers (SYSTEMUSER_TRUSTED_ISSUERS) " +
+	"or, for a local stack, --trust-local-simulator (SYSTEMUSER_TRUST_LOCAL_SIMULATOR)")
+
+// trustedIssuers parses "iss=jwks,iss=jwks". The bundled simulator is trusted
+// only when asked (dev asks), never by default: anyone who can run a
+// simulator could otherwise mint any token the gateway accepts.
 func trustedIssuers(c Config) ([]gateway.TrustedIssuer, error) {
 	if c.TrustedIssuers == "" {
+		if !c.TrustLocalSimulator {
+			return nil, errNoTrustedIssuers
+		}
 		return []gateway.TrustedIssuer{{Issuer: c.Issuer, JWKSURL: strings.TrimSuffix(c.SimulatorURL, "/") + "/jwk"}}, nil
 	}
 	var out []gateway.TrustedIssuer

@@ -39,7 +39,8 @@ func startStack(t *testing.T) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := Config{GatewayAddr: "127.0.0.1:0", SimulatorAddr: "127.0.0.1:0", StateDir: state, Introspection: true, AdminOpen: true}
+	c := Config{GatewayAddr: "127.0.0.1:0", SimulatorAddr: "127.0.0.1:0", StateDir: state, Introspection: true, AdminOpen: true,
+		TrustLocalSimulator: true}
 	app := &App{Config: c, DB: bdb, Logger: testLogger(t), RunGateway: true, RunSimulator: true}
 	if err := app.Listen(); err != nil {
 		t.Fatal(err)

@@ -20,8 +20,16 @@ func runGateway(ctx context.Context, args []string, stderr io.Writer) error {
 	c.simulatorFlags(fs)
 	c.commonFlags(fs)
 	fs.boolean(&c.AutoMigrate, "migrate", "SYSTEMUSER_MIGRATE", false, "apply pending migrations at start")
+	fs.boolean(&c.TrustLocalSimulator, "trust-local-simulator", "SYSTEMUSER_TRUST_LOCAL_SIMULATOR", false,
+		"with no --trusted-issuers, trust the bundled simulator at --issuer / --simulator-url (local use only)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	// Checked before anything starts: a gateway that trusts nobody is a
+	// misconfiguration, and one that silently trusts whatever answers on
+	// localhost:8090 is a hole.
+	if c.TrustedIssuers == "" && !c.TrustLocalSimulator {
+		return errNoTrustedIssuers
 	}
 	logger, err := c.logger(stderr)
 	if err != nil {

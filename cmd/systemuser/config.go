@@ -28,8 +28,14 @@ type Config struct {
 	AutoMigrate    bool
 	SimulatorFile  string
 	AdminOpen      bool
-	LogLevel       string
-	LogFormat      string
+	// ListenAll (dev only) keeps ":port" addresses on every interface
+	// instead of 127.0.0.1.
+	ListenAll bool
+	// TrustLocalSimulator trusts the bundled simulator (Issuer, its /jwk)
+	// when TrustedIssuers is empty; without it the gateway refuses to start.
+	TrustLocalSimulator bool
+	LogLevel            string
+	LogFormat           string
 }
 
 type flagSet struct {
@@ -74,7 +80,7 @@ func (c *Config) databaseFlag(fs flagSet) {
 func (c *Config) gatewayFlags(fs flagSet) {
 	fs.str(&c.GatewayAddr, "gateway-addr", "SYSTEMUSER_GATEWAY_ADDR", ":8080", "gateway listen address")
 	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "", "public base URL of the gateway (default http://localhost:<port>)")
-	fs.str(&c.TrustedIssuers, "trusted-issuers", "SYSTEMUSER_TRUSTED_ISSUERS", "", "comma-separated issuer=jwks-url pairs the gateway trusts (default: the bundled simulator)")
+	fs.str(&c.TrustedIssuers, "trusted-issuers", "SYSTEMUSER_TRUSTED_ISSUERS", "", "comma-separated issuer=jwks-url pairs the gateway trusts (required unless --trust-local-simulator)")
 	fs.boolean(&c.Introspection, "introspection", "SYSTEMUSER_INTROSPECTION", true, "allow GraphQL introspection")
 	fs.boolean(&c.Metrics, "metrics", "SYSTEMUSER_METRICS", true, "serve Prometheus metrics at /metrics")
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -19,17 +20,10 @@ import (
 // runDev starts everything a developer needs with one command.
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
-	var c Config
-	fs := newFlagSet("dev", stderr)
-	c.databaseFlag(fs)
-	c.gatewayFlags(fs)
-	c.simulatorFlags(fs)
-	c.commonFlags(fs)
-	fs.boolean(&c.Fresh, "fresh", "SYSTEMUSER_FRESH", false, "wipe the embedded database first")
-	if err := fs.Parse(args); err != nil {
+	c, err := parseDevFlags(args, stderr)
+	if err != nil {
 		return err
 	}
-	c.AdminOpen = true // a local dev stack must be able to bootstrap clients
 	logger, err := c.logger(stderr)
 	if err != nil {
 		return err
@@ -85,6 +79,42 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	printHowTo(stdout, app.Config, demo, demoFile, time.Since(start))
 	return app.Serve(ctx)
+}
+
+// parseDevFlags reads dev's flags. dev is for one developer's machine: its
+// listeners stay on loopback unless --listen-all says otherwise (a container
+// must say so, or nothing outside it could connect).
+func parseDevFlags(args []string, stderr io.Writer) (Config, error) {
+	var c Config
+	fs := newFlagSet("dev", stderr)
+	c.databaseFlag(fs)
+	c.gatewayFlags(fs)
+	c.simulatorFlags(fs)
+	c.commonFlags(fs)
+	fs.boolean(&c.Fresh, "fresh", "SYSTEMUSER_FRESH", false, "wipe the embedded database first")
+	fs.boolean(&c.ListenAll, "listen-all", "SYSTEMUSER_LISTEN_ALL", false,
+		"bind the gateway and simulator on all interfaces (default: 127.0.0.1 only); never on an untrusted network, dev serves unauthenticated admin routes")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	c.GatewayAddr = devAddr(c.GatewayAddr, c.ListenAll)
+	c.SimulatorAddr = devAddr(c.SimulatorAddr, c.ListenAll)
+	c.AdminOpen = true           // a local dev stack must be able to bootstrap clients
+	c.TrustLocalSimulator = true // dev trusts the simulator it starts itself
+	return c, nil
+}
+
+// devAddr puts an address without a host (":8080", listening everywhere) on
+// 127.0.0.1 unless listenAll; an address that names its host is kept.
+func devAddr(addr string, listenAll bool) string {
+	if listenAll {
+		return addr
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host != "" {
+		return addr
+	}
+	return net.JoinHostPort("127.0.0.1", port)
 }
 
 // writeDemo writes the keys scripts rely on (and nothing else).
