@@ -30,7 +30,8 @@ type Options struct {
 	// CacheSize bounds the cached system users (default 100 000).
 	CacheSize int
 	Log       LogOptions
-	// MaxBatch bounds AuthorizeBatch and XACML multi-requests (default 1000).
+	// MaxBatch bounds AuthorizeBatch and XACML multi-requests (default 100,
+	// what the GraphQL schema and the README document for both).
 	MaxBatch int
 }
 
@@ -60,7 +61,7 @@ func New(bdb *bun.DB, opts Options) *Engine {
 		opts.CacheSize = 100_000
 	}
 	if opts.MaxBatch <= 0 {
-		opts.MaxBatch = 1000
+		opts.MaxBatch = 100
 	}
 	return &Engine{
 		bdb:      bdb,
