@@ -35,6 +35,9 @@ type App struct {
 	SimulatorClients simulator.ClientStore
 	SimulatorPersons simulator.PersonStore
 
+	// Timeouts of the HTTP servers; zero fields take the defaults.
+	Timeouts Timeouts
+
 	gatewayLn, simulatorLn net.Listener
 	Gateway                *gateway.Server
 	Simulator              *simulator.Server
@@ -175,10 +178,10 @@ func (a *App) Serve(ctx context.Context) error {
 	var servers []*http.Server
 	var lns []net.Listener
 	if a.RunGateway {
-		servers, lns = append(servers, newHTTPServer(a.Gateway, a.Logger)), append(lns, a.gatewayLn)
+		servers, lns = append(servers, newHTTPServer(a.Gateway, a.Logger, a.Timeouts)), append(lns, a.gatewayLn)
 	}
 	if a.RunSimulator {
-		servers, lns = append(servers, newHTTPServer(a.Simulator, a.Logger)), append(lns, a.simulatorLn)
+		servers, lns = append(servers, newHTTPServer(a.Simulator, a.Logger, a.Timeouts)), append(lns, a.simulatorLn)
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	if a.listener != nil {
@@ -214,13 +217,30 @@ func (a *App) Serve(ctx context.Context) error {
 	return g.Wait()
 }
 
-func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+// Timeouts bound how long one client may hold a server's connection.
+type Timeouts struct {
+	ReadHeader, Read, Write, Idle time.Duration
+}
+
+// newHTTPServer sets every timeout, so a slow or silent client cannot hold
+// a connection (and its goroutine) open. The gateway's websocket transport
+// clears the read and write deadlines of its own, long-lived connections.
+func newHTTPServer(h http.Handler, logger *slog.Logger, t Timeouts) *http.Server {
+	def := func(d, fallback time.Duration) time.Duration {
+		if d > 0 {
+			return d
+		}
+		return fallback
+	}
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ReadHeaderTimeout: def(t.ReadHeader, 5*time.Second),
+		ReadTimeout:       def(t.Read, 30*time.Second),
+		// Longer than any request should take (an authorize, a page of
+		// systems), shorter than a client that stops reading.
+		WriteTimeout: def(t.Write, 60*time.Second),
+		IdleTimeout:  def(t.Idle, 120*time.Second),
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 }
 
