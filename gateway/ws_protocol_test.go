@@ -32,7 +32,7 @@ func newWSEnv(t *testing.T, cfg gateway.GraphQLConfig) *testEnv {
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = listener.Run(ctx) }()
 	gw := gateway.New(gateway.Config{TrustedIssuers: trusted, GraphQL: cfg},
-		gateway.Deps{DB: bdb, Registry: reg, Events: listener})
+		gateway.Deps{DB: db.Probe{DB: bdb}, Registry: reg, Events: listener})
 	srv := httptest.NewServer(gw)
 	t.Cleanup(func() {
 		srv.Close()
