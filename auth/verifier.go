@@ -39,14 +39,17 @@ type TrustedIssuer struct {
 
 // Claims is what the gateway reads from a verified token.
 type Claims struct {
-	Issuer        string
-	Expiry        time.Time
-	JTI           string
-	Scopes        []string
-	ClientID      string
-	ConsumerOrg   string
-	PID           string
-	Name          string
+	Issuer      string
+	Expiry      time.Time
+	JTI         string
+	Scopes      []string
+	ClientID    string
+	ConsumerOrg string
+	PID         string
+	Name        string
+	// Nonce is the login's nonce in a person token from an interactive
+	// login; the confirm pages check it against the login they started.
+	Nonce         string
 	SystemUserIDs []string
 	SystemUserOrg string
 	SystemID      string
@@ -191,6 +194,7 @@ type rawClaims struct {
 	Consumer             json.RawMessage `json:"consumer"`
 	PID                  string          `json:"pid"`
 	Name                 string          `json:"name"`
+	Nonce                string          `json:"nonce"`
 	AuthorizationDetails []struct {
 		Type          string          `json:"type"`
 		SystemUserOrg json.RawMessage `json:"systemuser_org"`
@@ -232,7 +236,7 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 	}
 	c := &Claims{
 		Issuer: rc.Issuer, Expiry: rc.Expiry.Time(), JTI: rc.ID, Scopes: strings.Fields(rc.Scope),
-		ClientID: rc.ClientID, PID: rc.PID, Name: rc.Name,
+		ClientID: rc.ClientID, PID: rc.PID, Name: rc.Name, Nonce: rc.Nonce,
 	}
 	if len(rc.Consumer) > 0 {
 		c.ConsumerOrg = orgOf(rc.Consumer)
