@@ -357,7 +357,7 @@ func (s *Service) validateSystem(ctx context.Context, idb bun.IDB, in SystemInpu
 		return nil, err
 	}
 	vs = append(vs, pv...)
-	cv, err := validateClientIDs(ctx, idb, in.ID, in.ClientIDs)
+	cv, err := validateClientIDs(ctx, idb, in.ID, in.VendorOrg, in.ClientIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -444,7 +444,20 @@ func validateSystemPackages(ctx context.Context, idb bun.IDB, pkgs []string, vis
 	return vs, nil
 }
 
-func validateClientIDs(ctx context.Context, idb bun.IDB, systemID string, ids []string) ([]apperr.Violation, error) {
+// validateClientIDs checks the Maskinporten client ids a system claims:
+// well-formed, not twice, not held by another live system, and, for a client
+// this database knows (the bundled simulator's clients), owned by the
+// system's vendor.
+//
+// The ownership rule is ours, not Altinn's: Altinn checks only that a client
+// id is not tagged on another system (ALTINN-REFERENCE §3.5 gap 5: nothing
+// ties the client to the vendor until token time), so a vendor could claim
+// another's client and have Maskinporten's system-user lookup answer for it.
+// We report it with Altinn's client-id code (AUTH.VLD-00004: this client id
+// cannot be tagged on this system) so Altinn clients handle it as they do a
+// taken id. Clients unknown here (registered at a real Maskinporten) cannot be
+// checked and are accepted, as Altinn does.
+func validateClientIDs(ctx context.Context, idb bun.IDB, systemID, vendorOrg string, ids []string) ([]apperr.Violation, error) {
 	var vs []apperr.Violation
 	add := func(reason, altinn, msg string) {
 		vs = append(vs, apperr.Violation{Reason: reason, Altinn: altinn, Path: "/registersystemrequest/clientid", Message: msg})
@@ -457,8 +470,21 @@ func validateClientIDs(ctx context.Context, idb bun.IDB, systemID string, ids []
 		Where("client_id IN (?)", bun.In(ids)).Where("system_id <> ?", systemID).Scan(ctx, &taken); err != nil {
 		return nil, internal("validate client ids", err)
 	}
+	var known []struct {
+		ClientID  string `bun:"client_id"`
+		OrgNumber string `bun:"org_number"`
+	}
+	if err := idb.NewSelect().Model((*db.MaskinportenClient)(nil)).Column("client_id", "org_number").
+		Where("client_id IN (?)", bun.In(ids)).Where("deleted_at IS NULL").Scan(ctx, &known); err != nil {
+		return nil, internal("validate client owners", err)
+	}
+	owner := make(map[string]string, len(known))
+	for _, k := range known {
+		owner[k.ClientID] = k.OrgNumber
+	}
 	seen := make(map[string]bool, len(ids))
 	for _, c := range ids {
+		org, isKnown := owner[c]
 		switch {
 		case seen[c]:
 			add("DUPLICATE_CLIENT_ID", "AUTH.VLD-00011", "duplicate client id: "+c)
@@ -467,6 +493,8 @@ func validateClientIDs(ctx context.Context, idb bun.IDB, systemID string, ids []
 			add("CLIENT_ID_INVALID", "", "client id must be 1-255 characters without spaces")
 		case slices.Contains(taken, c):
 			add("CLIENT_ID_TAKEN", "AUTH.VLD-00004", "the client id is already used by another system: "+c)
+		case isKnown && org != vendorOrg:
+			add("CLIENT_ID_NOT_OWNED", "AUTH.VLD-00004", "the Maskinporten client belongs to another organisation: "+c)
 		}
 		seen[c] = true
 	}
