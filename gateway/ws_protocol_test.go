@@ -256,6 +256,30 @@ func TestWebsocketProtocol(t *testing.T) {
 			t.Fatalf("a subscribe after a complete got %+v, want it accepted", before)
 		}
 	})
+	t.Run("OKQueryThenComplete", func(t *testing.T) {
+		t.Parallel()
+		c := rawWS(t, e)
+		c.init(admin)
+		c.send(map[string]any{"id": "q", "type": "subscribe", "payload": map[string]any{"query": "{ __typename }"}})
+		if m := c.must(); m.Type != "next" || m.ID != "q" || !strings.Contains(string(m.Payload), `"__typename":"Query"`) {
+			t.Fatalf("query: %+v", m)
+		}
+		if m := c.must(); m.Type != "complete" || m.ID != "q" {
+			t.Fatalf("after the result: %+v, want complete", m)
+		}
+	})
+	t.Run("ErrInvalidDocumentIsAnErrorMessage", func(t *testing.T) {
+		t.Parallel()
+		c := rawWS(t, e)
+		c.init(admin)
+		c.send(map[string]any{"id": "bad", "type": "subscribe", "payload": map[string]any{"query": "{ nope }"}})
+		if m := c.must(); m.Type != "error" || m.ID != "bad" || !strings.Contains(string(m.Payload), "GRAPHQL_VALIDATION_FAILED") {
+			t.Fatalf("invalid document: %+v, want an error message", m)
+		}
+		if extra := c.pong(); len(extra) != 0 { // no complete after an error, and the socket lives
+			t.Fatalf("after the error: %+v", extra)
+		}
+	})
 	t.Run("ErrTokenExpires", func(t *testing.T) {
 		t.Parallel()
 		short := simulator.NewIssuer(e.Keys, simulator.IssuerOptions{Issuer: testIssuer, PersonTokenLifetime: 2 * time.Second})
