@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 )
 
 func systemGlobalIDs(n int) []string {
@@ -20,12 +22,12 @@ func systemGlobalIDs(n int) []string {
 // are refused before any SQL, and each id is priced like a node(id:).
 func TestNodesIsBounded(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t)
+	e := gatewaytest.New(t)
 	q := `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`
 
 	t.Run("ErrTooManyIDs", func(t *testing.T) {
 		e.Counter.Reset()
-		out := e.graphql(t, "", q, map[string]any{"ids": systemGlobalIDs(2000)})
+		out := e.GraphQL(t, "", q, map[string]any{"ids": systemGlobalIDs(2000)})
 		if n := e.Counter.Count(); n != 0 {
 			t.Fatalf("2,000 ids ran %d SQL statements, want 0", n)
 		}
@@ -40,7 +42,7 @@ func TestNodesIsBounded(t *testing.T) {
 		// the complexity limit exists for.
 		heavy := `query($ids: [ID!]!) { nodes(ids: $ids) { ... on System { systemUsers(first: 100) { edges { node { id } } } } } }`
 		e.Counter.Reset()
-		out := e.graphql(t, "", heavy, map[string]any{"ids": systemGlobalIDs(100)})
+		out := e.GraphQL(t, "", heavy, map[string]any{"ids": systemGlobalIDs(100)})
 		if len(out.Errors) == 0 || out.Errors[0].Extensions["code"] != "COMPLEXITY_LIMIT_EXCEEDED" {
 			t.Fatalf("heavy nodes: %+v, want COMPLEXITY_LIMIT_EXCEEDED", out.Errors)
 		}
@@ -49,7 +51,7 @@ func TestNodesIsBounded(t *testing.T) {
 		}
 	})
 	t.Run("OK", func(t *testing.T) {
-		out := e.graphql(t, "", q, map[string]any{"ids": systemGlobalIDs(100)})
+		out := e.GraphQL(t, "", q, map[string]any{"ids": systemGlobalIDs(100)})
 		if len(out.Errors) != 0 || !strings.Contains(string(out.Data), `"nodes":[null`) {
 			t.Fatalf("100 unknown ids: %s %+v, want a list of nulls", out.Data, out.Errors)
 		}
@@ -60,8 +62,8 @@ func TestNodesIsBounded(t *testing.T) {
 // engine used to take 1,000.
 func TestAuthorizeBatchCap(t *testing.T) {
 	t.Parallel()
-	e, _ := newFullEnv(t)
-	owner := e.vendorToken(t, "310000000", scopeAuthorize)
+	e := gatewaytest.New(t, gatewaytest.WithPDP())
+	owner := e.VendorToken(t, "310000000", scopeAuthorize)
 	batch := func(n int) []any {
 		in := make([]any, n)
 		for i := range in {
@@ -71,10 +73,10 @@ func TestAuthorizeBatchCap(t *testing.T) {
 		return in
 	}
 	const m = `mutation($in: [AuthorizeInput!]!) { authorizeBatch(inputs: $in) { result } }`
-	if out := e.graphql(t, owner, m, map[string]any{"in": batch(100)}); len(out.Errors) != 0 {
+	if out := e.GraphQL(t, owner, m, map[string]any{"in": batch(100)}); len(out.Errors) != 0 {
 		t.Fatalf("100 questions: %+v", out.Errors)
 	}
-	out := e.graphql(t, owner, m, map[string]any{"in": batch(101)})
+	out := e.GraphQL(t, owner, m, map[string]any{"in": batch(101)})
 	if len(out.Errors) == 0 || out.Errors[0].Extensions["code"] != "BATCH_TOO_LARGE" {
 		t.Fatalf("101 questions: %+v, want BATCH_TOO_LARGE", out.Errors)
 	}

@@ -3,9 +3,7 @@ package gateway_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,41 +11,19 @@ import (
 	"github.com/coder/websocket/wsjson"
 
 	"github.com/systemuser-gateway/systemuser/db"
-	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
-	"github.com/systemuser-gateway/systemuser/registry"
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/simulator"
 )
 
 // newWSEnv is a gateway with events (so subscriptions stay open) and the
 // given GraphQL limits.
-func newWSEnv(t *testing.T, cfg gateway.GraphQLConfig) *testEnv {
+func newWSEnv(t *testing.T, cfg gateway.GraphQLConfig) *gatewaytest.Env {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	bdb := dbtest.New(t)
-	keys, trusted := trustedKeySet(t)
-	reg := registry.New(bdb, registry.Options{PublicURL: "http://gateway.test"})
-	listener := db.NewListener(bdb, nil)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = listener.Run(ctx) }()
-	gw := gateway.New(gateway.Config{TrustedIssuers: trusted, GraphQL: cfg},
-		gateway.Deps{DB: db.Probe{DB: bdb}, Registry: reg, Events: listener})
-	srv := httptest.NewServer(gw)
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		wg.Wait()
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for !listener.Connected() {
-		if time.Now().After(deadline) {
-			t.Fatal("listener did not connect")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return &testEnv{DB: bdb, Counter: &dbtest.QueryCounter{}, URL: srv.URL, Keys: keys,
-		Issuer: simulator.NewIssuer(keys, simulator.IssuerOptions{Issuer: testIssuer})}
+	return gatewaytest.New(t, gatewaytest.WithEvents(), gatewaytest.WithConfig(func(c *gateway.Config) {
+		c.GraphQL.WebsocketInitTimeout = cfg.WebsocketInitTimeout
+		c.GraphQL.WebsocketMaxOperations = cfg.WebsocketMaxOperations
+	}))
 }
 
 // protoConn is a graphql-transport-ws socket read by a goroutine (a
@@ -62,7 +38,7 @@ type protoConn struct {
 }
 
 // rawWS opens a graphql-transport-ws socket and nothing more.
-func rawWS(t *testing.T, e *testEnv) *protoConn {
+func rawWS(t *testing.T, e *gatewaytest.Env) *protoConn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
@@ -176,7 +152,7 @@ func TestWebsocketProtocol(t *testing.T) {
 	t.Parallel()
 	e := newWSEnv(t, gateway.GraphQLConfig{WebsocketInitTimeout: 300 * time.Millisecond, WebsocketMaxOperations: 2})
 	w := newLifecycleWorld(t, e)
-	admin := e.personToken(t, w.custAdmin)
+	admin := e.PersonToken(t, w.custAdmin)
 	sub := func(id string) map[string]any {
 		return map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{"query": watchOrg, "variables": map[string]any{"org": w.cust}}}
 	}
@@ -282,7 +258,7 @@ func TestWebsocketProtocol(t *testing.T) {
 	})
 	t.Run("ErrTokenExpires", func(t *testing.T) {
 		t.Parallel()
-		short := simulator.NewIssuer(e.Keys, simulator.IssuerOptions{Issuer: testIssuer, PersonTokenLifetime: 2 * time.Second})
+		short := simulator.NewIssuer(e.Keys, simulator.IssuerOptions{Issuer: gatewaytest.Issuer, PersonTokenLifetime: 2 * time.Second})
 		tok, err := short.IssuePerson(context.Background(), simulator.Person{PID: w.custAdmin, Name: "Cust Admin"})
 		if err != nil {
 			t.Fatal(err)
@@ -307,7 +283,7 @@ func TestSubscriptionsRecheckAccess(t *testing.T) {
 	w := newLifecycleWorld(t, e)
 	const other = "04040412345" // a second administrator of w.cust, who keeps the role
 	mustExec(t, e.DB, &db.Person{PID: other, Name: "Other Admin"}, &db.PersonRole{PID: other, OrgNumber: w.cust, Role: "DAGL"})
-	vendor := e.vendorToken(t, w.vendor, scopeRegister, scopeReqWrite, scopeReqRead)
+	vendor := e.VendorToken(t, w.vendor, scopeRegister, scopeReqWrite, scopeReqRead)
 	mustData(t, e, vendor, registerMutation, map[string]any{"in": systemInput(w.systemID,
 		[]map[string]any{{"resource": "res-a", "action": "read"}}, nil, nil)})
 	request := func(ref string) string {
@@ -318,11 +294,11 @@ func TestSubscriptionsRecheckAccess(t *testing.T) {
 				"rights": []map[string]any{{"resource": "res-a", "action": "read"}}}})).CreateSystemUserRequest.Request.RequestID
 	}
 	approve := func(id string) {
-		mustData(t, e, e.personToken(t, other), `mutation($id: ID!) { approveSystemUserRequest(id: $id) { systemUserId } }`, map[string]any{"id": id})
+		mustData(t, e, e.PersonToken(t, other), `mutation($id: ID!) { approveSystemUserRequest(id: $id) { systemUserId } }`, map[string]any{"id": id})
 	}
 
 	c := rawWS(t, e)
-	c.init(e.personToken(t, w.custAdmin))
+	c.init(e.PersonToken(t, w.custAdmin))
 	c.send(map[string]any{"id": "org", "type": "subscribe",
 		"payload": map[string]any{"query": watchOrg, "variables": map[string]any{"org": w.cust}}})
 	watched := request("watched")
