@@ -37,17 +37,17 @@ func (r *mutationResolver) DeleteSystem(ctx context.Context, id string) (bool, e
 }
 
 func (r *subscriptionResolver) SystemUserChanged(ctx context.Context, orgNumber string) (<-chan *model.SystemUserChange, error) {
-	if err := r.mayWatchOrg(ctx, orgNumber); err != nil {
+	if err := r.Registry.MayFollowOrg(ctx, orgNumber); err != nil {
 		return nil, err
 	}
 	ctx, stop := context.WithCancel(ctx)
-	changes, err := watchEvents(ctx, r.Events, func(ev eventKey) bool { return ev.kind == "system_user" && ev.org == orgNumber },
+	changes, err := watchEvents(ctx, r.Events, func(ev eventKey) bool { return ev.kind == registry.KindSystemUser && ev.org == orgNumber },
 		func(ctx context.Context, ev eventKey) (*model.SystemUserChange, bool) {
 			// Access is checked again for every event: a person who no
 			// longer administers the organisation stops receiving its
 			// changes (the subscription completes), whatever they could
 			// do when it started.
-			if err := r.mayWatchOrg(ctx, orgNumber); err != nil {
+			if err := r.Registry.MayFollowOrg(ctx, orgNumber); err != nil {
 				stop()
 				return nil, false
 			}
