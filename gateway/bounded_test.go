@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
+	"github.com/systemuser-gateway/systemuser/gatewaytest"
 )
 
 func systemGlobalIDs(n int) []string {
