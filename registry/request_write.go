@@ -102,8 +102,8 @@ func (s *Service) createRequest(ctx context.Context, in RequestInput, typ string
 	} else if len(in.Rights) == 0 && len(in.AccessPackages) == 0 {
 		return nil, false, errRequestEmpty
 	}
-	if !rightsSubset(in.Rights, sys.Rights) {
-		return nil, false, errRightsNotInSys
+	if in.Rights, err = grantRights(in.Rights, sys.Rights); err != nil {
+		return nil, false, err
 	}
 	if err := s.checkPackages(ctx, s.db, in.AccessPackages, sys.AccessPackages, typ); err != nil {
 		return nil, false, err
@@ -129,6 +129,11 @@ func (s *Service) createRequest(ctx context.Context, in RequestInput, typ string
 			err = internal("create request", apperr.New(apperr.Conflict, "CONFLICT", "concurrent request vanished"))
 		}
 		return req, false, err
+	}
+	if _, ok := db.IsForeignKeyViolation(err); ok {
+		// A right naming an action its resource does not have, on a
+		// resource the system holds with every action.
+		return nil, false, errRightsNotInSys
 	}
 	if err != nil {
 		return nil, false, internal("create request", err)
@@ -185,17 +190,6 @@ func checkRedirect(raw string, allowed []string) error {
 		}
 	}
 	return errRedirectNotAllow
-}
-
-// rightsSubset reports whether every wanted right is one of the system's:
-// the same (resource, action), or a resource the system holds with every action.
-func rightsSubset(want, have []Right) bool {
-	for _, w := range want {
-		if !slices.Contains(have, w) && !slices.Contains(have, Right{Resource: w.Resource}) {
-			return false
-		}
-	}
-	return true
 }
 
 // checkPackages checks that pkgs are the system's and assignable (standard)

@@ -390,13 +390,16 @@ func validateSystemRights(ctx context.Context, idb bun.IDB, rights []Right) ([]a
 	for i := range res {
 		byID[res[i].ID] = &res[i]
 	}
-	seen := make(map[Right]bool, len(rights))
+	seen := make([]Right, 0, len(rights))
 	for _, r := range rights {
-		if seen[r] {
+		// A duplicate is a right already among the earlier ones, by the same
+		// rule requests are matched with: the same resource without action,
+		// or the same action (or a resource listed with every action).
+		if _, dup := RightAmong(r, seen); dup {
 			add("DUPLICATE_RIGHT", "AUTH.VLD-00006", "duplicate right: "+r.String())
 			continue
 		}
-		seen[r] = true
+		seen = append(seen, r)
 		rr, ok := byID[r.Resource]
 		switch {
 		case !ok:
@@ -463,8 +466,10 @@ func validateClientIDs(ctx context.Context, idb bun.IDB, systemID string, ids []
 		case seen[c]:
 			add("DUPLICATE_CLIENT_ID", "AUTH.VLD-00011", "duplicate client id: "+c)
 			continue
-		case c == "" || len(c) > 255 || strings.ContainsFunc(c, unicode.IsSpace):
-			add("CLIENT_ID_INVALID", "", "client id must be 1-255 characters without spaces")
+		case c == "" || len(c) > 255:
+			// Altinn treats client ids as free text (spaces allowed) and checks
+			// only duplicates; the length bound is the column's.
+			add("CLIENT_ID_INVALID", "", "client id must be 1-255 characters")
 		case slices.Contains(taken, c):
 			add("CLIENT_ID_TAKEN", "AUTH.VLD-00004", "the client id is already used by another system: "+c)
 		}
