@@ -74,7 +74,10 @@ func (s *Service) RegisterSystem(ctx context.Context, in SystemInput) (*System, 
 		if _, err := tx.NewInsert().Model(row).ExcludeColumn("internal_id", "created_at", "updated_at").Exec(ctx); err != nil {
 			return err
 		}
-		return replaceSystemChildren(ctx, tx, in.ID, &in, true, true)
+		if err := replaceSystemChildren(ctx, tx, in.ID, &in, true, true); err != nil {
+			return err
+		}
+		return logSystemChange(ctx, tx, caller, in.ID, ChangeCreate, changedSystemOf(&in), s.now())
 	})
 	if err != nil {
 		return nil, systemWriteError("register system", err)
@@ -95,7 +98,7 @@ func (s *Service) UpdateSystem(ctx context.Context, id string, in SystemInput) (
 		return nil, apperr.Validation([]apperr.Violation{{Reason: "SYSTEM_ID_MISMATCH", Altinn: "AUTH.VLD-00012",
 			Message: "the system id in the body differs from the one in the path", Path: "/registersystemrequest/systemid"}})
 	}
-	return s.updateSystem(ctx, id, func(cur *System) (*SystemInput, bool, bool, error) {
+	return s.updateSystem(ctx, id, ChangeUpdate, func(cur *System) (*SystemInput, bool, bool, error) {
 		if in.VendorOrg == "" {
 			in.VendorOrg = cur.VendorOrg
 		}
@@ -109,7 +112,7 @@ func (s *Service) UpdateSystem(ctx context.Context, id string, in SystemInput) (
 // UpdateSystemRights replaces a system's rights.
 // Errors: as UpdateSystem (rights violations only).
 func (s *Service) UpdateSystemRights(ctx context.Context, id string, rights []Right) (*System, error) {
-	return s.updateSystem(ctx, id, func(cur *System) (*SystemInput, bool, bool, error) {
+	return s.updateSystem(ctx, id, ChangeRightsUpdate, func(cur *System) (*SystemInput, bool, bool, error) {
 		in := inputOf(cur)
 		in.Rights = rights
 		return in, false, false, nil
@@ -119,7 +122,7 @@ func (s *Service) UpdateSystemRights(ctx context.Context, id string, rights []Ri
 // UpdateSystemAccessPackages replaces a system's access packages.
 // Errors: as UpdateSystem (package violations only).
 func (s *Service) UpdateSystemAccessPackages(ctx context.Context, id string, pkgs []string) (*System, error) {
-	return s.updateSystem(ctx, id, func(cur *System) (*SystemInput, bool, bool, error) {
+	return s.updateSystem(ctx, id, ChangeAccessPackageUpdate, func(cur *System) (*SystemInput, bool, bool, error) {
 		in := inputOf(cur)
 		in.AccessPackages = pkgs
 		return in, false, false, nil
@@ -149,8 +152,10 @@ func (s *Service) DeleteSystem(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errSystemNotFound
 		}
-		_, err = tx.NewDelete().Model((*db.SystemClient)(nil)).Where("system_id = ?", id).Exec(ctx)
-		return err
+		if _, err = tx.NewDelete().Model((*db.SystemClient)(nil)).Where("system_id = ?", id).Exec(ctx); err != nil {
+			return err
+		}
+		return logSystemChange(ctx, tx, caller, id, ChangeDelete, nil, s.now())
 	})
 	if err != nil {
 		return systemWriteError("delete system", err)
@@ -160,8 +165,9 @@ func (s *Service) DeleteSystem(ctx context.Context, id string) error {
 }
 
 // updateSystem loads and locks the caller's system, lets build produce the
-// new state, validates it and writes it in one transaction.
-func (s *Service) updateSystem(ctx context.Context, id string,
+// new state, validates it and writes it and its change-log entry
+// (changeType) in one transaction.
+func (s *Service) updateSystem(ctx context.Context, id, changeType string,
 	build func(cur *System) (in *SystemInput, replaceClients, replaceURLs bool, err error)) (*System, error) {
 	caller := identity.FromContext(ctx)
 	if err := requireOrg(caller, identity.ScopeSystemRegisterWrite, identity.ScopeSystemRegisterAdmin); err != nil {
@@ -204,7 +210,19 @@ func (s *Service) updateSystem(ctx context.Context, id string,
 			WherePK().Exec(ctx); err != nil {
 			return err
 		}
-		return replaceSystemChildren(ctx, tx, id, in, clients, urls)
+		if err := replaceSystemChildren(ctx, tx, id, in, clients, urls); err != nil {
+			return err
+		}
+		var changed any
+		switch changeType {
+		case ChangeRightsUpdate:
+			changed = changedRights(in.Rights)
+		case ChangeAccessPackageUpdate:
+			changed = changedPackages(in.AccessPackages)
+		default:
+			changed = changedSystemOf(in)
+		}
+		return logSystemChange(ctx, tx, caller, id, changeType, changed, upd.UpdatedAt)
 	})
 	if err != nil {
 		return nil, systemWriteError("update system", err)
