@@ -68,6 +68,7 @@ type Request struct {
 	RedirectURL      string
 	ConfirmURL       string
 	TimedOut         bool
+	Escalated        bool // a related person asked the party's access managers to decide
 	CreatedAt        time.Time
 	DecidedAt        *time.Time
 }

@@ -1,0 +1,229 @@
+package registry
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/db"
+	"github.com/systemuser-gateway/systemuser/identity"
+)
+
+// The party side of requests and change requests: Altinn's end-user routes
+// name the party (the customer) in the path, and its rules are checked in
+// this order (ALTINN-REFERENCE §2.3, RequestSystemUserService.ValidatePartyRequest):
+// the person administers the party (Altinn's access-management policy, a
+// 403 without body), the request exists (AUTH-00010), it belongs to the
+// party (AUTH-00041, agent AUTH-00042), it is New (AUTH-00013).
+
+var (
+	errPartyRequestMismatch = apperr.New(apperr.Forbidden, "PARTY_REQUEST_MISMATCH",
+		"the request is not for this party").WithAltinn("AUTH-00041")
+	errPartyAgentRequestMismatch = apperr.New(apperr.Forbidden, "PARTY_AGENT_REQUEST_MISMATCH",
+		"the agent request is not for this party").WithAltinn("AUTH-00042")
+	errAgentRequestNotFound = apperr.New(apperr.NotFound, "AGENT_REQUEST_NOT_FOUND",
+		"agent request not found").WithAltinn("AUTH-00030")
+)
+
+// requirePartyAdmin fails unless the caller is a person administering
+// partyOrg (db.AdminRoles).
+// Errors: unauthenticated; forbidden NOT_ADMINISTRATOR.
+func (s *Service) requirePartyAdmin(ctx context.Context, idb bun.IDB, partyOrg string) (*identity.Identity, error) {
+	caller := identity.FromContext(ctx)
+	if err := requirePerson(caller); err != nil {
+		return nil, err
+	}
+	ok, err := s.administers(ctx, idb, caller.PID, partyOrg, db.AdminRoles)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errNotAdministrator
+	}
+	return caller, nil
+}
+
+// partyRequest loads a live request of type typ for a route naming
+// partyOrg. A request of another party is mismatch (nil: not found).
+func (s *Service) partyRequest(ctx context.Context, partyOrg string, id uuid.UUID, typ string, notFound, mismatch error) (*Request, error) {
+	if _, err := s.requirePartyAdmin(ctx, s.db, partyOrg); err != nil {
+		return nil, err
+	}
+	req, err := s.oneRequest(ctx, s.selectRequests(s.db).Where("r.id = ? AND r.request_type = ?", id, typ))
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, notFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if req.PartyOrg != partyOrg {
+		if mismatch == nil {
+			return nil, notFound
+		}
+		return nil, mismatch
+	}
+	return req, nil
+}
+
+func mismatchOf(typ string) error {
+	if typ == TypeAgent {
+		return errPartyAgentRequestMismatch
+	}
+	return errPartyRequestMismatch
+}
+
+// GetPartyRequest returns a request (standard or agent: typ) of partyOrg
+// to a person administering it. A request of another party is not found,
+// as in Altinn.
+// Errors: unauthenticated; forbidden NOT_ADMINISTRATOR; not_found REQUEST_NOT_FOUND (AUTH-00010).
+func (s *Service) GetPartyRequest(ctx context.Context, partyOrg string, id uuid.UUID, typ string) (*Request, error) {
+	return s.partyRequest(ctx, partyOrg, id, typ, errRequestNotFound, nil)
+}
+
+// ApprovePartyRequest approves a request of partyOrg (ApproveRequest after
+// Altinn's party checks).
+// Errors: unauthenticated; forbidden NOT_ADMINISTRATOR, PARTY_REQUEST_MISMATCH (AUTH-00041),
+// PARTY_AGENT_REQUEST_MISMATCH (AUTH-00042); not_found REQUEST_NOT_FOUND (AUTH-00010),
+// AGENT_REQUEST_NOT_FOUND (AUTH-00030); and those of ApproveRequest.
+func (s *Service) ApprovePartyRequest(ctx context.Context, partyOrg string, id uuid.UUID, typ string) (*SystemUser, error) {
+	nf := errRequestNotFound
+	if typ == TypeAgent {
+		nf = errAgentRequestNotFound
+	}
+	if _, err := s.partyRequest(ctx, partyOrg, id, typ, nf, mismatchOf(typ)); err != nil {
+		return nil, err
+	}
+	return s.ApproveRequest(ctx, id)
+}
+
+// RejectPartyRequest rejects a request of partyOrg.
+// Errors: as ApprovePartyRequest (AUTH-00010 for a missing agent request too, as in
+// Altinn), and those of RejectRequest.
+func (s *Service) RejectPartyRequest(ctx context.Context, partyOrg string, id uuid.UUID, typ string) (*Request, error) {
+	if _, err := s.partyRequest(ctx, partyOrg, id, typ, errRequestNotFound, mismatchOf(typ)); err != nil {
+		return nil, err
+	}
+	return s.RejectRequest(ctx, id)
+}
+
+// EscalatePartyRequest marks a New request of partyOrg as escalated: a
+// person with any role at the party (who may not approve) asks its access
+// managers to decide. ok is false, and nothing changes, when the person has
+// no role there (Altinn answers false then).
+// Errors: unauthenticated; not_found REQUEST_NOT_FOUND (AUTH-00010); forbidden
+// PARTY_REQUEST_MISMATCH (AUTH-00041), PARTY_AGENT_REQUEST_MISMATCH (AUTH-00042);
+// conflict REQUEST_NOT_NEW (AUTH-00013).
+func (s *Service) EscalatePartyRequest(ctx context.Context, partyOrg string, id uuid.UUID, typ string) (bool, error) {
+	caller := identity.FromContext(ctx)
+	if err := requirePerson(caller); err != nil {
+		return false, err
+	}
+	related, err := s.db.NewSelect().Model((*db.PersonRole)(nil)).
+		Where("pid = ? AND org_number = ?", caller.PID, partyOrg).Exists(ctx)
+	if err != nil {
+		return false, internal("check relation", err)
+	}
+	if !related {
+		return false, nil
+	}
+	var rows []db.Request
+	if err := s.db.NewRaw("UPDATE requests SET escalated = true, updated_at = ? "+
+		"WHERE id = ? AND request_type = ? AND party_org = ? AND status = 'New' AND deleted_at IS NULL RETURNING *",
+		s.now(), id, typ, partyOrg).Scan(ctx, &rows); err != nil {
+		return false, internal("escalate request", err)
+	}
+	if len(rows) == 1 {
+		s.log.InfoContext(ctx, "request escalated", "request_id", id, "by", caller.PID)
+		return true, nil
+	}
+	// Say why, reading the request without the party filter: a person
+	// related to the party may learn that an id belongs to someone else,
+	// not whose.
+	var cur db.Request
+	err = s.db.NewSelect().Model(&cur).Where("id = ? AND request_type = ? AND deleted_at IS NULL", id, typ).Scan(ctx)
+	switch {
+	case isNoRows(err):
+		return false, errRequestNotFound
+	case err != nil:
+		return false, internal("escalate request", err)
+	case cur.PartyOrg != partyOrg:
+		return false, mismatchOf(typ)
+	default:
+		return false, errRequestNotNew
+	}
+}
+
+// PendingPartyRequests lists the New requests of type typ for orgNo,
+// oldest first, to a person administering partyOrg. Altinn does not compare
+// orgNo with the party; here it must be the party's own org number.
+// Errors: unauthenticated; forbidden NOT_ADMINISTRATOR, PARTY_REQUEST_MISMATCH (AUTH-00041).
+func (s *Service) PendingPartyRequests(ctx context.Context, partyOrg, orgNo, typ string) ([]*Request, error) {
+	if _, err := s.requirePartyAdmin(ctx, s.db, partyOrg); err != nil {
+		return nil, err
+	}
+	if orgNo != partyOrg {
+		return nil, errPartyRequestMismatch
+	}
+	var rows []db.Request
+	if err := s.selectRequests(s.db).Where("r.party_org = ? AND r.request_type = ? AND r.status = 'New'", orgNo, typ).
+		OrderExpr("r.created_at, r.id").Scan(ctx, &rows); err != nil {
+		return nil, internal("list pending requests", err)
+	}
+	out := make([]*Request, len(rows))
+	for i := range rows {
+		out[i] = s.requestFrom(&rows[i])
+	}
+	if err := loadRequestChildren(ctx, s.db, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// partyChangeRequest loads a change request of a system user partyOrg
+// owns, to a person administering partyOrg.
+func (s *Service) partyChangeRequest(ctx context.Context, partyOrg string, id uuid.UUID, mismatch error) (*ChangeRequest, error) {
+	if _, err := s.requirePartyAdmin(ctx, s.db, partyOrg); err != nil {
+		return nil, err
+	}
+	cr, err := s.changeRequestByID(ctx, s.db, id)
+	if err != nil {
+		return nil, err
+	}
+	if cr.PartyOrg != partyOrg {
+		if mismatch == nil {
+			return nil, errChangeReqNF
+		}
+		return nil, mismatch
+	}
+	return cr, nil
+}
+
+// GetPartyChangeRequest returns a change request of partyOrg's system user
+// to a person administering partyOrg.
+// Errors: unauthenticated; forbidden NOT_ADMINISTRATOR; not_found CHANGE_REQUEST_NOT_FOUND (AUTH-00010).
+func (s *Service) GetPartyChangeRequest(ctx context.Context, partyOrg string, id uuid.UUID) (*ChangeRequest, error) {
+	return s.partyChangeRequest(ctx, partyOrg, id, nil)
+}
+
+// ApprovePartyChangeRequest approves a change request of partyOrg's system
+// user. Altinn does not compare the party with the system user's owner;
+// here a change request of another party is AUTH-00041.
+// Errors: unauthenticated; forbidden NOT_ADMINISTRATOR, PARTY_REQUEST_MISMATCH (AUTH-00041);
+// not_found CHANGE_REQUEST_NOT_FOUND (AUTH-00010); and those of ApproveChangeRequest.
+func (s *Service) ApprovePartyChangeRequest(ctx context.Context, partyOrg string, id uuid.UUID) (*ChangeRequest, error) {
+	if _, err := s.partyChangeRequest(ctx, partyOrg, id, errPartyRequestMismatch); err != nil {
+		return nil, err
+	}
+	return s.ApproveChangeRequest(ctx, id)
+}
+
+// RejectPartyChangeRequest rejects a change request of partyOrg's system user.
+// Errors: as ApprovePartyChangeRequest.
+func (s *Service) RejectPartyChangeRequest(ctx context.Context, partyOrg string, id uuid.UUID) (*ChangeRequest, error) {
+	if _, err := s.partyChangeRequest(ctx, partyOrg, id, errPartyRequestMismatch); err != nil {
+		return nil, err
+	}
+	return s.RejectChangeRequest(ctx, id)
+}
