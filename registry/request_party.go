@@ -19,28 +19,28 @@ import (
 // party (AUTH-00041, agent AUTH-00042), it is New (AUTH-00013).
 
 var (
-	errPartyRequestMismatch = apperr.New(apperr.Forbidden, "PARTY_REQUEST_MISMATCH",
+	ErrPartyRequestMismatch = apperr.New(apperr.Forbidden, "PARTY_REQUEST_MISMATCH",
 		"the request is not for this party").WithAltinn("AUTH-00041")
-	errPartyAgentRequestMismatch = apperr.New(apperr.Forbidden, "PARTY_AGENT_REQUEST_MISMATCH",
+	ErrPartyAgentRequestMismatch = apperr.New(apperr.Forbidden, "PARTY_AGENT_REQUEST_MISMATCH",
 		"the agent request is not for this party").WithAltinn("AUTH-00042")
-	errAgentRequestNotFound = apperr.New(apperr.NotFound, "AGENT_REQUEST_NOT_FOUND",
+	ErrAgentRequestNotFound = apperr.New(apperr.NotFound, "AGENT_REQUEST_NOT_FOUND",
 		"agent request not found").WithAltinn("AUTH-00030")
 )
 
 // requirePartyAdmin fails unless the caller is a person administering
-// partyOrg (db.AdminRoles).
+// partyOrg (AdminRoles).
 // Errors: unauthenticated; forbidden NOT_ADMINISTRATOR.
 func (s *Service) requirePartyAdmin(ctx context.Context, idb bun.IDB, partyOrg string) (*identity.Identity, error) {
 	caller := identity.FromContext(ctx)
 	if err := requirePerson(caller); err != nil {
 		return nil, err
 	}
-	ok, err := s.administers(ctx, idb, caller.PID, partyOrg, db.AdminRoles)
+	ok, err := s.administers(ctx, idb, caller.PID, partyOrg, AdminRoles)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, errNotAdministrator
+		return nil, ErrNotAdministrator
 	}
 	return caller, nil
 }
@@ -69,9 +69,9 @@ func (s *Service) partyRequest(ctx context.Context, partyOrg string, id uuid.UUI
 
 func mismatchOf(typ string) error {
 	if typ == TypeAgent {
-		return errPartyAgentRequestMismatch
+		return ErrPartyAgentRequestMismatch
 	}
-	return errPartyRequestMismatch
+	return ErrPartyRequestMismatch
 }
 
 // GetPartyRequest returns a request (standard or agent: typ) of partyOrg
@@ -79,7 +79,7 @@ func mismatchOf(typ string) error {
 // as in Altinn.
 // Errors: unauthenticated; forbidden NOT_ADMINISTRATOR; not_found REQUEST_NOT_FOUND (AUTH-00010).
 func (s *Service) GetPartyRequest(ctx context.Context, partyOrg string, id uuid.UUID, typ string) (*Request, error) {
-	return s.partyRequest(ctx, partyOrg, id, typ, errRequestNotFound, nil)
+	return s.partyRequest(ctx, partyOrg, id, typ, ErrRequestNotFound, nil)
 }
 
 // ApprovePartyRequest approves a request of partyOrg (ApproveRequest after
@@ -88,9 +88,9 @@ func (s *Service) GetPartyRequest(ctx context.Context, partyOrg string, id uuid.
 // PARTY_AGENT_REQUEST_MISMATCH (AUTH-00042); not_found REQUEST_NOT_FOUND (AUTH-00010),
 // AGENT_REQUEST_NOT_FOUND (AUTH-00030); and those of ApproveRequest.
 func (s *Service) ApprovePartyRequest(ctx context.Context, partyOrg string, id uuid.UUID, typ string) (*SystemUser, error) {
-	nf := errRequestNotFound
+	nf := ErrRequestNotFound
 	if typ == TypeAgent {
-		nf = errAgentRequestNotFound
+		nf = ErrAgentRequestNotFound
 	}
 	if _, err := s.partyRequest(ctx, partyOrg, id, typ, nf, mismatchOf(typ)); err != nil {
 		return nil, err
@@ -102,7 +102,7 @@ func (s *Service) ApprovePartyRequest(ctx context.Context, partyOrg string, id u
 // Errors: as ApprovePartyRequest (AUTH-00010 for a missing agent request too, as in
 // Altinn), and those of RejectRequest.
 func (s *Service) RejectPartyRequest(ctx context.Context, partyOrg string, id uuid.UUID, typ string) (*Request, error) {
-	if _, err := s.partyRequest(ctx, partyOrg, id, typ, errRequestNotFound, mismatchOf(typ)); err != nil {
+	if _, err := s.partyRequest(ctx, partyOrg, id, typ, ErrRequestNotFound, mismatchOf(typ)); err != nil {
 		return nil, err
 	}
 	return s.RejectRequest(ctx, id)
@@ -145,13 +145,13 @@ func (s *Service) EscalatePartyRequest(ctx context.Context, partyOrg string, id 
 	err = s.db.NewSelect().Model(&cur).Where("id = ? AND request_type = ? AND deleted_at IS NULL", id, typ).Scan(ctx)
 	switch {
 	case isNoRows(err):
-		return false, errRequestNotFound
+		return false, ErrRequestNotFound
 	case err != nil:
 		return false, internal("escalate request", err)
 	case cur.PartyOrg != partyOrg:
 		return false, mismatchOf(typ)
 	default:
-		return false, errRequestNotNew
+		return false, ErrRequestNotNew
 	}
 }
 
@@ -164,7 +164,7 @@ func (s *Service) PendingPartyRequests(ctx context.Context, partyOrg, orgNo, typ
 		return nil, err
 	}
 	if orgNo != partyOrg {
-		return nil, errPartyRequestMismatch
+		return nil, ErrPartyRequestMismatch
 	}
 	var rows []db.Request
 	if err := s.selectRequests(s.db).Where("r.party_org = ? AND r.request_type = ? AND r.status = 'New'", orgNo, typ).
@@ -193,7 +193,7 @@ func (s *Service) partyChangeRequest(ctx context.Context, partyOrg string, id uu
 	}
 	if cr.PartyOrg != partyOrg {
 		if mismatch == nil {
-			return nil, errChangeReqNF
+			return nil, ErrChangeRequestNotFound
 		}
 		return nil, mismatch
 	}
@@ -213,7 +213,7 @@ func (s *Service) GetPartyChangeRequest(ctx context.Context, partyOrg string, id
 // Errors: unauthenticated; forbidden NOT_ADMINISTRATOR, PARTY_REQUEST_MISMATCH (AUTH-00041);
 // not_found CHANGE_REQUEST_NOT_FOUND (AUTH-00010); and those of ApproveChangeRequest.
 func (s *Service) ApprovePartyChangeRequest(ctx context.Context, partyOrg string, id uuid.UUID) (*ChangeRequest, error) {
-	if _, err := s.partyChangeRequest(ctx, partyOrg, id, errPartyRequestMismatch); err != nil {
+	if _, err := s.partyChangeRequest(ctx, partyOrg, id, ErrPartyRequestMismatch); err != nil {
 		return nil, err
 	}
 	return s.ApproveChangeRequest(ctx, id)
@@ -222,7 +222,7 @@ func (s *Service) ApprovePartyChangeRequest(ctx context.Context, partyOrg string
 // RejectPartyChangeRequest rejects a change request of partyOrg's system user.
 // Errors: as ApprovePartyChangeRequest.
 func (s *Service) RejectPartyChangeRequest(ctx context.Context, partyOrg string, id uuid.UUID) (*ChangeRequest, error) {
-	if _, err := s.partyChangeRequest(ctx, partyOrg, id, errPartyRequestMismatch); err != nil {
+	if _, err := s.partyChangeRequest(ctx, partyOrg, id, ErrPartyRequestMismatch); err != nil {
 		return nil, err
 	}
 	return s.RejectChangeRequest(ctx, id)

@@ -46,7 +46,7 @@ func grantRights(want, system []Right) ([]Right, error) {
 	for _, w := range want {
 		g, ok := RightAmong(w, system)
 		if !ok {
-			return nil, errRightsNotInSys
+			return nil, ErrRightsNotInSystem
 		}
 		out = append(out, g...)
 	}

@@ -152,7 +152,7 @@ func (s *Service) SystemChangeLog(ctx context.Context, systemID string) ([]*Syst
 	if ok, err := q.Exists(ctx); err != nil {
 		return nil, internal("check system", err)
 	} else if !ok {
-		return nil, errSystemNotFound
+		return nil, ErrSystemNotFound
 	}
 	m, err := s.SystemChangeLogsByID(ctx, []string{systemID})
 	if err != nil {
