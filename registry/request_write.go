@@ -170,6 +170,15 @@ func (s *Service) systemOfVendor(ctx context.Context, id, vendor string) (*Syste
 	return sys, nil
 }
 
+// absPath is .NET's Uri.AbsolutePath, which Altinn compares: an empty path
+// is "/" ("https://vg.no" and "https://vg.no/?x=1" match).
+func absPath(u *url.URL) string {
+	if u.Path == "" {
+		return "/"
+	}
+	return u.Path
+}
+
 // checkRedirect accepts an empty URL, or one whose scheme, host and path
 // equal an allowed URL's (the query may differ, as in Altinn).
 func checkRedirect(raw string, allowed []string) error {
@@ -185,7 +194,7 @@ func checkRedirect(raw string, allowed []string) error {
 	}
 	for _, a := range allowed {
 		au, err := url.Parse(a)
-		if err == nil && au.Scheme == u.Scheme && au.Host == u.Host && au.Path == u.Path {
+		if err == nil && au.Scheme == u.Scheme && au.Host == u.Host && absPath(au) == absPath(u) {
 			return nil
 		}
 	}

@@ -39,10 +39,20 @@ func hb(f func(*Server, string) http.HandlerFunc, arg string) func(*Server) http
 	return func(s *Server) http.Handler { return f(s, arg) }
 }
 
+// hf adapts a handler built by a closure over the server.
+func hf(f func(*Server) http.HandlerFunc) func(*Server) http.Handler {
+	return func(s *Server) http.Handler { return f(s) }
+}
+
 // restRouteTable lists every REST route. The PDP's POST
 // /authorization/api/v1/authorize is wired by the lead beside it.
 func restRouteTable() []restRoute {
 	srPair := srBase + "/{a}/{b}"
+	// GET request/vendor/agent/{requestId}, vendor/bysystem/{systemId},
+	// agent/{party}/{requestId} and {party}/{orgno}/pending all match
+	// .../vendor/agent/pending; the literal segments decide (dispatch).
+	reqTriple := euReqBase + "/{a}/{b}/{c}"
+	std, agent := registry.TypeStandard, registry.TypeAgent
 	return []restRoute{
 		{Method: "GET", Path: "/openapi.json", Handler: h((*Server).handleOpenAPI)},
 
@@ -57,16 +67,31 @@ func restRouteTable() []restRoute {
 		{Method: "PUT", Path: srBase + "/vendor/{systemId}/rights", Handler: h((*Server).handleUpdateSystemRights)},
 		{Method: "PUT", Path: srBase + "/vendor/{systemId}/accesspackages", Handler: h((*Server).handleUpdateSystemAccessPackages)},
 		{Method: "DELETE", Path: srBase + "/vendor/{systemId}", Handler: h((*Server).handleDeleteSystem)},
+		{Method: "GET", Path: srBase + "/vendor/{systemId}/changelog", Handler: h((*Server).handleSystemChangeLog)},
 
 		{Method: "POST", Path: reqBase, Handler: h((*Server).handleCreateRequest)},
 		{Method: "POST", Path: reqBase + "/agent", Handler: h((*Server).handleCreateAgentRequest)},
 		{Method: "GET", Path: reqBase + "/{requestId}", Handler: hb((*Server).getRequest, registry.TypeStandard)},
-		{Method: "GET", Path: reqBase + "/agent/{requestId}", Handler: hb((*Server).getRequest, registry.TypeAgent)},
+		{Method: "GET", Path: reqBase + "/agent/{requestId}", Mux: reqTriple, Handler: hb((*Server).getRequest, registry.TypeAgent)},
 		{Method: "GET", Path: reqBase + "/byexternalref/{systemId}/{orgNo}/{externalRef}", Handler: hb((*Server).getRequestByExternalRef, registry.TypeStandard)},
 		{Method: "GET", Path: reqBase + "/agent/byexternalref/{systemId}/{orgNo}/{externalRef}", Handler: hb((*Server).getRequestByExternalRef, registry.TypeAgent)},
-		{Method: "GET", Path: reqBase + "/bysystem/{systemId}", Handler: hb((*Server).listRequestsBySystem, registry.TypeStandard)},
+		{Method: "GET", Path: reqBase + "/bysystem/{systemId}", Mux: reqTriple, Handler: hb((*Server).listRequestsBySystem, registry.TypeStandard)},
 		{Method: "GET", Path: reqBase + "/agent/bysystem/{systemId}", Handler: hb((*Server).listRequestsBySystem, registry.TypeAgent)},
 		{Method: "DELETE", Path: reqBase + "/{requestId}", Handler: h((*Server).handleDeleteRequest)},
+
+		// The end user's side of requests (portal token; {party} is an org number or a party UUID).
+		{Method: "GET", Path: euReqBase + "/{requestId}", Handler: hb((*Server).getRequestInternal, std)},
+		{Method: "GET", Path: euReqBase + "/agent/{requestId}", Handler: hb((*Server).getRequestInternal, agent)},
+		{Method: "GET", Path: euReqBase + "/{party}/{requestId}", Handler: hb((*Server).getPartyRequest, std)},
+		{Method: "GET", Path: euReqBase + "/agent/{party}/{requestId}", Mux: reqTriple, Handler: hb((*Server).getPartyRequest, agent)},
+		{Method: "GET", Path: euReqBase + "/{party}/{orgno}/pending", Mux: reqTriple, Handler: hb((*Server).pendingPartyRequests, std)},
+		{Method: "GET", Path: euReqBase + "/agent/{party}/{orgno}/pending", Handler: hb((*Server).pendingPartyRequests, agent)},
+		{Method: "POST", Path: euReqBase + "/{party}/{requestId}/approve", Handler: hf(func(s *Server) http.HandlerFunc { return s.decidePartyRequest(std, "approve") })},
+		{Method: "POST", Path: euReqBase + "/{party}/{requestId}/reject", Handler: hf(func(s *Server) http.HandlerFunc { return s.decidePartyRequest(std, "reject") })},
+		{Method: "POST", Path: euReqBase + "/{party}/{requestId}/escalate", Handler: hb((*Server).escalatePartyRequest, std)},
+		{Method: "POST", Path: euReqBase + "/agent/{party}/{requestId}/approve", Handler: hf(func(s *Server) http.HandlerFunc { return s.decidePartyRequest(agent, "approve") })},
+		{Method: "POST", Path: euReqBase + "/agent/{party}/{requestId}/reject", Handler: hf(func(s *Server) http.HandlerFunc { return s.decidePartyRequest(agent, "reject") })},
+		{Method: "POST", Path: euReqBase + "/agent/{party}/{requestId}/escalate", Handler: hb((*Server).escalatePartyRequest, agent)},
 
 		{Method: "GET", Path: suBase + "/byExternalId", Handler: h((*Server).handleSystemUserByExternalID)},
 		{Method: "GET", Path: suBase + "/vendor/bysystem/{systemId}", Handler: h((*Server).handleVendorSystemUsersBySystem)},
@@ -77,6 +102,10 @@ func restRouteTable() []restRoute {
 		{Method: "GET", Path: crBase + "/byexternalref/{systemId}/{orgNo}/{externalRef}", Handler: h((*Server).handleGetChangeRequestByExternalRef)},
 		{Method: "GET", Path: crBase + "/bysystem/{systemId}", Handler: h((*Server).handleListChangeRequestsBySystem)},
 		{Method: "DELETE", Path: crBase + "/{requestId}", Handler: h((*Server).handleDeleteChangeRequest)},
+		{Method: "GET", Path: euCRBase + "/{requestId}", Handler: h((*Server).handleGetChangeRequestByID)},
+		{Method: "GET", Path: euCRBase + "/{party}/{requestId}", Handler: hf((*Server).getPartyChangeRequest)},
+		{Method: "POST", Path: euCRBase + "/{party}/{requestId}/approve", Handler: hb((*Server).decidePartyChangeRequest, "approve")},
+		{Method: "POST", Path: euCRBase + "/{party}/{requestId}/reject", Handler: hb((*Server).decidePartyChangeRequest, "reject")},
 
 		{Method: "GET", Path: euBase + "/agents", Handler: h((*Server).handleListAgents)},
 		{Method: "GET", Path: euBase + "/clients/available", Handler: h((*Server).handleAvailableClients)},

@@ -22,8 +22,8 @@ type vendorJSON struct {
 	ID        string `json:"ID"`
 }
 
-// registerSystemRequest is Altinn's RegisterSystemRequest. IsDeleted is
-// accepted (and ignored) so a vendor can PUT back what it GOT.
+// registerSystemRequest is Altinn's RegisterSystemRequest. Other members
+// (isDeleted, when a vendor PUTs back what it GOT) are ignored.
 type registerSystemRequest struct {
 	ID                  string              `json:"id"`
 	Vendor              *vendorJSON         `json:"vendor"`
@@ -34,7 +34,6 @@ type registerSystemRequest struct {
 	ClientID            []string            `json:"clientId"`
 	AllowedRedirectURLs []string            `json:"allowedRedirectUrls"`
 	IsVisible           *bool               `json:"isVisible"`
-	IsDeleted           *bool               `json:"isDeleted"`
 }
 
 // registeredSystemResponse is Altinn's vendor read model.
