@@ -92,10 +92,25 @@ func TestEndUserRequestRoutes(t *testing.T) {
 			UserMayEscalateButNotApprove  *bool
 		}
 		e.do(t, "GET", base+id, admin, nil).must(t, http.StatusOK).JSON(t, &internal)
-		if internal.ID != id || internal.PartyUUID != custUUID || internal.SystemUserType != "standard" || internal.UserMayEscalateButNotApprove == nil {
+		if internal.ID != id || internal.PartyUUID != custUUID || internal.SystemUserType != "standard" ||
+			internal.UserMayEscalateButNotApprove == nil || *internal.UserMayEscalateButNotApprove {
 			t.Errorf("internal model = %+v", internal)
 		}
 		e.do(t, "GET", base+"agent/"+cust+"/"+id, admin, nil).must(t, http.StatusNotFound)
+		// A person related to the party but no administrator may only escalate;
+		// one with no role there is AUTH-00066.
+		if _, err := e.DB.Exec("INSERT INTO persons (pid, name) VALUES ('04046312345', 'Regnskapsfører') ON CONFLICT DO NOTHING"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.DB.Exec("INSERT INTO person_roles (pid, org_number, role) VALUES ('04046312345', ?, 'REGNA') ON CONFLICT DO NOTHING", cust); err != nil {
+			t.Fatal(err)
+		}
+		var related struct{ UserMayEscalateButNotApprove bool }
+		e.do(t, "GET", base+id, e.personToken(t, "04046312345"), nil).must(t, http.StatusOK).JSON(t, &related)
+		if !related.UserMayEscalateButNotApprove {
+			t.Error("a related non-administrator may approve")
+		}
+		assertProblem(t, e.do(t, "GET", base+id, stranger, nil), http.StatusForbidden, "AUTH-00066")
 	})
 
 	t.Run("Approve", func(t *testing.T) {

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"slices"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -226,4 +227,40 @@ func (s *Service) RejectPartyChangeRequest(ctx context.Context, partyOrg string,
 		return nil, err
 	}
 	return s.RejectChangeRequest(ctx, id)
+}
+
+// ErrNotAccessManager is Altinn's AUTH-00066: the person has no role at the
+// request's party, so may neither approve nor escalate it.
+var ErrNotAccessManager = apperr.New(apperr.Forbidden, "NOT_ACCESS_MANAGER",
+	"you are neither an access manager of the party nor otherwise related to it").WithAltinn("AUTH-00066")
+
+// RequestForPerson returns a request of type typ to a person related to its
+// party (Altinn's portal GET {requestId}); mayApprove is false when the
+// person holds a role there but not an administrator's, and may only
+// escalate (Altinn's userMayEscalateButNotApprove).
+// Errors: unauthenticated; not_found REQUEST_NOT_FOUND (AUTH-00010); forbidden NOT_ACCESS_MANAGER
+// (AUTH-00066) when the person has no role at the party.
+func (s *Service) RequestForPerson(ctx context.Context, id uuid.UUID, typ string) (req *Request, mayApprove bool, err error) {
+	caller := identity.FromContext(ctx)
+	if err := requirePerson(caller); err != nil {
+		return nil, false, err
+	}
+	req, err = s.oneRequest(ctx, s.selectRequests(s.db).Where("r.id = ? AND r.request_type = ?", id, typ))
+	if err != nil {
+		return nil, false, err
+	}
+	var roles []string
+	if err := s.db.NewSelect().Model((*db.PersonRole)(nil)).Column("role").
+		Where("pid = ? AND org_number = ?", caller.PID, req.PartyOrg).Scan(ctx, &roles); err != nil {
+		return nil, false, internal("load roles", err)
+	}
+	if len(roles) == 0 {
+		return nil, false, ErrNotAccessManager
+	}
+	for _, r := range roles {
+		if slices.Contains(AdminRoles, r) {
+			return req, true, nil
+		}
+	}
+	return req, false, nil
 }

@@ -191,7 +191,7 @@ func (s *Server) pendingPartyRequests(typ string) http.HandlerFunc {
 
 // getRequestInternal answers GET {requestId} (and agent/{requestId}), the
 // URL a created request's Location header names: the portal model, to a
-// person administering the party.
+// person with a role at the party (AUTH-00066 otherwise).
 func (s *Server) getRequestInternal(typ string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !requirePortal(w, r) {
@@ -202,10 +202,7 @@ func (s *Server) getRequestInternal(typ string) http.HandlerFunc {
 			s.restError(w, r, err)
 			return
 		}
-		req, err := s.deps.Registry.GetRequest(r.Context(), id)
-		if err == nil && req.RequestType != typ {
-			err = registry.ErrRequestNotFound
-		}
+		req, mayApprove, err := s.deps.Registry.RequestForPerson(r.Context(), id, typ)
 		if err != nil {
 			s.restError(w, r, err)
 			return
@@ -216,7 +213,7 @@ func (s *Server) getRequestInternal(typ string) http.HandlerFunc {
 			return
 		}
 		writeJSON(w, http.StatusOK, requestInternal{requestResponse: toRequestResponse(req),
-			PartyUUID: party.PartyUUID.String(), SystemUserType: req.RequestType})
+			PartyUUID: party.PartyUUID.String(), UserMayEscalateButNotApprove: !mayApprove, SystemUserType: req.RequestType})
 	}
 }
 
