@@ -288,7 +288,7 @@ func TestDemoJSONHasExactlyTheDocumentedKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"gatewayUrl", "simulatorUrl", "vendorOrgNumber", "clientId", "clientKeyFile", "systemId",
-		"customerOrgNumber", "adminPid", "resourceId", "action", "serviceOwnerClientId", "serviceOwnerKeyFile"}
+		"customerOrgNumber", "customerPartyUuid", "adminPid", "resourceId", "action", "serviceOwnerClientId", "serviceOwnerKeyFile"}
 	if len(got) != len(want) {
 		t.Fatalf("demo.json has %d keys, want %d: %v", len(got), len(want), got)
 	}
