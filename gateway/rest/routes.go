@@ -96,6 +96,13 @@ func restRouteTable() []restRoute {
 		{Method: "GET", Path: suBase + "/byExternalId", Handler: h((*Server).handleSystemUserByExternalID)},
 		{Method: "GET", Path: suBase + "/vendor/bysystem/{systemId}", Handler: h((*Server).handleVendorSystemUsersBySystem)},
 		{Method: "GET", Path: suBase + "/vendor/byquery", Handler: h((*Server).handleVendorSystemUserByQuery)},
+		// The end user's system users (portal token; {party} is an org number or a party UUID).
+		{Method: "GET", Path: suBase + "/{party}", Handler: hb((*Server).partySystemUsers, std)},
+		{Method: "GET", Path: suBase + "/agent/{party}", Handler: hb((*Server).partySystemUsers, agent)},
+		{Method: "GET", Path: suBase + "/{party}/{systemUserId}", Handler: h((*Server).handleGetPartySystemUser)},
+		{Method: "POST", Path: suBase + "/{party}/create", Handler: h((*Server).handleCreatePartySystemUser)},
+		{Method: "DELETE", Path: suBase + "/{party}/{systemUserId}", Handler: hb((*Server).deletePartySystemUser, std)},
+		{Method: "DELETE", Path: suBase + "/agent/{party}/{systemUserId}", Handler: hb((*Server).deletePartySystemUser, agent)},
 
 		{Method: "POST", Path: crBase, Handler: h((*Server).handleCreateChangeRequest)},
 		{Method: "GET", Path: crBase + "/{requestId}", Handler: h((*Server).handleGetChangeRequest)},
