@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 )
 
 // The change log is written by every System Register mutation and is read
@@ -14,17 +16,17 @@ import (
 // party UUID.
 func TestGraphQLSystemChangeLogAndPartyUUID(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t)
+	e := gatewaytest.New(t)
 	systems := world(t, e.DB, 1, "")
 	vendorOrg, _, _ := strings.Cut(systems[0], "_")
-	vendor := e.vendorToken(t, vendorOrg, scopeRegister)
+	vendor := e.VendorToken(t, vendorOrg, scopeRegister)
 	id := vendorOrg + "_logged"
 	in := systemInput(id, []map[string]any{{"resource": "res-a"}}, nil, []string{"logged client"})
-	if resp := e.graphql(t, vendor, `mutation($in: SystemInput!) { registerSystem(input: $in) { systemId } }`, map[string]any{"in": in}); len(resp.Errors) > 0 {
+	if resp := e.GraphQL(t, vendor, `mutation($in: SystemInput!) { registerSystem(input: $in) { systemId } }`, map[string]any{"in": in}); len(resp.Errors) > 0 {
 		t.Fatalf("register: %+v", resp.Errors)
 	}
 	in["name"] = map[string]any{"nb": "Ny", "nn": "Ny", "en": "New"}
-	if resp := e.graphql(t, vendor, `mutation($id: ID!, $in: SystemInput!) { updateSystem(id: $id, input: $in) { systemId } }`, map[string]any{"id": id, "in": in}); len(resp.Errors) > 0 {
+	if resp := e.GraphQL(t, vendor, `mutation($id: ID!, $in: SystemInput!) { updateSystem(id: $id, input: $in) { systemId } }`, map[string]any{"id": id, "in": in}); len(resp.Errors) > 0 {
 		t.Fatalf("update: %+v", resp.Errors)
 	}
 	q := fmt.Sprintf(`{ system(id: %q) { vendor { orgNumber uuid } changeLog { changeType changedByOrgNumber clientId changedData createdAt } } }`, id)
@@ -34,7 +36,7 @@ func TestGraphQLSystemChangeLogAndPartyUUID(t *testing.T) {
 			ChangeLog []struct{ ChangeType, ChangedByOrgNumber, ClientID, ChangedData, CreatedAt string }
 		}
 	}
-	resp := e.graphql(t, vendor, q, nil)
+	resp := e.GraphQL(t, vendor, q, nil)
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %+v", resp.Errors)
 	}
@@ -52,7 +54,7 @@ func TestGraphQLSystemChangeLogAndPartyUUID(t *testing.T) {
 		t.Errorf("update entry = %+v", log[0])
 	}
 	// Others see the system but not its log.
-	resp = e.graphql(t, "", q, nil)
+	resp = e.GraphQL(t, "", q, nil)
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %+v", resp.Errors)
 	}

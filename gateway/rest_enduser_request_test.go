@@ -35,12 +35,12 @@ func TestDocumentedBodiesAreAccepted(t *testing.T) {
 	t.Parallel()
 	e := newRESTEnv(t)
 	var internalID string
-	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", e.vendorToken(t, vendorOrg, srWrite...), docSystemBody).
+	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", e.VendorToken(t, vendorOrg, srWrite...), docSystemBody).
 		must(t, http.StatusOK).JSON(t, &internalID)
 	if _, err := uuid.Parse(internalID); err != nil {
 		t.Fatalf("register answered %q, want the internal GUID", internalID)
 	}
-	tok := e.vendorToken(t, vendorOrg, reqWrite...)
+	tok := e.VendorToken(t, vendorOrg, reqWrite...)
 	created := e.do(t, "POST", "/authentication/api/v1/systemuser/request/vendor", tok, brunoRequestBody).must(t, http.StatusCreated)
 	var req requestJSON
 	created.JSON(t, &req)
@@ -60,8 +60,8 @@ func TestDocumentedBodiesAreAccepted(t *testing.T) {
 func TestEndUserRequestRoutes(t *testing.T) {
 	t.Parallel()
 	e := newRESTEnv(t)
-	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", e.vendorToken(t, vendorOrg, srWrite...), requestSystem).must(t, http.StatusOK)
-	vendor := e.vendorToken(t, vendorOrg, reqWrite...)
+	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", e.VendorToken(t, vendorOrg, srWrite...), requestSystem).must(t, http.StatusOK)
+	vendor := e.VendorToken(t, vendorOrg, reqWrite...)
 	newRequest := func(t *testing.T, ref string) string {
 		t.Helper()
 		var req requestJSON
@@ -69,8 +69,8 @@ func TestEndUserRequestRoutes(t *testing.T) {
 			strings.Replace(requestSample, "customer-313775429", ref, 1)).must(t, http.StatusCreated).JSON(t, &req)
 		return req.ID
 	}
-	admin := e.personToken(t, adminPID)
-	stranger := e.personToken(t, "03036312345")
+	admin := e.PersonToken(t, adminPID)
+	stranger := e.PersonToken(t, "03036312345")
 	const base = "/authentication/api/v1/systemuser/request/"
 	cust, custUUID := customerOrg, partyUUID(customerOrg)
 	if _, err := e.DB.Exec("INSERT INTO persons (pid, name) VALUES ('03036312345', 'Stranger')"); err != nil {
@@ -106,7 +106,7 @@ func TestEndUserRequestRoutes(t *testing.T) {
 			t.Fatal(err)
 		}
 		var related struct{ UserMayEscalateButNotApprove bool }
-		e.do(t, "GET", base+id, e.personToken(t, "04046312345"), nil).must(t, http.StatusOK).JSON(t, &related)
+		e.do(t, "GET", base+id, e.PersonToken(t, "04046312345"), nil).must(t, http.StatusOK).JSON(t, &related)
 		if !related.UserMayEscalateButNotApprove {
 			t.Error("a related non-administrator may approve")
 		}
@@ -221,12 +221,12 @@ func TestEndUserRequestRoutes(t *testing.T) {
 func TestEndUserChangeRequestRoutes(t *testing.T) {
 	t.Parallel()
 	e := newRESTEnv(t)
-	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", e.vendorToken(t, vendorOrg, srWrite...), requestSystem).must(t, http.StatusOK)
-	vendor := e.vendorToken(t, vendorOrg, reqWrite...)
+	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", e.VendorToken(t, vendorOrg, srWrite...), requestSystem).must(t, http.StatusOK)
+	vendor := e.VendorToken(t, vendorOrg, reqWrite...)
 	var req requestJSON
 	e.do(t, "POST", "/authentication/api/v1/systemuser/request/vendor", vendor, requestSample).must(t, http.StatusCreated).JSON(t, &req)
 	e.MustApprove(t, req.ID)
-	admin := e.personToken(t, adminPID)
+	admin := e.PersonToken(t, adminPID)
 	const cr = "/authentication/api/v1/systemuser/changerequest/"
 	newCR := func(t *testing.T) string {
 		t.Helper()

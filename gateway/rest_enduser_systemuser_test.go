@@ -11,12 +11,12 @@ import (
 func TestEndUserSystemUserRoutes(t *testing.T) {
 	t.Parallel()
 	e := newRESTEnv(t)
-	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", e.vendorToken(t, vendorOrg, srWrite...), requestSystem).must(t, http.StatusOK)
+	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", e.VendorToken(t, vendorOrg, srWrite...), requestSystem).must(t, http.StatusOK)
 	var req requestJSON
-	e.do(t, "POST", "/authentication/api/v1/systemuser/request/vendor", e.vendorToken(t, vendorOrg, reqWrite...), requestSample).
+	e.do(t, "POST", "/authentication/api/v1/systemuser/request/vendor", e.VendorToken(t, vendorOrg, reqWrite...), requestSample).
 		must(t, http.StatusCreated).JSON(t, &req)
 	e.MustApprove(t, req.ID)
-	admin := e.personToken(t, adminPID)
+	admin := e.PersonToken(t, adminPID)
 	const base = "/authentication/api/v1/systemuser/"
 	cust := customerOrg
 
@@ -60,10 +60,10 @@ func TestEndUserSystemUserRoutes(t *testing.T) {
 	assertProblem(t, e.do(t, "GET", base+vendorOrg+"/"+req.ID, admin, nil), http.StatusNotFound, "AUTH-00015")
 	assertProblem(t, e.do(t, "DELETE", base+vendorOrg+"/"+req.ID, admin, nil), http.StatusForbidden, "AUTH-00024")
 	assertProblem(t, e.do(t, "DELETE", base+"agent/"+cust+"/"+req.ID, admin, nil), http.StatusBadRequest, "AUTH-00034")
-	if r := e.do(t, "GET", base+cust, e.personToken(t, "03036312345"), nil).must(t, http.StatusForbidden); len(r.Body) != 0 {
+	if r := e.do(t, "GET", base+cust, e.PersonToken(t, "03036312345"), nil).must(t, http.StatusForbidden); len(r.Body) != 0 {
 		t.Errorf("policy failure with body %s", r.Body)
 	}
-	e.do(t, "GET", base+cust, e.vendorToken(t, vendorOrg, reqWrite...), nil).must(t, http.StatusForbidden)
+	e.do(t, "GET", base+cust, e.VendorToken(t, vendorOrg, reqWrite...), nil).must(t, http.StatusForbidden)
 
 	var one int
 	e.do(t, "DELETE", base+cust+"/"+req.ID, admin, nil).must(t, http.StatusAccepted).JSON(t, &one)
