@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/identity"
 )
@@ -142,7 +143,7 @@ func logSystemChange(ctx context.Context, tx bun.Tx, caller *identity.Identity, 
 // also for another vendor's system.
 func (s *Service) SystemChangeLog(ctx context.Context, systemID string) ([]*SystemChange, error) {
 	caller := identity.FromContext(ctx)
-	if err := requireOrg(caller, identity.ScopeSystemRegisterWrite, identity.ScopeSystemRegisterAdmin); err != nil {
+	if err := require(caller, auth.SystemRegisterWrite); err != nil {
 		return nil, err
 	}
 	q := s.db.NewSelect().Model((*db.System)(nil)).Where("id = ?", systemID)

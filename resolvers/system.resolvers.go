@@ -54,14 +54,14 @@ func (r *systemResolver) AccessPackages(ctx context.Context, obj *registry.Syste
 }
 
 func (r *systemResolver) ClientIds(ctx context.Context, obj *registry.System) ([]string, error) {
-	if !vendorOrAdmin(ctx, obj) {
+	if !registry.ShowsSetup(ctx, obj) {
 		return nil, nil
 	}
 	return nonNil(obj.ClientIDs), nil
 }
 
 func (r *systemResolver) RedirectUrls(ctx context.Context, obj *registry.System) ([]string, error) {
-	if !vendorOrAdmin(ctx, obj) {
+	if !registry.ShowsSetup(ctx, obj) {
 		return nil, nil
 	}
 	return nonNil(obj.RedirectURLs), nil
@@ -80,7 +80,8 @@ func (r *systemResolver) SystemUsers(ctx context.Context, obj *registry.System, 
 }
 
 func (r *systemResolver) ChangeLog(ctx context.Context, obj *registry.System) ([]*registry.SystemChange, error) {
-	if !vendorOrAdmin(ctx, obj) {
+	// The change log is the vendor's, as its setup is (client ids, redirect URLs).
+	if !registry.ShowsSetup(ctx, obj) {
 		return nil, nil
 	}
 	return dataloaders.For(ctx).SystemChangeLog.Load(ctx, obj.ID)

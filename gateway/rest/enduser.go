@@ -7,44 +7,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
-	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
-// Altinn's end-user client delegation API wants an Altinn token exchanged
-// from ID-porten with scope altinn:clientdelegations.read/.write, and then
-// checks the person's client-administration right at the owner party. Our
-// person tokens (the simulator's dev login) carry altinn:portal/enduser
-// instead; either is accepted, and the right is the person holding one of
-// registry.ClientAdminRoles at the facilitator, checked inside registry.
-const (
-	scopeClientDelegationsRead  = "altinn:clientdelegations.read"
-	scopeClientDelegationsWrite = "altinn:clientdelegations.write"
-)
-
-var errEndUserOnly = apperr.New(apperr.Forbidden, "END_USER_TOKEN_REQUIRED",
-	"this API is for end users: use a person token (scope altinn:portal/enduser or altinn:clientdelegations.*)")
-
-// requireEndUser admits a person with an end-user scope, or a platform
-// admin; a vendor or service owner token is refused.
-func requireEndUser(id *identity.Identity, write bool) error {
-	switch {
-	case id.Kind == identity.Anonymous:
-		return errRESTUnauthenticated
-	case id.IsAdmin():
-		return nil
-	case id.Kind != identity.Person:
-		return errEndUserOnly
-	}
-	scope := scopeClientDelegationsRead
-	if write {
-		scope = scopeClientDelegationsWrite
-	}
-	if !id.HasAnyScope(identity.ScopePortal, scope) {
-		return errRESTMissingScope
-	}
-	return nil
-}
+// The end-user client delegation API's policy (auth.ClientDelegationRead/
+// Write) admits a person's token; the right itself, a role in
+// registry.ClientAdminRoles at the facilitator, is checked inside registry.
 
 // internalSystemUser is Altinn's "Internal DTO" of a system user (portal and
 // client-delegation APIs). partyUuId is the owner's party UUID; Altinn's
@@ -64,10 +32,6 @@ func toInternalSystemUser(su *registry.SystemUser, owner *registry.Organization)
 // handleListAgents answers the agent system users of ?party= (the owner's
 // organisation number, or its party UUID).
 func (s *Server) handleListAgents(w http.ResponseWriter, r *http.Request) {
-	if err := requireEndUser(identity.FromContext(r.Context()), false); err != nil {
-		s.restError(w, r, err)
-		return
-	}
 	ref := r.URL.Query().Get("party")
 	if !isOrgNumberShape(ref) && !isUUIDShape(ref) {
 		s.restError(w, r, apperr.Validation([]apperr.Violation{{Reason: "INVALID_PARTY",

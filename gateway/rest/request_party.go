@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/systemuser-gateway/systemuser/identity"
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
@@ -14,9 +14,9 @@ import (
 // §2.4): a person with an Altinn portal token approves, rejects, escalates
 // and lists what vendors asked of the party named in the path. Altinn's
 // {party} is its Register party id; ours is the party's organisation number
-// or its party UUID. The rules (and their order) are registry's; a failure of
-// Altinn's authorization policies (portal scope, access-management right at
-// the party) is a 401/403 without body, as ASP.NET answers it.
+// or its party UUID. The route table's auth.Portal checks the token; the
+// rules (and their order) are registry's. Not administering the party is
+// Altinn's access-management policy failing: 403 without body.
 
 const (
 	euReqBase = "/authentication/api/v1/systemuser/request"
@@ -33,36 +33,12 @@ type requestInternal struct {
 	SystemUserType               string `json:"systemUserType"`
 }
 
-// policyDenied answers a failed authorization policy: 401 for no or an
-// invalid token, 403 otherwise, no body.
-func policyDenied(w http.ResponseWriter, status int) {
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", "Bearer")
-	}
-	w.WriteHeader(status)
-}
-
-// requirePortal is Altinn's Portal policy: a person token carrying
-// altinn:portal/enduser. It answers the failure itself.
-func requirePortal(w http.ResponseWriter, r *http.Request) bool {
-	id := identity.FromContext(r.Context())
-	switch {
-	case id.Kind == identity.Anonymous:
-		policyDenied(w, http.StatusUnauthorized)
-		return false
-	case id.Kind != identity.Person || !id.HasScope(identity.ScopePortal):
-		policyDenied(w, http.StatusForbidden)
-		return false
-	}
-	return true
-}
-
 // partyOf resolves {party}; an unknown party cannot pass the
 // access-management policy, so it is a 403 too.
 func (s *Server) partyOf(w http.ResponseWriter, r *http.Request) (*registry.Organization, bool) {
 	org, err := s.deps.Registry.ResolveParty(r.Context(), r.PathValue("party"))
 	if errors.Is(err, registry.ErrOrganizationNotFound) {
-		policyDenied(w, http.StatusForbidden)
+		policyFailure(w, auth.ErrForbidden)
 		return nil, false
 	}
 	if err != nil {
@@ -76,7 +52,7 @@ func (s *Server) partyOf(w http.ResponseWriter, r *http.Request) (*registry.Orga
 // administering the party is Altinn's access-management policy failing.
 func (s *Server) partyError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, registry.ErrNotAdministrator) {
-		policyDenied(w, http.StatusForbidden)
+		policyFailure(w, auth.ErrForbidden)
 		return
 	}
 	s.restError(w, r, err)
@@ -86,9 +62,6 @@ func (s *Server) partyError(w http.ResponseWriter, r *http.Request, err error) {
 // and the request id to fn.
 func (s *Server) partyRoute(fn func(w http.ResponseWriter, r *http.Request, party *registry.Organization, id uuid.UUID)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !requirePortal(w, r) {
-			return
-		}
 		party, ok := s.partyOf(w, r)
 		if !ok {
 			return
@@ -137,9 +110,6 @@ func (s *Server) decidePartyRequest(typ, decision string) http.HandlerFunc {
 // managers, false when the person has no role at the party.
 func (s *Server) escalatePartyRequest(typ string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !requirePortal(w, r) {
-			return
-		}
 		id, err := pathUUID(r, "requestId")
 		if err != nil {
 			s.restError(w, r, err)
@@ -169,9 +139,6 @@ func (s *Server) escalatePartyRequest(typ string) http.HandlerFunc {
 // the New requests for the party, unpaged, as Altinn answers.
 func (s *Server) pendingPartyRequests(typ string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !requirePortal(w, r) {
-			return
-		}
 		party, ok := s.partyOf(w, r)
 		if !ok {
 			return
@@ -194,9 +161,6 @@ func (s *Server) pendingPartyRequests(typ string) http.HandlerFunc {
 // person with a role at the party (AUTH-00066 otherwise).
 func (s *Server) getRequestInternal(typ string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !requirePortal(w, r) {
-			return
-		}
 		id, err := pathUUID(r, "requestId")
 		if err != nil {
 			s.restError(w, r, err)
@@ -250,10 +214,6 @@ func (s *Server) decidePartyChangeRequest(decision string) http.HandlerFunc {
 // a created change request's Location header names, to anyone who may read
 // it (its vendor, a person administering the owner, an admin).
 func (s *Server) handleGetChangeRequestByID(w http.ResponseWriter, r *http.Request) {
-	if identity.FromContext(r.Context()).Kind == identity.Anonymous {
-		policyDenied(w, http.StatusUnauthorized)
-		return
-	}
 	id, err := pathUUID(r, "requestId")
 	if err != nil {
 		s.restError(w, r, err)

@@ -31,10 +31,7 @@ func optionalString(s string) *string {
 func (s *Server) handleSystemChangeLog(w http.ResponseWriter, r *http.Request) {
 	caller := identity.FromContext(r.Context())
 	id := r.PathValue("systemId")
-	err := requireVendorScope(caller, identity.ScopeSystemRegisterWrite)
-	if err == nil {
-		err = requireSystemPrefix(caller, id)
-	}
+	err := requireSystemPrefix(caller, id)
 	var log []*registry.SystemChange
 	if err == nil {
 		log, err = s.deps.Registry.SystemChangeLog(r.Context(), id)

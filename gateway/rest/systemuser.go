@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
@@ -59,7 +60,7 @@ func (s *Server) handleSystemUserByExternalID(w http.ResponseWriter, r *http.Req
 // controllers do (Forbid(): 403 without body).
 func (s *Server) restError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, errRESTNotVendor) || errors.Is(err, registry.ErrNotSystemVendor) {
-		policyDenied(w, http.StatusForbidden)
+		policyFailure(w, auth.ErrForbidden)
 		return
 	}
 	if apperr.HTTPStatus(err) >= 500 {
@@ -101,10 +102,6 @@ var errByQueryParams = apperr.Validation([]apperr.Violation{{Reason: "QUERY_PARA
 // requests; externalRef defaults to the org number.
 func (s *Server) handleVendorSystemUserByQuery(w http.ResponseWriter, r *http.Request) {
 	caller := identity.FromContext(r.Context())
-	if err := requireVendorScope(caller, identity.ScopeRequestWrite); err != nil {
-		s.restError(w, r, err)
-		return
-	}
 	q := r.URL.Query()
 	systemID, org, ref := q.Get("system-id"), q.Get("orgno"), q.Get("external-ref")
 	if systemID == "" || org == "" {

@@ -7,8 +7,8 @@ import (
 )
 
 // The end user's system users (ALTINN-REFERENCE §2.5, systemuser/{party}):
-// a person with the portal scope who administers the party. {party} is the
-// party's organisation number or party UUID.
+// a person (auth.Portal in the route table) who administers the party.
+// {party} is the party's organisation number or party UUID.
 
 // systemUserDetail is Altinn's detail DTO: the internal one with rights.
 type systemUserDetail struct {
@@ -25,9 +25,6 @@ type createSystemUserBody struct {
 // partySystemUsers answers GET {party} (standard) and agent/{party}.
 func (s *Server) partySystemUsers(typ string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !requirePortal(w, r) {
-			return
-		}
 		party, ok := s.partyOf(w, r)
 		if !ok {
 			return
@@ -48,9 +45,6 @@ func (s *Server) partySystemUsers(typ string) http.HandlerFunc {
 // partySystemUserRoute runs the shared checks and parses {systemUserId}.
 func (s *Server) partySystemUserRoute(fn func(w http.ResponseWriter, r *http.Request, party *registry.Organization)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !requirePortal(w, r) {
-			return
-		}
 		party, ok := s.partyOf(w, r)
 		if !ok {
 			return
