@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
@@ -126,5 +128,36 @@ func TestSystemClientIDFreeText(t *testing.T) {
 	in.ClientIDs = []string{"my client id"}
 	if _, err := f.svc.RegisterSystem(vendorCtx(vendorOrg), in); !slices.Equal(reasons(err), []string{"CLIENT_ID_TAKEN"}) {
 		t.Errorf("taken client id: err = %v", err)
+	}
+}
+
+// Change requests use the same rule: a required right without action asks
+// for the system's rights on the resource; an unwanted right without action
+// removes every right the system user holds on it.
+func TestChangeRequestRightsWithoutAction(t *testing.T) {
+	t.Parallel()
+	f, admin := requestFixture(t) // stdSystem: ske-krav (every action), ske-mva:read
+	in := stdInput()
+	in.Rights = []registry.Right{{Resource: "ske-krav", Action: "read"}, {Resource: "ske-krav", Action: "write"}}
+	su := approved(t, f, admin, false, in)
+	cr, created, err := f.svc.CreateChangeRequest(vendorCtx(vendorOrg), uuid.New(), su.ID, registry.ChangeRequestInput{
+		RequiredRights: []registry.Right{{Resource: "ske-mva"}},
+		UnwantedRights: []registry.Right{{Resource: "ske-krav"}},
+	})
+	if err != nil || !created {
+		t.Fatalf("create = %v, %v", created, err)
+	}
+	if want := []registry.Right{{Resource: "ske-mva", Action: "read"}}; !slices.Equal(cr.RequiredRights, want) {
+		t.Errorf("required rights = %v, want %v", cr.RequiredRights, want)
+	}
+	if _, err := f.svc.ApproveChangeRequest(personCtx(admin), cr.ID); err != nil {
+		t.Fatal(err)
+	}
+	after, err := f.svc.GetSystemUser(personCtx(admin), su.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []registry.Right{{Resource: "ske-mva", Action: "read"}}; !slices.Equal(after.Rights, want) {
+		t.Errorf("rights after approval = %v, want %v", after.Rights, want)
 	}
 }
