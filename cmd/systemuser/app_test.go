@@ -289,7 +289,7 @@ func TestDemoJSONHasExactlyTheDocumentedKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"gatewayUrl", "simulatorUrl", "vendorOrgNumber", "clientId", "clientKeyFile", "systemId",
-		"customerOrgNumber", "adminPid", "resourceId", "action", "serviceOwnerClientId", "serviceOwnerKeyFile",
+		"customerOrgNumber", "customerPartyUuid", "adminPid", "resourceId", "action", "serviceOwnerClientId", "serviceOwnerKeyFile",
 		"testCaFile", "clientCertFile", "clientCertKeyFile", "serviceOwnerCertFile", "serviceOwnerCertKeyFile"}
 	if len(got) != len(want) {
 		t.Fatalf("demo.json has %d keys, want %d: %v", len(got), len(want), got)

@@ -148,6 +148,7 @@ func writeDemo(path string, c Config, d *seed.Demo, certs devCerts) error {
 		"clientKeyFile":        abs(d.ClientKeyFile),
 		"systemId":             d.SystemID,
 		"customerOrgNumber":    d.CustomerOrgNumber,
+		"customerPartyUuid":    d.CustomerPartyUUID,
 		"adminPid":             d.AdminPID,
 		"resourceId":           d.ResourceID,
 		"action":               d.Action,

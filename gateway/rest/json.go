@@ -16,12 +16,13 @@ import (
 )
 
 // decodeJSON reads exactly one JSON value into v. Field names match
-// case-insensitively (Altinn's ASP.NET binder does too); unknown fields, a
-// wrong type or trailing data are errors that name the problem, so a vendor
-// who posts the wrong document finds out at once.
+// case-insensitively and unknown members are ignored, as System.Text.Json's
+// defaults in Altinn's ASP.NET binder do (ALTINN-REFERENCE §2.1: a vendor's
+// extra or misspelled field never fails the request; a misspelled required
+// field then fails on that field). A wrong type or trailing data are errors
+// that name the problem.
 func decodeJSON(r *http.Request, v any) error {
 	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return bodyError(err)
 	}
@@ -51,9 +52,6 @@ func bodyError(err error) error {
 	case errors.As(err, &typ):
 		path := "/" + strings.ReplaceAll(typ.Field, ".", "/")
 		return bodyViolation("INVALID_FIELD_TYPE", fmt.Sprintf("field %q must be a JSON %s", typ.Field, jsonKind(typ.Type.Kind().String())), path)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return bodyViolation("UNKNOWN_FIELD", fmt.Sprintf("unknown field %q", name), "/"+name)
 	}
 	return bodyViolation("MALFORMED_JSON", "the body is not a valid JSON document of the expected shape", "/")
 }
