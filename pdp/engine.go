@@ -211,13 +211,21 @@ func (e *Engine) authorize(ctx context.Context, reqs []Request) ([]Decision, err
 
 	now := e.now()
 	latency := time.Since(start) / time.Duration(len(reqs))
+	// One wait for room on the log's queue per call, however many decisions.
+	logDeadline := time.Now().Add(e.log.opts.Block)
 	for i := range ds {
 		d := &ds[i]
 		d.ID = newID()
 		d.DecidedAt = now
 		d.Latency = latency
+		if !e.log.append(ctx, d, logDeadline) && d.Result == Permit {
+			// No Permit goes out that the log has not taken: an access
+			// nobody can account for later is worse than a retry now.
+			d.setVerdict(verdict{result: Indeterminate, code: ProcessingError,
+				reason: "the decision could not be logged (the decision log is full); retry later"})
+			e.stats.withheld.Add(1)
+		}
 		e.stats.countDecision(d.Result)
-		e.log.append(ctx, d)
 	}
 	return ds, err
 }
@@ -304,6 +312,11 @@ type Stats struct {
 	LogQueueLength, LogQueueCapacity int
 	// LogDropped counts decisions the log never wrote.
 	LogDropped uint64
+	// LogPermitsWithheld counts Permits answered as Indeterminate because
+	// the log's queue stayed full (a database outage outlasting the queue).
+	LogPermitsWithheld uint64
+	// LogWriteFailures counts failed writes of the log (each is retried).
+	LogWriteFailures uint64
 }
 
 // Stats returns the running totals; each field is read atomically, the
@@ -320,6 +333,9 @@ func (e *Engine) Stats() Stats {
 		LogQueueLength:   len(e.log.queue),
 		LogQueueCapacity: cap(e.log.queue),
 		LogDropped:       e.log.dropped.Load(),
+
+		LogPermitsWithheld: e.stats.withheld.Load(),
+		LogWriteFailures:   e.log.writeFailures.Load(),
 	}
 }
 
@@ -327,6 +343,7 @@ func (e *Engine) Stats() Stats {
 type counters struct {
 	permit, deny, notApplicable, indeterminate atomic.Uint64
 	hits, misses                               atomic.Uint64
+	withheld                                   atomic.Uint64
 }
 
 func (c *counters) countDecision(r Result) {
