@@ -19,6 +19,7 @@ func runGateway(ctx context.Context, args []string, stderr io.Writer) error {
 	c.gatewayFlags(fs)
 	c.simulatorFlags(fs)
 	c.commonFlags(fs)
+	c.shutdownFlags(fs)
 	fs.boolean(&c.AutoMigrate, "migrate", "SYSTEMUSER_MIGRATE", false, "apply pending migrations at start")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -49,6 +50,7 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 	c.databaseFlag(fs)
 	c.simulatorFlags(fs)
 	c.commonFlags(fs)
+	c.shutdownFlags(fs)
 	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "http://localhost:8080", "gateway base URL for system-user lookups")
 	fs.str(&c.SimulatorFile, "config", "SYSTEMUSER_SIMULATOR_CONFIG", "", "clients and persons file (YAML or JSON); no database needed")
 	fs.boolean(&c.AdminOpen, "admin-open", "SYSTEMUSER_ADMIN_OPEN", false, "serve the client admin API without a token (local use only)")

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is every setting of every command; each command registers the flags
@@ -30,6 +31,11 @@ type Config struct {
 	AdminOpen      bool
 	LogLevel       string
 	LogFormat      string
+	// DrainPeriod is how long, after SIGTERM, /readyz answers 503 while
+	// requests are still served; ShutdownTimeout then bounds the wait for
+	// in-flight requests and the decision log's flush.
+	DrainPeriod     time.Duration
+	ShutdownTimeout time.Duration
 }
 
 type flagSet struct {
@@ -77,6 +83,23 @@ func (c *Config) gatewayFlags(fs flagSet) {
 	fs.str(&c.TrustedIssuers, "trusted-issuers", "SYSTEMUSER_TRUSTED_ISSUERS", "", "comma-separated issuer=jwks-url pairs the gateway trusts (default: the bundled simulator)")
 	fs.boolean(&c.Introspection, "introspection", "SYSTEMUSER_INTROSPECTION", true, "allow GraphQL introspection")
 	fs.boolean(&c.Metrics, "metrics", "SYSTEMUSER_METRICS", true, "serve Prometheus metrics at /metrics")
+}
+
+func (fs flagSet) duration(p *time.Duration, name, envKey string, def time.Duration, usage string) {
+	if v, ok := os.LookupEnv(envKey); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			def = d
+		}
+	}
+	fs.DurationVar(p, name, def, usage+" (env "+envKey+")")
+}
+
+// shutdownFlags are those of every command that serves HTTP.
+func (c *Config) shutdownFlags(fs flagSet) {
+	fs.duration(&c.DrainPeriod, "drain-period", "SYSTEMUSER_DRAIN_PERIOD", 2*time.Second,
+		"after SIGTERM, answer /readyz with 503 this long before closing the listeners")
+	fs.duration(&c.ShutdownTimeout, "shutdown-timeout", "SYSTEMUSER_SHUTDOWN_TIMEOUT", 5*time.Second,
+		"then wait at most this long for in-flight requests and the decision log")
 }
 
 func (c *Config) simulatorFlags(fs flagSet) {
