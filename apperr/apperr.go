@@ -18,7 +18,10 @@ const (
 	Conflict        Code = "conflict"
 	Unauthenticated Code = "unauthenticated"
 	Forbidden       Code = "forbidden"
-	Internal        Code = "internal"
+	// Unavailable: a dependency (the database) cannot be reached right
+	// now; the same request may succeed when retried shortly.
+	Unavailable Code = "unavailable"
+	Internal    Code = "internal"
 )
 
 // Error carries a classification, a stable machine-readable Reason (e.g.

@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
 )
@@ -17,6 +18,7 @@ type problem struct {
 	Code              string            `json:"code,omitempty"`
 	StatusDescription string            `json:"statusDescription"`
 	Instance          string            `json:"instance,omitempty"`
+	RequestID         string            `json:"requestId,omitempty"`
 	ValidationErrors  []validationError `json:"validationErrors,omitempty"`
 }
 
@@ -31,6 +33,12 @@ type validationError struct {
 func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	status := HTTPStatus(err)
 	p := problem{Status: status, StatusDescription: http.StatusText(status), Instance: r.URL.Path}
+	if status == http.StatusServiceUnavailable {
+		if _, ok := apperr.As(err); !ok || apperr.CodeOf(err) == apperr.Internal {
+			err = errUnavailable
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+	}
 	if ae, ok := apperr.As(err); ok && ae.Code != apperr.Internal {
 		p.Title = ae.Message
 		p.Code = ae.Altinn
@@ -52,6 +60,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	} else {
 		p.Title = "internal error"
+		p.RequestID = RequestID(r.Context())
 	}
 	if p.Code != "" {
 		p.Type = "urn:altinn:error:" + p.Code

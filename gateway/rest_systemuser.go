@@ -55,8 +55,11 @@ func (s *Server) handleSystemUserByExternalID(w http.ResponseWriter, r *http.Req
 
 // restError answers err as problem details and logs internal errors in full.
 func (s *Server) restError(w http.ResponseWriter, r *http.Request, err error) {
-	if HTTPStatus(err) >= 500 {
-		s.logger.ErrorContext(r.Context(), "rest internal error", "error", err, "path", r.URL.Path)
+	switch HTTPStatus(err) {
+	case http.StatusServiceUnavailable: // an outage: expected, and the caller retries
+		s.logger.WarnContext(r.Context(), "rest unavailable", "error", err, "path", r.URL.Path, "request_id", RequestID(r.Context()))
+	case http.StatusInternalServerError:
+		s.logger.ErrorContext(r.Context(), "rest internal error", "error", err, "path", r.URL.Path, "request_id", RequestID(r.Context()))
 	}
 	writeProblem(w, r, err)
 }

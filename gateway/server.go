@@ -107,12 +107,14 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET "+graphiql.AssetPrefix, gi)
 	h := s.recoverer(bodyLimit(mux))
 	if s.cfg.DisableMetrics {
-		return h
+		return withRequestID(h)
 	}
 	s.metrics = metrics.NewRegistry()
 	s.registerDeps(s.metrics)
 	mux.Handle("GET /metrics", s.metrics.Handler())
-	return newHTTPMetrics(s.metrics).instrument(h)
+	// Outermost: it replaces the request (a new context), and the metrics
+	// read the route pattern the mux sets on the request they passed on.
+	return withRequestID(newHTTPMetrics(s.metrics).instrument(h))
 }
 
 func bodyLimit(next http.Handler) http.Handler {

@@ -45,6 +45,7 @@ type Engine struct {
 	cache    *cache
 	log      *decisionLog
 	stats    counters
+	failLog  logLimiter
 }
 
 // New builds an engine on bdb and starts its decision-log writer; Close
@@ -205,8 +206,15 @@ func (e *Engine) authorize(ctx context.Context, reqs []Request) ([]Decision, err
 		}
 	}
 	if err != nil {
-		e.logger.ErrorContext(ctx, "authorize failed", "error", err)
-		err = &apperr.Error{Code: apperr.Internal, Reason: string(ProcessingError), Message: "authorize failed", Err: err}
+		code := apperr.Internal
+		if db.IsUnavailable(err) {
+			code = apperr.Unavailable
+		}
+		// An outage fails every uncached decision: one line per logEvery.
+		if ok, suppressed := e.failLog.allow(); ok {
+			e.logger.ErrorContext(ctx, "authorize failed", "error", err, "suppressed_logs", suppressed)
+		}
+		err = &apperr.Error{Code: code, Reason: string(ProcessingError), Message: "authorize failed", Err: err}
 	}
 
 	now := e.now()
