@@ -4,63 +4,34 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/gateway/requestid"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
-// The two translation tables of apperr codes, side by side: HTTP statuses for
-// REST and GraphQL extensions.code values.
-var (
-	httpStatus = map[apperr.Code]int{
-		apperr.Invalid:         http.StatusBadRequest,
-		apperr.NotFound:        http.StatusNotFound,
-		apperr.Conflict:        http.StatusConflict,
-		apperr.Unauthenticated: http.StatusUnauthorized,
-		apperr.Forbidden:       http.StatusForbidden,
-		apperr.Unavailable:     http.StatusServiceUnavailable,
-		apperr.Internal:        http.StatusInternalServerError,
-	}
-	graphqlCode = map[apperr.Code]string{
-		apperr.Invalid:         "BAD_USER_INPUT",
-		apperr.NotFound:        "NOT_FOUND",
-		apperr.Conflict:        "CONFLICT",
-		apperr.Unauthenticated: "UNAUTHENTICATED",
-		apperr.Forbidden:       "FORBIDDEN",
-		apperr.Unavailable:     "UNAVAILABLE",
-		apperr.Internal:        "INTERNAL_SERVER_ERROR",
-	}
-)
+// graphqlCode translates apperr codes to GraphQL extensions.code values; its
+// HTTP twin is apperr.HTTPStatus (shared by the REST API and the pages).
+var graphqlCode = map[apperr.Code]string{
+	apperr.Invalid:         "BAD_USER_INPUT",
+	apperr.NotFound:        "NOT_FOUND",
+	apperr.Conflict:        "CONFLICT",
+	apperr.Unauthenticated: "UNAUTHENTICATED",
+	apperr.Forbidden:       "FORBIDDEN",
+	apperr.Unavailable:     "UNAVAILABLE",
+	apperr.Internal:        "INTERNAL_SERVER_ERROR",
+}
 
-// retryAfterSeconds is what an Unavailable answer tells clients to wait
-// (REST Retry-After, GraphQL extensions.retryAfter): the gateway's pool
-// and listener retry within a second of the database's return.
+// retryAfterSeconds is what an UNAVAILABLE answer tells clients to wait
+// (extensions.retryAfter): the gateway's pool and listener reconnect within
+// a second of the database's return.
 const retryAfterSeconds = 1
 
 // errUnavailable is what callers see of any failure to reach the database.
 var errUnavailable = apperr.New(apperr.Unavailable, "UNAVAILABLE", "the service is temporarily unavailable; retry shortly")
-
-// codeOf classifies err for the tables: its apperr code, except that a
-// failure to reach the database is Unavailable whatever wrapped it.
-func codeOf(err error) apperr.Code {
-	c := apperr.CodeOf(err)
-	if c == apperr.Internal && registry.IsUnavailable(err) {
-		return apperr.Unavailable
-	}
-	return c
-}
-
-// HTTPStatus is the REST status for err.
-func HTTPStatus(err error) int {
-	if s, ok := httpStatus[codeOf(err)]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
 
 // resolverError marks an error a resolver returned that is not an
 // *apperr.Error. gqlgen wraps resolver errors and its own input errors
@@ -100,7 +71,7 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		case registry.IsUnavailable(err):
 			ae = errUnavailable
 		case isApp || errors.As(err, &re):
-			reqID := RequestID(ctx)
+			reqID := requestid.From(ctx)
 			logger.ErrorContext(ctx, "graphql internal error", "error", err, "path", gqlErr.Path.String(), "request_id", reqID)
 			gqlErr.Message = "internal error"
 			gqlErr.Extensions = map[string]any{"code": graphqlCode[apperr.Internal]}

@@ -15,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/gateway/requestid"
 )
 
 // gqlgen wraps a resolver's error in *gqlerror.Error before the presenter
@@ -22,7 +23,7 @@ import (
 // still tell them apart.
 func TestErrorPresenterSeesThroughGqlgenWrapping(t *testing.T) {
 	t.Parallel()
-	ctx := context.WithValue(context.Background(), requestIDKey{}, "req-123")
+	ctx := requestid.NewContext(context.Background(), "req-123")
 	present := errorPresenter(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	// What gqlgen hands the presenter for a resolver's error: the field
 	// middleware's mark, then ErrorOnPath's wrapping.

@@ -15,6 +15,8 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/driver/pgdriver"
 
+	"github.com/systemuser-gateway/systemuser/auth"
+	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/gateway"
 	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/pdp"
@@ -30,14 +32,14 @@ func TestDatabaseUnavailable(t *testing.T) {
 	bdb := bun.NewDB(sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN("postgres://postgres@127.0.0.1:1/down?sslmode=disable"))), pgdialect.New())
 	t.Cleanup(func() { bdb.Close() })
 	keys, trusted := trustedKeySet(t)
-	engine := pdp.New(bdb, pdp.Options{})
+	engine := pdp.New(bdb, pdp.Options{Verifier: auth.NewVerifier(trusted, nil, nil, nil)})
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
 		_ = engine.Close(ctx) // the log cannot be written: Close gives up at its deadline
 	})
-	verifier := gateway.NewVerifier(trusted, nil, nil, nil)
-	gw := gateway.New(gateway.Config{TrustedIssuers: trusted}, gateway.Deps{DB: bdb, PDP: engine, Verifier: verifier,
+	verifier := auth.NewVerifier(trusted, nil, nil, nil)
+	gw := gateway.New(gateway.Config{TrustedIssuers: trusted}, gateway.Deps{DB: db.Probe{DB: bdb}, PDP: engine, Verifier: verifier,
 		Registry: registry.New(bdb, registry.Options{PublicURL: "http://gateway.test"})})
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)

@@ -1,4 +1,4 @@
-package gateway
+package rest
 
 import (
 	"encoding/json"
@@ -6,7 +6,25 @@ import (
 	"strconv"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/gateway/requestid"
+	"github.com/systemuser-gateway/systemuser/registry"
 )
+
+// retryAfterSeconds is what a 503 tells clients to wait: the gateway's
+// pool and listener reconnect within a second of the database's return.
+const retryAfterSeconds = 1
+
+// errUnavailable is what callers see of any failure to reach the database.
+var errUnavailable = apperr.New(apperr.Unavailable, "UNAVAILABLE", "the service is temporarily unavailable; retry shortly")
+
+// statusOf is apperr.HTTPStatus, except that a failure to reach the
+// database is 503 whatever wrapped it.
+func statusOf(err error) int {
+	if apperr.CodeOf(err) == apperr.Internal && registry.IsUnavailable(err) {
+		return http.StatusServiceUnavailable
+	}
+	return apperr.HTTPStatus(err)
+}
 
 // problem is an RFC 9457 problem details body in the shape of Altinn's
 // ProblemDetails library (type urn:altinn:error:<code>, code, statusDescription).
@@ -31,10 +49,10 @@ type validationError struct {
 // writeProblem answers err as problem details; internal errors say only
 // "internal error" (the cause is logged by the caller).
 func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
-	status := HTTPStatus(err)
+	status := statusOf(err)
 	p := problem{Status: status, StatusDescription: http.StatusText(status), Instance: r.URL.Path}
 	if status == http.StatusServiceUnavailable {
-		if _, ok := apperr.As(err); !ok || apperr.CodeOf(err) == apperr.Internal {
+		if apperr.CodeOf(err) != apperr.Unavailable {
 			err = errUnavailable
 		}
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
@@ -60,7 +78,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	} else {
 		p.Title = "internal error"
-		p.RequestID = RequestID(r.Context())
+		p.RequestID = requestid.From(r.Context())
 	}
 	if p.Code != "" {
 		p.Type = "urn:altinn:error:" + p.Code
@@ -78,3 +96,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// WriteProblem answers err as Altinn's problem details; internal errors say
+// only "internal error" (the caller logs the cause).
+func WriteProblem(w http.ResponseWriter, r *http.Request, err error) { writeProblem(w, r, err) }
+
+// Unauthorized answers 401 with a Bearer challenge (RFC 6750).
+func Unauthorized(w http.ResponseWriter, r *http.Request, err error) {
+	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	writeProblem(w, r, err)
+}
+
+func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, err error) {
+	Unauthorized(w, r, err)
+}
+
+var errNeedsAuth = apperr.New(apperr.Unauthenticated, "UNAUTHENTICATED", "this route needs a bearer token")

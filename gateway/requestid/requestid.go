@@ -1,4 +1,6 @@
-package gateway
+// Package requestid gives each gateway request an id (X-Request-Id, in and
+// out) that internal errors show the caller and log beside their cause.
+package requestid
 
 import (
 	"context"
@@ -7,31 +9,32 @@ import (
 	"net/http"
 )
 
-type requestIDKey struct{}
+type key struct{}
 
-// RequestIDHeader carries a request's id, in and out: a caller's own id is
+// Header carries a request's id, in and out: a caller's own id is
 // kept when it is short and plain, so one id follows a request through
 // proxies; otherwise the gateway makes one.
-const RequestIDHeader = "X-Request-Id"
+const Header = "X-Request-Id"
 
-// RequestID is the id of the request ctx belongs to ("" outside one).
+// From is the id of the request ctx belongs to ("" outside one).
 // Internal errors show it to the caller and log it beside the cause, so a
 // report can be matched to the log without the cause reaching the caller.
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
+func From(ctx context.Context) string {
+	id, _ := ctx.Value(key{}).(string)
 	return id
 }
 
-func withRequestID(next http.Handler) http.Handler {
+// Middleware gives every request an id; put it outermost.
+func Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(RequestIDHeader)
+		id := r.Header.Get(Header)
 		if !plainID(id) {
 			var b [12]byte
 			_, _ = rand.Read(b[:])
 			id = hex.EncodeToString(b[:])
 		}
-		w.Header()[RequestIDHeader] = []string{id}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		w.Header()[Header] = []string{id}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), key{}, id)))
 	})
 }
 
@@ -48,4 +51,9 @@ func plainID(s string) bool {
 		}
 	}
 	return true
+}
+
+// NewContext returns ctx carrying id, for tests and non-HTTP callers.
+func NewContext(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, key{}, id)
 }

@@ -1,10 +1,11 @@
-package gateway
+package rest
 
 import (
 	"net/http"
 	"time"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/gateway/requestid"
 	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
@@ -43,7 +44,7 @@ func (s *Server) handleSystemUserByExternalID(w http.ResponseWriter, r *http.Req
 	su, err := s.deps.Registry.LookupSystemUser(r.Context(), q.Get("clientId"), q.Get("systemProviderOrgNo"),
 		q.Get("systemUserOwnerOrgNo"), q.Get("externalRef"))
 	if err != nil {
-		if HTTPStatus(err) == http.StatusNotFound {
+		if apperr.HTTPStatus(err) == http.StatusNotFound {
 			w.WriteHeader(http.StatusNotFound)
 			return
 		}
@@ -55,11 +56,11 @@ func (s *Server) handleSystemUserByExternalID(w http.ResponseWriter, r *http.Req
 
 // restError answers err as problem details and logs internal errors in full.
 func (s *Server) restError(w http.ResponseWriter, r *http.Request, err error) {
-	switch HTTPStatus(err) {
+	switch statusOf(err) {
 	case http.StatusServiceUnavailable: // an outage: expected, and the caller retries
-		s.logger.WarnContext(r.Context(), "rest unavailable", "error", err, "path", r.URL.Path, "request_id", RequestID(r.Context()))
+		s.logger.WarnContext(r.Context(), "rest unavailable", "error", err, "path", r.URL.Path, "request_id", requestid.From(r.Context()))
 	case http.StatusInternalServerError:
-		s.logger.ErrorContext(r.Context(), "rest internal error", "error", err, "path", r.URL.Path, "request_id", RequestID(r.Context()))
+		s.logger.ErrorContext(r.Context(), "rest internal error", "error", err, "path", r.URL.Path, "request_id", requestid.From(r.Context()))
 	}
 	writeProblem(w, r, err)
 }
