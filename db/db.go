@@ -24,8 +24,10 @@ func Open(ctx context.Context, dsn string) (*bun.DB, error) {
 		// on every pooled connection.
 		pgdriver.WithResetSessionFunc(checkConn),
 		// A server that is gone (a stopped container, a failover) would
-		// otherwise hold each dial for 5 s, and readiness with it.
-		pgdriver.WithDialTimeout(time.Second),
+		// otherwise hold each dial for 5 s, and readiness with it; and a
+		// name that stops resolving while the server restarts falls back to
+		// its last addresses (see dialer).
+		withDialer(newDialer(time.Second)),
 	))
 	// Enough for 64 concurrent callers without queueing on a 2-core host;
 	// Postgres' default max_connections is 100 and tests open several pools.
@@ -44,6 +46,13 @@ func Open(ctx context.Context, dsn string) (*bun.DB, error) {
 		return nil, fmt.Errorf("db: ping: %w", err)
 	}
 	return bdb, nil
+}
+
+func withDialer(d *dialer) pgdriver.Option {
+	return func(c *pgdriver.Config) {
+		c.DialTimeout = d.timeout
+		c.Dialer = d.dial
+	}
 }
 
 // Ping checks that the database answers; readiness probes use it.

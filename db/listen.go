@@ -245,6 +245,24 @@ func (l *Listener) session(ctx context.Context) (listened bool, _ error) {
 	var heard atomic.Bool
 	go func() {
 		defer close(pingerDone)
+		// Until the first ping comes back, ping often: a ping that raced
+		// the LISTEN is lost, and readiness waits for one to arrive.
+		quick := time.NewTicker(l.opts.PingInterval / 40)
+		for first := time.Now(); !heard.Load() && time.Since(first) < l.opts.PingInterval; {
+			if err := l.sendPing(pctx); err != nil {
+				quick.Stop()
+				dead.Store(err)
+				_ = ln.Close()
+				return
+			}
+			select {
+			case <-pctx.Done():
+				quick.Stop()
+				return
+			case <-quick.C:
+			}
+		}
+		quick.Stop()
 		t := time.NewTicker(l.opts.PingInterval)
 		defer t.Stop()
 		misses := 0
