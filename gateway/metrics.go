@@ -45,7 +45,7 @@ func newHTTPMetrics(reg *metrics.Registry) *httpMetrics {
 }
 
 func (m *httpMetrics) route(pattern string) *routeSeries {
-	if pattern == "" {
+	if pattern == "" || pattern == "/" { // "/" is the catch-all that answers 404 and 405
 		pattern = unmatchedRoute
 	}
 	if rs := (*m.routes.Load())[pattern]; rs != nil {

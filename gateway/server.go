@@ -115,7 +115,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
-	gql := s.authenticate(s.graphqlHandler())
+	gql := graphqlInput(s.authenticate(s.graphqlHandler()))
 	mux.Handle("/graphql", gql)
 	api := s.authenticate(rest.New(rest.Config{PublicURL: s.cfg.PublicURL},
 		rest.Deps{Registry: s.deps.Registry, PDP: s.deps.PDP, Logger: s.logger}))
@@ -127,7 +127,8 @@ func (s *Server) routes() http.Handler {
 	gi := graphiql.Handler("/graphql", "/graphql")
 	mux.Handle("GET /{$}", gi)
 	mux.Handle("GET "+graphiql.AssetPrefix, gi)
-	h := s.recoverer(bodyLimit(mux))
+	mux.Handle("/", rest.NotFound(mux)) // problem details, not plain-text 404 and 405
+	h := s.recoverer(bodyLimit(cleanURLs(mux)))
 	if s.cfg.DisableMetrics {
 		return requestid.Middleware(h)
 	}

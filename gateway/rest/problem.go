@@ -49,7 +49,12 @@ type validationError struct {
 // writeProblem answers err as problem details; internal errors say only
 // "internal error" (the cause is logged by the caller).
 func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
-	status := statusOf(err)
+	writeProblemStatus(w, r, statusOf(err), err)
+}
+
+// writeProblemStatus is writeProblem with a status of the caller's choosing
+// (the few HTTP-level answers apperr has no code for: 405, 415).
+func writeProblemStatus(w http.ResponseWriter, r *http.Request, status int, err error) {
 	p := problem{Status: status, StatusDescription: http.StatusText(status), Instance: r.URL.Path}
 	if status == http.StatusServiceUnavailable {
 		if apperr.CodeOf(err) != apperr.Unavailable {

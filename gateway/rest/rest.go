@@ -45,5 +45,10 @@ func New(cfg Config, deps Deps) http.Handler {
 	if deps.PDP != nil {
 		mux.HandleFunc("POST /authorization/api/v1/authorize", s.handleAuthorize)
 	}
+	// Everything else under the API's prefixes: problem details, not the
+	// mux's plain-text 404 and 405.
+	notFound := NotFound(mux)
+	mux.Handle("/authentication/", notFound)
+	mux.Handle("/authorization/", notFound)
 	return mux
 }
