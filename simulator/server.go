@@ -150,6 +150,7 @@ func (s *Server) routes() {
 	m.Handle("POST /admin/clients", s.admin(s.handleCreateClient))
 	m.Handle("DELETE /admin/clients/{id}", s.admin(s.handleDeleteClient))
 	m.Handle("POST /admin/clients/{id}/rotate", s.admin(s.handleRotateClient))
+	m.Handle("/", notFound(m))
 	s.mux = m
 }
 
