@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/gateway/rest"
 	"github.com/systemuser-gateway/systemuser/identity"
 )
@@ -27,10 +28,10 @@ var pathParam = regexp.MustCompile(`\{[^}]+\}`)
 // type (problem+json for errors).
 func TestBadInputNeverFailsTheServer(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t)
-	vendor := e.vendorToken(t, "991825827", identity.ScopeSystemRegisterWrite, identity.ScopeRequestWrite,
+	e := gatewaytest.New(t, gatewaytest.WithPDP())
+	vendor := e.VendorToken(t, "991825827", identity.ScopeSystemRegisterWrite, identity.ScopeRequestWrite,
 		identity.ScopeRequestRead, identity.ScopeSystemUserLookup, identity.ScopeAuthorize, identity.ScopeSystemRegisterAdmin)
-	person := e.personToken(t, "02056260016")
+	person := e.PersonToken(t, "02056260016")
 	tokens := []string{"", "garbage.token.here", vendor, person}
 	params := []string{
 		"991825827_sys", "0195f7a2-7c4e-7b1e-9a55-1a2b3c4d5e6f",
@@ -101,6 +102,11 @@ func TestBadInputNeverFailsTheServer(t *testing.T) {
 			t.Errorf("%s: %d %s", what, resp.StatusCode, raw)
 		}
 		ct := resp.Header.Get("Content-Type")
+		if (resp.StatusCode == 401 || resp.StatusCode == 403) && len(raw) == 0 {
+			// The route table's policy refuses the caller as Altinn does:
+			// a bare 401 (with a Bearer challenge) or 403, no body.
+			continue
+		}
 		if !strings.Contains(ct, "json") || !json.Valid(raw) {
 			t.Errorf("%s: %d with content type %q, body %.200q; want JSON", what, resp.StatusCode, ct, raw)
 		}

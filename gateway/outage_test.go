@@ -18,6 +18,7 @@ import (
 	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/gateway"
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/pdp"
 	"github.com/systemuser-gateway/systemuser/registry"
@@ -31,7 +32,8 @@ func TestDatabaseUnavailable(t *testing.T) {
 	t.Parallel()
 	bdb := bun.NewDB(sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN("postgres://postgres@127.0.0.1:1/down?sslmode=disable"))), pgdialect.New())
 	t.Cleanup(func() { bdb.Close() })
-	keys, trusted := trustedKeySet(t)
+	keys := gatewaytest.TrustedKeySet(t)
+	trusted := []auth.TrustedIssuer{{Issuer: gatewaytest.Issuer, JWKSURL: gatewaytest.PublishJWKS(t, keys)}}
 	engine := pdp.New(bdb, pdp.Options{Verifier: auth.NewVerifier(trusted, nil, nil, nil)})
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -43,9 +45,9 @@ func TestDatabaseUnavailable(t *testing.T) {
 		Registry: registry.New(bdb, registry.Options{PublicURL: "http://gateway.test"})})
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
-	issuer := simulator.NewIssuer(keys, simulator.IssuerOptions{Issuer: testIssuer})
+	issuer := simulator.NewIssuer(keys, simulator.IssuerOptions{Issuer: gatewaytest.Issuer})
 	tok, err := issuer.IssueMaskinporten(context.Background(), simulator.MaskinportenGrant{
-		ClientID: "so", ConsumerOrg: "923609016", Scopes: []string{identity.ScopeAuthorize}})
+		ClientID: "so", ConsumerOrg: "923609016", Scopes: []string{identity.ScopeAuthorize, identity.ScopeSystemRegisterWrite}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +79,7 @@ func TestDatabaseUnavailable(t *testing.T) {
 	}
 
 	t.Run("REST", func(t *testing.T) {
-		resp, body := do("GET", "/authentication/api/v1/systemregister", "", "", "")
+		resp, body := do("GET", "/authentication/api/v1/systemregister/vendor", tok.AccessToken, "", "")
 		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" ||
 			resp.Header.Get("Content-Type") != "application/problem+json" {
 			t.Fatalf("got %d Retry-After %q %s: %s, want 503 problem+json with Retry-After",

@@ -11,16 +11,16 @@ import (
 func TestRESTErrorsAreAltinnProblems(t *testing.T) {
 	t.Parallel()
 	e := newRESTEnv(t)
-	srTok := e.vendorToken(t, vendorOrg, srWrite...)
+	srTok := e.VendorToken(t, vendorOrg, srWrite...)
 	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", srTok, requestSystem).must(t, http.StatusOK)
-	tok := e.vendorToken(t, vendorOrg, reqWrite...)
+	tok := e.VendorToken(t, vendorOrg, reqWrite...)
 	var existing requestJSON
 	e.do(t, "POST", "/authentication/api/v1/systemuser/request/vendor", tok, requestSample).must(t, http.StatusCreated).JSON(t, &existing)
 	var approved requestJSON
 	approvedBody := strings.Replace(requestSample, "customer-313775429", "approved-ref", 1)
 	e.do(t, "POST", "/authentication/api/v1/systemuser/request/vendor", tok, approvedBody).must(t, http.StatusCreated).JSON(t, &approved)
 	e.MustApprove(t, approved.ID)
-	otherTok := e.vendorToken(t, otherVendor, append(srWrite, reqWrite...)...)
+	otherTok := e.VendorToken(t, otherVendor, append(srWrite, reqWrite...)...)
 
 	const (
 		sr  = "/authentication/api/v1/systemregister"
@@ -38,9 +38,7 @@ func TestRESTErrorsAreAltinnProblems(t *testing.T) {
 		{"WrongType", "POST", req, tok, `{"systemId":42}`, 400, "STD-00000", "INVALID_FIELD_TYPE"},
 		{"TrailingData", "POST", req, tok, requestSample + `{}`, 400, "STD-00000", "MALFORMED_JSON"},
 		{"NonGUIDRequestID", "GET", req + "/not-a-guid", tok, "", 400, "STD-00000", "INVALID_GUID"},
-		{"NoToken", "POST", req, "", requestSample, 401, "UNAUTHENTICATED", ""},
 		{"BadToken", "GET", sr + "/vendor", "garbage", "", 401, "INVALID_TOKEN", ""},
-		{"MissingScope", "GET", sr + "/vendor", tok, "", 403, "MISSING_SCOPE", ""},
 		{"WrongVendorReadsSystem", "GET", sr + "/vendor/991825827_my-system", otherTok, "", 403, "NOT_SYSTEM_VENDOR", ""},
 		{"WrongVendorUpdatesSystem", "PUT", sr + "/vendor/991825827_my-system/rights", otherTok, `[]`, 403, "NOT_SYSTEM_VENDOR", ""},
 		{"WrongVendorDeletesSystem", "DELETE", sr + "/vendor/991825827_my-system", otherTok, "", 403, "NOT_SYSTEM_VENDOR", ""},

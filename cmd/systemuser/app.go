@@ -41,6 +41,7 @@ type App struct {
 	Simulator              *simulator.Server
 	listener               *db.Listener
 	pdp                    *pdp.Engine
+	decisionLog            *db.DecisionMaintainer
 }
 
 // Listen binds both listeners and fills in the public URLs and issuer from
@@ -101,6 +102,11 @@ func (a *App) buildGateway() error {
 	if err != nil {
 		return err
 	}
+	retention, err := parseRetention(a.Config.DecisionRetention)
+	if err != nil {
+		return err
+	}
+	a.decisionLog = &db.DecisionMaintainer{DB: a.DB, Retention: retention, Logger: a.Logger.With("component", "decision-log")}
 	reg := registry.New(a.DB, registry.Options{PublicURL: a.Config.GatewayURL, Logger: a.Logger})
 	verifier := auth.NewVerifier(issuers, nil, nil, a.Logger.With("component", "auth"))
 	a.listener = db.NewListener(a.DB, a.Logger.With("component", "listener"))
@@ -113,6 +119,7 @@ func (a *App) buildGateway() error {
 		PublicURL:      a.Config.GatewayURL,
 		LoginURL:       strings.TrimSuffix(a.Config.SimulatorURL, "/") + "/login",
 		TrustedIssuers: issuers,
+		Audiences:      splitList(a.Config.Audiences),
 		GraphQL:        gateway.GraphQLConfig{Introspection: a.Config.Introspection},
 		DisableMetrics: !a.Config.Metrics,
 	}, gateway.Deps{DB: db.Probe{DB: a.DB}, Registry: reg, PDP: a.pdp, Events: a.listener, Verifier: verifier,
@@ -128,6 +135,16 @@ func (a *App) buildSimulator() error {
 	if persons == nil {
 		persons = pgstore.NewPersons(a.DB)
 	}
+	// With a database, used grants are shared by every simulator instance on
+	// it and survive a restart; without one (--config) they stay in memory.
+	var replay simulator.ReplayStore
+	if a.DB != nil {
+		replay = pgstore.NewReplay(a.DB)
+	}
+	roots, err := trustedCAPool(a.Config.TrustedCAFiles)
+	if err != nil {
+		return err
+	}
 	keys, err := simulator.NewKeySet(simulator.KeyOptions{Path: filepath.Join(a.Config.StateDir, "simulator-keys.json")})
 	if err != nil {
 		return fmt.Errorf("simulator keys: %w", err)
@@ -139,7 +156,14 @@ func (a *App) buildSimulator() error {
 		Keys:       keys,
 		Clients:    clients,
 		Persons:    persons,
+		Replay:     replay,
 		Logger:     a.Logger.With("component", "simulator"),
+
+		// Explicit, never implied by AdminOpen: an App built by a test or an
+		// embedder gets the dev endpoints only when it asks for them.
+		DevEndpoints:          a.Config.DevEndpoints,
+		AllowPrivilegedScopes: a.Config.AdminPrivilegedScopes,
+		TrustedCAs:            roots,
 	})
 	if err != nil {
 		return fmt.Errorf("simulator: %w", err)
@@ -191,6 +215,9 @@ func (a *App) Serve(ctx context.Context) error {
 	if a.listener != nil {
 		g.Go(func() error { return ignoreCanceled(a.listener.Run(bgCtx)) })
 		g.Go(func() error { return ignoreCanceled(a.pdp.Run(bgCtx)) })
+	}
+	if a.decisionLog != nil {
+		g.Go(func() error { return ignoreCanceled(a.decisionLog.Run(gctx)) })
 	}
 	for i, srv := range servers {
 		g.Go(func() error {
@@ -248,4 +275,15 @@ func ignoreCanceled(err error) error {
 		return nil
 	}
 	return err
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

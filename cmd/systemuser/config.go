@@ -22,6 +22,7 @@ type Config struct {
 	SimulatorURL   string // public base URL of the simulator
 	Issuer         string // simulator issuer (exact iss), trailing slash
 	TrustedIssuers string // comma-separated issuer=jwksURL pairs trusted by the gateway
+	Audiences      string // comma-separated token audiences accepted besides the defaults
 	StateDir       string
 	Fresh          bool
 	Introspection  bool
@@ -36,6 +37,19 @@ type Config struct {
 	// in-flight requests and the decision log's flush.
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
+
+	// DevEndpoints serves the simulator's /admin/* and /person-token.
+	DevEndpoints bool
+	// AdminPrivilegedScopes lets the admin API manage clients holding
+	// privileged scopes (systemregister.admin, the lookup scope, *.admin).
+	AdminPrivilegedScopes bool
+	// TrustedCAFiles are comma-separated PEM files of the CAs whose
+	// enterprise certificates the simulator accepts in x5c grants.
+	TrustedCAFiles string
+
+	// DecisionRetention is how long the decision log keeps decisions
+	// (parseRetention); whole days past it are dropped.
+	DecisionRetention string
 }
 
 type flagSet struct {
@@ -81,8 +95,10 @@ func (c *Config) gatewayFlags(fs flagSet) {
 	fs.str(&c.GatewayAddr, "gateway-addr", "SYSTEMUSER_GATEWAY_ADDR", ":8080", "gateway listen address")
 	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "", "public base URL of the gateway (default http://localhost:<port>)")
 	fs.str(&c.TrustedIssuers, "trusted-issuers", "SYSTEMUSER_TRUSTED_ISSUERS", "", "comma-separated issuer=jwks-url pairs the gateway trusts (default: the bundled simulator)")
+	fs.str(&c.Audiences, "audiences", "SYSTEMUSER_AUDIENCES", "", "comma-separated token audiences (aud) the gateway accepts besides \"unspecified\", \"systemuser-gateway\" and its public URL")
 	fs.boolean(&c.Introspection, "introspection", "SYSTEMUSER_INTROSPECTION", true, "allow GraphQL introspection")
 	fs.boolean(&c.Metrics, "metrics", "SYSTEMUSER_METRICS", true, "serve Prometheus metrics at /metrics")
+	fs.str(&c.DecisionRetention, "decision-retention", "SYSTEMUSER_DECISION_RETENTION", "90d", "keep logged decisions this long, then drop whole days (90d, 2160h; 0 keeps all)")
 }
 
 func (fs flagSet) duration(p *time.Duration, name, envKey string, def time.Duration, usage string) {
@@ -106,6 +122,7 @@ func (c *Config) simulatorFlags(fs flagSet) {
 	fs.str(&c.SimulatorAddr, "simulator-addr", "SYSTEMUSER_SIMULATOR_ADDR", ":8090", "simulator listen address")
 	fs.str(&c.SimulatorURL, "simulator-url", "SYSTEMUSER_SIMULATOR_URL", "", "public base URL of the simulator (default http://localhost:<port>)")
 	fs.str(&c.Issuer, "issuer", "SYSTEMUSER_ISSUER", "", "simulator issuer URL, exact iss of its tokens (default <simulator-url>/)")
+	fs.str(&c.TrustedCAFiles, "trusted-ca", "SYSTEMUSER_SIMULATOR_TRUSTED_CA", "", "comma-separated PEM files of CAs whose enterprise certificates x5c grants may use (dev adds its test CA)")
 }
 
 func (c *Config) commonFlags(fs flagSet) {

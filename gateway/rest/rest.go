@@ -42,9 +42,6 @@ func New(cfg Config, deps Deps) http.Handler {
 	s := &Server{cfg: cfg, deps: deps, logger: logger}
 	mux := http.NewServeMux()
 	s.restRoutes(mux)
-	if deps.PDP != nil {
-		mux.HandleFunc("POST /authorization/api/v1/authorize", s.handleAuthorize)
-	}
 	// Everything else under the API's prefixes: problem details, not the
 	// mux's plain-text 404 and 405.
 	notFound := NotFound(mux)
