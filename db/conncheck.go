@@ -91,3 +91,15 @@ func IsUnavailable(err error) bool {
 	var dnsErr *net.DNSError
 	return errors.As(err, &dnsErr)
 }
+
+// IsDataError reports whether err is Postgres refusing the data itself
+// (SQLSTATE class 22, data exception, or 23, integrity constraint
+// violation): sending the same rows again cannot succeed.
+func IsDataError(err error) bool {
+	var pgErr pgdriver.Error
+	if errors.As(err, &pgErr) {
+		c := pgErr.Field('C')
+		return len(c) == 5 && (c[:2] == "22" || c[:2] == "23")
+	}
+	return false
+}

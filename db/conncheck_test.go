@@ -122,3 +122,21 @@ func TestIsUnavailable(t *testing.T) {
 		}
 	}
 }
+
+func TestIsDataError(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	bdb := dbtest.New(t)
+	_, badUUID := bdb.ExecContext(ctx, "SELECT 'x'::uuid")
+	_, notNull := bdb.ExecContext(ctx, "INSERT INTO organizations (org_number, name) VALUES (NULL, 'x')")
+	_, syntax := bdb.ExecContext(ctx, "SELEC 1")
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{{"invalid text for uuid", badUUID, true}, {"not null violation", notNull, true}, {"syntax error", syntax, false}, {"nil", nil, false}} {
+		if got := db.IsDataError(tc.err); got != tc.want {
+			t.Errorf("%s: IsDataError(%v) = %v, want %v", tc.name, tc.err, got, tc.want)
+		}
+	}
+}

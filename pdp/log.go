@@ -16,6 +16,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/driver/pgdriver"
+
+	"github.com/systemuser-gateway/systemuser/db"
 )
 
 // LogOptions tune the decision log; zero values take the defaults.
@@ -26,7 +28,9 @@ import (
 //
 //   - A write that fails (the database is down or restarting) is retried
 //     with a backoff that doubles from 100ms up to MaxBackoff, for as long
-//     as it takes; the batch is kept, nothing is dropped.
+//     as it takes; the batch is kept, nothing is dropped. Only a batch the
+//     database refuses for its data (SQLSTATE class 22 or 23) is dropped,
+//     counted and logged after three attempts, since it can never succeed.
 //   - Meanwhile the queue fills. A full queue makes Authorize wait up to
 //     Block (back-pressure). If there is still no room, a Permit is not
 //     given: the answer becomes Indeterminate (PROCESSING_ERROR) and is
@@ -248,6 +252,13 @@ func (l *decisionLog) write(batch []Decision) error {
 		l.writeFailures.Add(1)
 		if l.abortCtx.Err() != nil {
 			l.drop(len(batch), "decision log closed before the database came back; batch not logged", nil)
+			return err
+		}
+		if db.IsDataError(err) && attempt >= 3 {
+			// The database refuses these rows themselves: retrying forever
+			// would stall the log, and then every Permit, for one bad row.
+			l.logger.Error("decision log: the database refuses the batch; dropped", "error", err, "decisions", len(batch))
+			l.drop(len(batch), "decision log batch refused by the database; not logged", nil)
 			return err
 		}
 		if ok, suppressed := l.writeLog.allow(); ok {
