@@ -88,6 +88,7 @@ func (r *recorder) all() []outcome {
 // faultClient sends the load's requests over keep-alive connections.
 type faultClient struct {
 	base, soToken string
+	readToken     string // a vendor's, for "read"
 	live, revoked uuid.UUID
 	hc            *http.Client
 }
@@ -117,7 +118,8 @@ func (c *faultClient) do(ctx context.Context, kind string) outcome {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+c.soToken)
 	default:
-		req, _ = http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/authentication/api/v1/systemregister", nil)
+		req, _ = http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/authentication/api/v1/systemregister/vendor", nil)
+		req.Header.Set("Authorization", "Bearer "+c.readToken)
 	}
 	resp, err := c.hc.Do(req)
 	o.end = time.Now()
@@ -259,6 +261,7 @@ func TestFaultPostgresRestartUnderLoad(t *testing.T) {
 	live := arrangeSystemUser(t, s, bakeryOrg, kariPID, uniqueRef(t))
 	revoked := arrangeSystemUser(t, s, bakeryOrg, kariPID, uniqueRef(t))
 	c := newFaultClient(s.GatewayURL, serviceOwnerToken(t, s), live, revoked)
+	c.readToken = vendorToken(t, s)
 	if o := c.do(t.Context(), "authorize"); o.decision != "Permit" {
 		t.Fatalf("before the fault: %+v, want Permit", o)
 	}
@@ -340,6 +343,7 @@ func TestFaultPostgresRestartIdle(t *testing.T) {
 	ref := uniqueRef(t)
 	live := arrangeSystemUser(t, s, bakeryOrg, kariPID, ref)
 	c := newFaultClient(s.GatewayURL, serviceOwnerToken(t, s), live, live)
+	c.readToken = vendorToken(t, s)
 	// Fill both pools with connections that the restart will kill.
 	stop := runLoad(t.Context(), c, 32, "authorize", "read")
 	for range 4 {

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/gateway/rest"
+	"github.com/systemuser-gateway/systemuser/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/identity"
 )
 
