@@ -46,6 +46,12 @@ type Config struct {
 	// TrustedCAFiles are comma-separated PEM files of the CAs whose
 	// enterprise certificates the simulator accepts in x5c grants.
 	TrustedCAFiles string
+	// SimulatorControl serves the simulator's control API and debugger
+	// page under /control (always on in dev).
+	SimulatorControl bool
+	// ClientKeyDir holds <client id>.jwk private keys the debugger page
+	// may sign with (dev: the demo seed's keys).
+	ClientKeyDir string
 
 	// DecisionRetention is how long the decision log keeps decisions
 	// (parseRetention); whole days past it are dropped.
@@ -123,6 +129,12 @@ func (c *Config) simulatorFlags(fs flagSet) {
 	fs.str(&c.SimulatorURL, "simulator-url", "SYSTEMUSER_SIMULATOR_URL", "", "public base URL of the simulator (default http://localhost:<port>)")
 	fs.str(&c.Issuer, "issuer", "SYSTEMUSER_ISSUER", "", "simulator issuer URL, exact iss of its tokens (default <simulator-url>/)")
 	fs.str(&c.TrustedCAFiles, "trusted-ca", "SYSTEMUSER_SIMULATOR_TRUSTED_CA", "", "comma-separated PEM files of CAs whose enterprise certificates x5c grants may use (dev adds its test CA)")
+}
+
+func (c *Config) controlFlags(fs flagSet) {
+	fs.boolean(&c.SimulatorControl, "control", "SYSTEMUSER_SIMULATOR_CONTROL", false,
+		"serve the control API for testers (faults, request log, clock, keys, clients, claims) and the debugger page under /control; test stacks only")
+	fs.str(&c.ClientKeyDir, "client-key-dir", "SYSTEMUSER_SIMULATOR_CLIENT_KEYS", "", "directory of <client id>.jwk private keys the debugger page may sign with")
 }
 
 func (c *Config) commonFlags(fs flagSet) {
