@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/systemuser-gateway/systemuser/apperr"
 	"github.com/systemuser-gateway/systemuser/dataloaders"
 	"github.com/systemuser-gateway/systemuser/graph"
 	"github.com/systemuser-gateway/systemuser/resolvers"
@@ -65,10 +65,11 @@ func (s *Server) graphqlHandler() http.Handler {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	srv.Use(depthLimit{Max: cfg.DepthLimit})
+	srv.AroundFields(markResolverErrors)
 	srv.SetErrorPresenter(errorPresenter(s.logger))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		s.logger.ErrorContext(ctx, "graphql panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-		return errors.New("internal error")
+		return apperr.New(apperr.Internal, "", "internal error")
 	})
 	return dataloaders.Middleware(s.deps.Registry, cfg.LoaderWait, srv)
 }

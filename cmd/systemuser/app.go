@@ -200,20 +200,33 @@ func trustedIssuers(c Config) ([]auth.TrustedIssuer, error) {
 	return out, nil
 }
 
-// Serve runs both servers until ctx ends, then drains and shuts down.
+// Serve runs both servers until ctx ends, then shuts down in order:
+//
+//  1. drain: /readyz answers 503 and every response closes its connection,
+//     for Config.DrainPeriod, so load balancers stop sending new work and
+//     keep-alive clients move on without a failed request;
+//  2. shut down: keep-alives off, the listeners close, in-flight requests
+//     finish (within Config.ShutdownTimeout);
+//  3. flush: the decision log is written out, then the event listener
+//     stops. The database is closed by the caller after Serve returns.
 func (a *App) Serve(ctx context.Context) error {
 	var servers []*http.Server
 	var lns []net.Listener
+	var drain drainer
 	if a.RunGateway {
-		servers, lns = append(servers, newHTTPServer(a.Gateway, a.Logger, a.Timeouts)), append(lns, a.gatewayLn)
+		servers, lns = append(servers, newHTTPServer(drain.wrap(a.Gateway), a.Logger, a.Timeouts)), append(lns, a.gatewayLn)
 	}
 	if a.RunSimulator {
-		servers, lns = append(servers, newHTTPServer(a.Simulator, a.Logger, a.Timeouts)), append(lns, a.simulatorLn)
+		servers, lns = append(servers, newHTTPServer(drain.wrap(a.Simulator), a.Logger, a.Timeouts)), append(lns, a.simulatorLn)
 	}
+	// The listener and the PDP's cache outlive the servers: requests
+	// during the drain still decide from a live cache.
+	bgCtx, stopBg := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBg()
 	g, gctx := errgroup.WithContext(ctx)
 	if a.listener != nil {
-		g.Go(func() error { return ignoreCanceled(a.listener.Run(gctx)) })
-		g.Go(func() error { return ignoreCanceled(a.pdp.Run(gctx)) })
+		g.Go(func() error { return ignoreCanceled(a.listener.Run(bgCtx)) })
+		g.Go(func() error { return ignoreCanceled(a.pdp.Run(bgCtx)) })
 	}
 	if a.decisionLog != nil {
 		g.Go(func() error { return ignoreCanceled(a.decisionLog.Run(gctx)) })
@@ -228,13 +241,24 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	g.Go(func() error {
 		<-gctx.Done()
+		defer stopBg()
 		if a.Gateway != nil {
 			a.Gateway.Drain()
 		}
-		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		drain.on.Store(true)
+		if d := a.Config.DrainPeriod; d > 0 && ctx.Err() != nil { // a signal, not a failed server
+			a.Logger.Info("draining", "period", d)
+			time.Sleep(d)
+		}
+		timeout := a.Config.ShutdownTimeout
+		if timeout <= 0 {
+			timeout = 10 * time.Second
+		}
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		defer cancel()
 		var errs []error
 		for _, srv := range servers {
+			srv.SetKeepAlivesEnabled(false)
 			errs = append(errs, srv.Shutdown(shutdownCtx))
 		}
 		if a.pdp != nil {
@@ -242,6 +266,7 @@ func (a *App) Serve(ctx context.Context) error {
 			// decision log is flushed before the database closes.
 			errs = append(errs, a.pdp.Close(shutdownCtx))
 		}
+		a.Logger.Info("shut down")
 		return errors.Join(errs...)
 	})
 	return g.Wait()

@@ -19,6 +19,7 @@ func runGateway(ctx context.Context, args []string, stderr io.Writer) error {
 	c.gatewayFlags(fs)
 	c.simulatorFlags(fs)
 	c.commonFlags(fs)
+	c.shutdownFlags(fs)
 	fs.boolean(&c.AutoMigrate, "migrate", "SYSTEMUSER_MIGRATE", false, "apply pending migrations at start")
 	fs.boolean(&c.TrustLocalSimulator, "trust-local-simulator", "SYSTEMUSER_TRUST_LOCAL_SIMULATOR", false,
 		"with no --trusted-issuers, trust the bundled simulator at --issuer / --simulator-url (local use only)")
@@ -57,6 +58,7 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 	c.databaseFlag(fs)
 	c.simulatorFlags(fs)
 	c.commonFlags(fs)
+	c.shutdownFlags(fs)
 	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "http://localhost:8080", "gateway base URL for system-user lookups")
 	fs.str(&c.SimulatorFile, "config", "SYSTEMUSER_SIMULATOR_CONFIG", "", "clients and persons file (YAML or JSON); no database needed")
 	fs.boolean(&c.DevEndpoints, "dev-endpoints", "SYSTEMUSER_DEV_ENDPOINTS", false, "serve the client admin API (/admin/clients) and /person-token (local use only)")

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is every setting of every command; each command registers the flags
@@ -37,6 +38,11 @@ type Config struct {
 	TrustLocalSimulator bool
 	LogLevel            string
 	LogFormat           string
+	// DrainPeriod is how long, after SIGTERM, /readyz answers 503 while
+	// requests are still served; ShutdownTimeout then bounds the wait for
+	// in-flight requests and the decision log's flush.
+	DrainPeriod     time.Duration
+	ShutdownTimeout time.Duration
 
 	// DevEndpoints serves the simulator's /admin/* and /person-token.
 	DevEndpoints bool
@@ -105,6 +111,23 @@ func (c *Config) gatewayFlags(fs flagSet) {
 	fs.boolean(&c.Introspection, "introspection", "SYSTEMUSER_INTROSPECTION", true, "allow GraphQL introspection")
 	fs.boolean(&c.Metrics, "metrics", "SYSTEMUSER_METRICS", true, "serve Prometheus metrics at /metrics")
 	fs.str(&c.DecisionRetention, "decision-retention", "SYSTEMUSER_DECISION_RETENTION", "90d", "keep logged decisions this long, then drop whole days (90d, 2160h; 0 keeps all)")
+}
+
+func (fs flagSet) duration(p *time.Duration, name, envKey string, def time.Duration, usage string) {
+	if v, ok := os.LookupEnv(envKey); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			def = d
+		}
+	}
+	fs.DurationVar(p, name, def, usage+" (env "+envKey+")")
+}
+
+// shutdownFlags are those of every command that serves HTTP.
+func (c *Config) shutdownFlags(fs flagSet) {
+	fs.duration(&c.DrainPeriod, "drain-period", "SYSTEMUSER_DRAIN_PERIOD", 2*time.Second,
+		"after SIGTERM, answer /readyz with 503 this long before closing the listeners")
+	fs.duration(&c.ShutdownTimeout, "shutdown-timeout", "SYSTEMUSER_SHUTDOWN_TIMEOUT", 5*time.Second,
+		"then wait at most this long for in-flight requests and the decision log")
 }
 
 func (c *Config) simulatorFlags(fs flagSet) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/systemuser-gateway/systemuser/apperr"
 	"github.com/systemuser-gateway/systemuser/auth"
+	"github.com/systemuser-gateway/systemuser/gateway/requestid"
 	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
@@ -63,8 +64,11 @@ func (s *Server) restError(w http.ResponseWriter, r *http.Request, err error) {
 		policyFailure(w, auth.ErrForbidden)
 		return
 	}
-	if apperr.HTTPStatus(err) >= 500 {
-		s.logger.ErrorContext(r.Context(), "rest internal error", "error", err, "path", r.URL.Path)
+	switch statusOf(err) {
+	case http.StatusServiceUnavailable: // an outage: expected, and the caller retries
+		s.logger.WarnContext(r.Context(), "rest unavailable", "error", err, "path", r.URL.Path, "request_id", requestid.From(r.Context()))
+	case http.StatusInternalServerError:
+		s.logger.ErrorContext(r.Context(), "rest internal error", "error", err, "path", r.URL.Path, "request_id", requestid.From(r.Context()))
 	}
 	writeProblem(w, r, err)
 }
