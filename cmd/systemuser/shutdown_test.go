@@ -31,7 +31,7 @@ func TestGracefulShutdownDrainsKeepAliveClients(t *testing.T) {
 	}
 	const drain = 500 * time.Millisecond
 	app := &App{Config: Config{GatewayAddr: "127.0.0.1:0", SimulatorAddr: "127.0.0.1:0", StateDir: state,
-		DrainPeriod: drain, ShutdownTimeout: 5 * time.Second}, DB: bdb, Logger: testLogger(t), RunGateway: true, RunSimulator: true}
+		DrainPeriod: drain, ShutdownTimeout: 5 * time.Second, TrustLocalSimulator: true}, DB: bdb, Logger: testLogger(t), RunGateway: true, RunSimulator: true}
 	if err := app.Listen(); err != nil {
 		t.Fatal(err)
 	}
