@@ -152,11 +152,21 @@ func trustedIssuers(c Config) ([]gateway.TrustedIssuer, error) {
 	if c.TrustedIssuers == "" {
 		return []gateway.TrustedIssuer{{Issuer: c.Issuer, JWKSURL: strings.TrimSuffix(c.SimulatorURL, "/") + "/jwk"}}, nil
 	}
+	return parseTrustedIssuers(c.TrustedIssuers)
+}
+
+func parseTrustedIssuers(list string) ([]gateway.TrustedIssuer, error) {
+	if list == "" {
+		return nil, nil
+	}
 	var out []gateway.TrustedIssuer
-	for _, pair := range strings.Split(c.TrustedIssuers, ",") {
+	for _, pair := range strings.Split(list, ",") {
 		iss, jwks, ok := strings.Cut(strings.TrimSpace(pair), "=")
 		if !ok || iss == "" || jwks == "" {
 			return nil, fmt.Errorf("trusted issuer %q: want issuer=jwks-url", pair)
+		}
+		if err := checkURL(jwks); err != nil {
+			return nil, fmt.Errorf("trusted issuer %q: jwks url %w", pair, err)
 		}
 		out = append(out, gateway.TrustedIssuer{Issuer: iss, JWKSURL: jwks})
 	}

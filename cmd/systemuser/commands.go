@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/systemuser-gateway/systemuser/db"
@@ -20,7 +21,10 @@ func runGateway(ctx context.Context, args []string, stderr io.Writer) error {
 	c.simulatorFlags(fs)
 	c.commonFlags(fs)
 	fs.boolean(&c.AutoMigrate, "migrate", "SYSTEMUSER_MIGRATE", false, "apply pending migrations at start")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := c.Validate(fs.Name()); err != nil {
 		return err
 	}
 	logger, err := c.logger(stderr)
@@ -52,7 +56,10 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "http://localhost:8080", "gateway base URL for system-user lookups")
 	fs.str(&c.SimulatorFile, "config", "SYSTEMUSER_SIMULATOR_CONFIG", "", "clients and persons file (YAML or JSON); no database needed")
 	fs.boolean(&c.AdminOpen, "admin-open", "SYSTEMUSER_ADMIN_OPEN", false, "serve the client admin API without a token (local use only)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := c.Validate(fs.Name()); err != nil {
 		return err
 	}
 	logger, err := c.logger(stderr)
@@ -92,8 +99,14 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var c Config
 	fs := newFlagSet("migrate", stderr)
 	c.databaseFlag(fs)
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: systemuser migrate [--database-url URL] up|down|status") }
-	if err := fs.Parse(args); err != nil {
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: systemuser migrate [flags] up|down|status")
+		fs.PrintDefaults()
+	}
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := c.Validate(fs.Name()); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -156,7 +169,13 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlagSet("seed", stderr)
 	c.databaseFlag(fs)
 	c.commonFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	// Written into demo.json for scripts and `token --dev`, as dev does.
+	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "http://localhost:8080", "public base URL of the gateway, for demo.json")
+	fs.str(&c.SimulatorURL, "simulator-url", "SYSTEMUSER_SIMULATOR_URL", "http://localhost:8090", "public base URL of the simulator, for demo.json")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := c.Validate(fs.Name()); err != nil {
 		return err
 	}
 	bdb, err := openMigrated(ctx, c.DatabaseURL, true)
@@ -168,7 +187,15 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "seeded demo world: system %s, vendor client %s (key %s)\n", demo.SystemID, demo.ClientID, demo.ClientKeyFile)
+	if err := os.MkdirAll(c.StateDir, 0o755); err != nil {
+		return fmt.Errorf("state dir: %w", err)
+	}
+	demoFile := filepath.Join(c.StateDir, "demo.json")
+	if err := writeDemo(demoFile, c, demo); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded demo world: system %s, vendor client %s (key %s); settings in %s\n",
+		demo.SystemID, demo.ClientID, demo.ClientKeyFile, demoFile)
 	return nil
 }
 

@@ -26,7 +26,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	c.simulatorFlags(fs)
 	c.commonFlags(fs)
 	fs.boolean(&c.Fresh, "fresh", "SYSTEMUSER_FRESH", false, "wipe the embedded database first")
-	if err := fs.Parse(args); err != nil {
+	fs.str(&c.PostgresImage, "postgres-image", "SYSTEMUSER_POSTGRES_IMAGE", "", "container image for the embedded database when no local PostgreSQL is installed")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := c.Validate(fs.Name()); err != nil {
 		return err
 	}
 	c.AdminOpen = true // a local dev stack must be able to bootstrap clients
@@ -44,7 +48,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			Fresh:       c.Fresh,
 			Logger:      logger.With("component", "postgres"),
 			AllowDocker: true,
-			DockerImage: env("SYSTEMUSER_POSTGRES_IMAGE", ""),
+			DockerImage: c.PostgresImage,
+			// Durable, unlike the test servers: what the README says about
+			// crashes (the decision log, committed approvals) holds under dev
+			// too. Measured cost: none visible in dev's start-up time.
+			Settings: map[string]string{"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"},
 		})
 		if err != nil {
 			return fmt.Errorf("embedded postgres: %w", err)
