@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/gateway"
 	"github.com/systemuser-gateway/systemuser/pdp"
@@ -101,12 +102,12 @@ func (a *App) buildGateway() error {
 		return err
 	}
 	reg := registry.New(a.DB, registry.Options{PublicURL: a.Config.GatewayURL, Logger: a.Logger})
-	verifier := gateway.NewVerifier(issuers, nil, nil, a.Logger.With("component", "auth"))
+	verifier := auth.NewVerifier(issuers, nil, nil, a.Logger.With("component", "auth"))
 	a.listener = db.NewListener(a.DB, a.Logger.With("component", "listener"))
 	a.pdp = pdp.New(a.DB, pdp.Options{
 		Logger:   a.Logger.With("component", "pdp"),
 		Listener: a.listener,
-		Verifier: gateway.PDPVerifier{V: verifier},
+		Verifier: verifier,
 	})
 	a.Gateway = gateway.New(gateway.Config{
 		PublicURL:      a.Config.GatewayURL,
@@ -114,7 +115,7 @@ func (a *App) buildGateway() error {
 		TrustedIssuers: issuers,
 		GraphQL:        gateway.GraphQLConfig{Introspection: a.Config.Introspection},
 		DisableMetrics: !a.Config.Metrics,
-	}, gateway.Deps{DB: a.DB, Registry: reg, PDP: a.pdp, Events: a.listener, Verifier: verifier,
+	}, gateway.Deps{DB: db.Probe{DB: a.DB}, Registry: reg, PDP: a.pdp, Events: a.listener, Verifier: verifier,
 		Logger: a.Logger.With("component", "gateway")})
 	return nil
 }
@@ -148,18 +149,18 @@ func (a *App) buildSimulator() error {
 
 // trustedIssuers parses "iss=jwks,iss=jwks"; by default the gateway trusts
 // the bundled simulator.
-func trustedIssuers(c Config) ([]gateway.TrustedIssuer, error) {
+func trustedIssuers(c Config) ([]auth.TrustedIssuer, error) {
 	if c.TrustedIssuers == "" {
-		return []gateway.TrustedIssuer{{Issuer: c.Issuer, JWKSURL: strings.TrimSuffix(c.SimulatorURL, "/") + "/jwk"}}, nil
+		return []auth.TrustedIssuer{{Issuer: c.Issuer, JWKSURL: strings.TrimSuffix(c.SimulatorURL, "/") + "/jwk"}}, nil
 	}
 	return parseTrustedIssuers(c.TrustedIssuers)
 }
 
-func parseTrustedIssuers(list string) ([]gateway.TrustedIssuer, error) {
+func parseTrustedIssuers(list string) ([]auth.TrustedIssuer, error) {
 	if list == "" {
 		return nil, nil
 	}
-	var out []gateway.TrustedIssuer
+	var out []auth.TrustedIssuer
 	for _, pair := range strings.Split(list, ",") {
 		iss, jwks, ok := strings.Cut(strings.TrimSpace(pair), "=")
 		if !ok || iss == "" || jwks == "" {
@@ -168,7 +169,7 @@ func parseTrustedIssuers(list string) ([]gateway.TrustedIssuer, error) {
 		if err := checkURL(jwks); err != nil {
 			return nil, fmt.Errorf("trusted issuer %q: jwks url %w", pair, err)
 		}
-		out = append(out, gateway.TrustedIssuer{Issuer: iss, JWKSURL: jwks})
+		out = append(out, auth.TrustedIssuer{Issuer: iss, JWKSURL: jwks})
 	}
 	return out, nil
 }
