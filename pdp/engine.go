@@ -137,6 +137,7 @@ func (e *Engine) Flush(ctx context.Context) error { return e.log.flush(ctx) }
 // then Indeterminate/PROCESSING_ERROR, never a Permit.
 func (e *Engine) Authorize(ctx context.Context, req Request) (Decision, error) {
 	ds, err := e.authorize(ctx, []Request{req})
+	e.stats.countDecision(ds[0].Result)
 	return ds[0], err
 }
 
@@ -152,7 +153,11 @@ func (e *Engine) AuthorizeBatch(ctx context.Context, reqs []Request) ([]Decision
 	if len(reqs) == 0 {
 		return []Decision{}, nil
 	}
-	return e.authorize(ctx, reqs)
+	ds, err := e.authorize(ctx, reqs)
+	for i := range ds {
+		e.stats.countDecision(ds[i].Result)
+	}
+	return ds, err
 }
 
 func (e *Engine) authorize(ctx context.Context, reqs []Request) ([]Decision, error) {
@@ -221,7 +226,8 @@ func (e *Engine) authorize(ctx context.Context, reqs []Request) ([]Decision, err
 		d.ID = newID()
 		d.DecidedAt = now
 		d.Latency = latency
-		e.stats.countDecision(d.Result)
+		// Counted by the entry points, as answered: the XACML route
+		// answers some of these differently (Decision.XACMLResult).
 		e.log.append(ctx, d)
 	}
 	return ds, err
@@ -297,7 +303,10 @@ func newID() uuid.UUID {
 
 // Stats are the engine's running totals since New, for metrics.
 type Stats struct {
-	// Decisions made, by result (REST, GraphQL and Go callers alike).
+	// Decisions answered, by the result the caller was sent (REST, XACML,
+	// GraphQL and Go callers alike): the XACML route's NotApplicable for a
+	// Deny counts as NotApplicable, and its Indeterminate for a malformed
+	// item counts although no rule ran.
 	Permit, Deny, NotApplicable, Indeterminate uint64
 	// CacheHits counts subjects a decision found without reading the
 	// database itself (in memory, or loaded by a concurrent caller);

@@ -368,10 +368,7 @@ func formatXACML(items []xItem, results []verdict) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		decision := v.result
-		if decision != Permit && decision != Indeterminate {
-			decision = NotApplicable // see Decision.XACMLResult
-		}
+		decision := xacmlResult(v.result)
 		b = append(b, `{"decision":`...)
 		b = appendJSONString(b, string(decision))
 		b = append(b, `,"status":{`...)
@@ -515,5 +512,17 @@ func (e *Engine) AuthorizeXACML(ctx context.Context, body []byte, callerOrg stri
 			results[idx[j]] = verdict{result: d.Result, code: d.ReasonCode, reason: d.Reason}
 		}
 	}
+	for i := range results {
+		e.stats.countDecision(xacmlResult(results[i].result))
+	}
 	return formatXACML(items, results), err
+}
+
+// xacmlResult is what the XACML route answers for an engine result (see
+// Decision.XACMLResult).
+func xacmlResult(r Result) Result {
+	if r != Permit && r != Indeterminate {
+		return NotApplicable
+	}
+	return r
 }
