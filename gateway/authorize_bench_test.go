@@ -137,6 +137,7 @@ func BenchmarkAuthorizeLoad(b *testing.B) {
 type authzEnv struct {
 	bdb           *bun.DB
 	engine        *pdp.Engine
+	verifier      *auth.Verifier
 	counter       *dbtest.QueryCounter
 	gatewayURL    string
 	bareURL       string
@@ -171,6 +172,7 @@ func newAuthzEnv(tb testing.TB) *authzEnv {
 	env.bearer = "Bearer " + tok.AccessToken
 
 	verifier := auth.NewVerifier(trusted, nil, nil, nil)
+	env.verifier = verifier
 	ln := db.NewListener(bdb, nil)
 	env.engine = pdp.New(bdb, pdp.Options{Listener: ln, Verifier: verifier})
 	done := make(chan struct{}, 2)

@@ -13,14 +13,16 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/gateway/graphiql"
-	"github.com/systemuser-gateway/systemuser/gateway/metrics"
 	"github.com/systemuser-gateway/systemuser/gateway/rest"
 	"github.com/systemuser-gateway/systemuser/gateway/ui"
 	"github.com/systemuser-gateway/systemuser/pdp"
 	"github.com/systemuser-gateway/systemuser/registry"
 	"github.com/systemuser-gateway/systemuser/resolvers"
+	"github.com/systemuser-gateway/systemuser/telemetry"
 )
 
 // Config configures the gateway's HTTP side.
@@ -35,6 +37,10 @@ type Config struct {
 	// DisableMetrics turns off GET /metrics and request instrumentation
 	// (on by default, so the zero Config serves them).
 	DisableMetrics bool
+	// Tracing, when enabled, adds GraphQL operation spans and names the
+	// listener's HTTP spans after their routes (the listener itself is
+	// wrapped by the caller). Nil or off adds nothing.
+	Tracing *telemetry.Tracing
 }
 
 // Deps are the services the gateway translates to.
@@ -73,7 +79,7 @@ type Server struct {
 	verifier *auth.Verifier
 	handler  http.Handler
 	draining atomic.Bool
-	metrics  *metrics.Registry // nil when disabled
+	metrics  *prometheus.Registry // nil when disabled
 }
 
 // New builds the gateway.
@@ -96,7 +102,7 @@ func New(cfg Config, deps Deps) *Server {
 
 // Metrics is the registry /metrics serves, for other parts of the process
 // to add to; nil when Config.DisableMetrics is set.
-func (s *Server) Metrics() *metrics.Registry { return s.metrics }
+func (s *Server) Metrics() *prometheus.Registry { return s.metrics }
 
 // Verifier is the gateway's token verifier (the PDP uses it for tokens).
 func (s *Server) Verifier() *auth.Verifier { return s.verifier }
@@ -116,13 +122,15 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	gql := s.authenticate(s.graphqlHandler())
 	mux.Handle("/graphql", gql)
-	api := s.authenticate(rest.New(rest.Config{PublicURL: s.cfg.PublicURL},
-		rest.Deps{Registry: s.deps.Registry, PDP: s.deps.PDP, Logger: s.logger}))
+	// routed: the REST API and the confirm pages have their own muxes,
+	// whose finer patterns label the metrics and the trace spans.
+	api := s.authenticate(routed(rest.New(rest.Config{PublicURL: s.cfg.PublicURL},
+		rest.Deps{Registry: s.deps.Registry, PDP: s.deps.PDP, Logger: s.logger})))
 	mux.Handle("/authentication/", api)
 	mux.Handle("/authorization/", api)
 	mux.Handle("GET /openapi.json", api)
-	mux.Handle("/accessmanagement/", ui.New(ui.Config{PublicURL: s.cfg.PublicURL, LoginURL: s.cfg.LoginURL},
-		ui.Deps{Registry: s.deps.Registry, Verifier: s.verifier, Logger: s.logger}))
+	mux.Handle("/accessmanagement/", routed(ui.New(ui.Config{PublicURL: s.cfg.PublicURL, LoginURL: s.cfg.LoginURL},
+		ui.Deps{Registry: s.deps.Registry, Verifier: s.verifier, Logger: s.logger})))
 	gi := graphiql.Handler("/graphql", "/graphql")
 	mux.Handle("GET /{$}", gi)
 	mux.Handle("GET "+graphiql.AssetPrefix, gi)
@@ -130,10 +138,7 @@ func (s *Server) routes() http.Handler {
 	if s.cfg.DisableMetrics {
 		return h
 	}
-	s.metrics = metrics.NewRegistry()
-	s.registerDeps(s.metrics)
-	mux.Handle("GET /metrics", s.metrics.Handler())
-	return newHTTPMetrics(s.metrics).instrument(h)
+	return s.instrument(mux, h)
 }
 
 func bodyLimit(next http.Handler) http.Handler {

@@ -8,6 +8,10 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/systemuser-gateway/systemuser/metrics"
 )
 
 // Config configures a Server. Zero values get the defaults noted.
@@ -40,6 +44,9 @@ type Config struct {
 	// LoginRedirectHosts are the hosts (host or host:port) the dev login may
 	// send a person token to, besides loopback hosts which are always allowed.
 	LoginRedirectHosts []string
+	// DisableMetrics turns off GET /metrics and the request and token
+	// instrumentation (on by default).
+	DisableMetrics bool
 
 	Keys       *KeySet          // required
 	Clients    ClientStore      // default: empty in-memory store
@@ -62,7 +69,10 @@ type Server struct {
 	verifier *assertionVerifier
 	replay   *replayCache
 	mux      *http.ServeMux
+	handler  http.Handler
 	metadata []byte
+	registry *prometheus.Registry // nil when metrics are off
+	tokens   *tokenMetrics        // nil when metrics are off
 }
 
 func NewServer(cfg Config) (*Server, error) {
@@ -135,17 +145,24 @@ func NewServer(cfg Config) (*Server, error) {
 // Issuer mints and verifies this server's tokens.
 func (s *Server) Issuer() *Issuer { return s.issuer }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 func (s *Server) routes() {
 	m := http.NewServeMux()
+	s.handler = m
+	if !s.cfg.DisableMetrics {
+		s.registry = metrics.NewRegistry()
+		s.tokens = newTokenMetrics(s.registry)
+		m.Handle("GET /metrics", metrics.Handler(s.registry))
+		s.handler = metrics.NewHTTP(s.registry, "systemuser_simulator").Handler(m)
+	}
 	m.HandleFunc("GET /.well-known/oauth-authorization-server", s.handleMetadata)
 	m.HandleFunc("GET /jwk", s.handleJWKS)
-	m.HandleFunc("POST /token", s.handleToken)
+	m.Handle("POST /token", s.tokens.wrap(kindMaskinporten, s.handleToken))
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	m.HandleFunc("GET /login", s.handleLoginPage)
 	m.HandleFunc("POST /login", s.handleLoginSubmit)
-	m.HandleFunc("POST /person-token", s.handlePersonToken)
+	m.Handle("POST /person-token", s.tokens.wrap(kindPerson, s.handlePersonToken))
 	m.Handle("GET /admin/clients", s.admin(s.handleListClients))
 	m.Handle("POST /admin/clients", s.admin(s.handleCreateClient))
 	m.Handle("DELETE /admin/clients/{id}", s.admin(s.handleDeleteClient))

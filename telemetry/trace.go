@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -43,9 +44,17 @@ func Start(ctx context.Context, service, version string, lookup func(string) (st
 	if proto != "" && proto != "http/protobuf" {
 		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_PROTOCOL=%q: only http/protobuf is supported", proto)
 	}
-	// The exporter reads the endpoint, headers, timeout and TLS settings
-	// from the same variables.
-	exp, err := otlptracehttp.New(ctx)
+	// The endpoint is passed explicitly (read through lookup, like the
+	// rest); the exporter reads headers, timeout, compression and TLS
+	// settings from the OTEL_EXPORTER_OTLP_* variables itself.
+	endpoint := get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+	if endpoint == "" {
+		endpoint = strings.TrimSuffix(get("OTEL_EXPORTER_OTLP_ENDPOINT"), "/") + "/v1/traces"
+	}
+	if u, err := url.Parse(endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("OTLP endpoint %q: want an http or https URL", endpoint)
+	}
+	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(endpoint))
 	if err != nil {
 		return nil, fmt.Errorf("otlp trace exporter: %w", err)
 	}
@@ -96,39 +105,67 @@ func (t *Tracing) ForceFlush(ctx context.Context) error {
 // passed explicitly rather than set globally.
 var propagator = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 
-// HTTPHandler wraps a listener's handler in an otelhttp server span named
-// after operation (refined to "METHOD /pattern" by SetRoute once the mux
-// has matched). Off, it returns h itself.
+// HTTPHandler wraps a listener's handler in an otelhttp server span, named
+// "METHOD /pattern" after the innermost ServeMux pattern that matched (see
+// NameSpan), else the method alone: never the raw path. Off, it returns h
+// itself.
 func (t *Tracing) HTTPHandler(h http.Handler, operation string) http.Handler {
 	if !t.Enabled() {
 		return h
 	}
-	return otelhttp.NewHandler(h, operation,
+	inner := otelhttp.NewHandler(h, operation,
 		otelhttp.WithTracerProvider(t.provider),
 		otelhttp.WithPropagators(propagator),
 		// Metrics are Prometheus's job here; otelhttp's own would be a
 		// second, unexported set.
 		otelhttp.WithMeterProvider(metricnoop.NewMeterProvider()),
-		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method }),
+		// Called at the start and again after the handler (when a mux has
+		// set r.Pattern): the second time NameSpan may have left a finer
+		// route in the request's context.
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+			if rh, ok := r.Context().Value(routeKey{}).(*routeHolder); ok && rh.route != "" {
+				return r.Method + " " + rh.route
+			}
+			if r.Pattern != "" {
+				return r.Method + " " + stripMethod(r.Pattern)
+			}
+			return r.Method
+		}),
 	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inner.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), routeKey{}, &routeHolder{})))
+	})
 }
 
-// SetRoute names the request's server span after the matched ServeMux
-// pattern (bounded, unlike the path) once the mux has run. It costs a
-// context lookup when tracing is off.
-func SetRoute(r *http.Request) {
-	span := trace.SpanFromContext(r.Context())
-	if !span.IsRecording() || r.Pattern == "" {
+type routeKey struct{}
+
+// routeHolder carries the route NameSpan found back out to the span name
+// formatter; written and read on the request's goroutine.
+type routeHolder struct{ route string }
+
+// NameSpan records the request's route (a ServeMux pattern, bounded unlike
+// the path) on its server span: as http.route, and as the span's name
+// "METHOD /pattern". Without a recording span it does nothing.
+func NameSpan(ctx context.Context, method, route string) {
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() || route == "" {
 		return
 	}
-	route := r.Pattern
-	// Patterns may carry a method ("POST /graphql"); the span name
-	// carries it once.
-	if i := strings.IndexByte(route, ' '); i >= 0 {
-		route = route[i+1:]
-	}
-	span.SetName(r.Method + " " + route)
+	route = stripMethod(route)
+	span.SetName(method + " " + route)
 	span.SetAttributes(attribute.String("http.route", route))
+	if rh, ok := ctx.Value(routeKey{}).(*routeHolder); ok {
+		rh.route = route
+	}
+}
+
+// stripMethod drops a pattern's method ("POST /graphql" → "/graphql"); the
+// span name carries it once.
+func stripMethod(pattern string) string {
+	if i := strings.IndexByte(pattern, ' '); i >= 0 {
+		return pattern[i+1:]
+	}
+	return pattern
 }
 
 // InstrumentDB returns bdb with a span per SQL statement (bun's OTel

@@ -21,6 +21,7 @@ import (
 	"github.com/systemuser-gateway/systemuser/registry"
 	"github.com/systemuser-gateway/systemuser/simulator"
 	"github.com/systemuser-gateway/systemuser/simulator/pgstore"
+	"github.com/systemuser-gateway/systemuser/telemetry"
 )
 
 // App is the gateway and the simulator on their own listeners, sharing one
@@ -35,6 +36,9 @@ type App struct {
 	// (the standalone simulator reads them from a file).
 	SimulatorClients simulator.ClientStore
 	SimulatorPersons simulator.PersonStore
+	// Tracing, when on, wraps both listeners in otelhttp and adds the
+	// gateway's GraphQL spans; nil or off adds nothing.
+	Tracing *telemetry.Tracing
 
 	gatewayLn, simulatorLn net.Listener
 	Gateway                *gateway.Server
@@ -115,6 +119,7 @@ func (a *App) buildGateway() error {
 		TrustedIssuers: issuers,
 		GraphQL:        gateway.GraphQLConfig{Introspection: a.Config.Introspection},
 		DisableMetrics: !a.Config.Metrics,
+		Tracing:        a.Tracing,
 	}, gateway.Deps{DB: db.Probe{DB: a.DB}, Registry: reg, PDP: a.pdp, Events: a.listener, Verifier: verifier,
 		Logger: a.Logger.With("component", "gateway")})
 	return nil
@@ -136,10 +141,12 @@ func (a *App) buildSimulator() error {
 		Issuer:     a.Config.Issuer,
 		GatewayURL: a.Config.GatewayURL,
 		AdminOpen:  a.Config.AdminOpen,
-		Keys:       keys,
-		Clients:    clients,
-		Persons:    persons,
-		Logger:     a.Logger.With("component", "simulator"),
+		// Metrics is registered by the simulator command and dev.
+		DisableMetrics: !a.Config.Metrics,
+		Keys:           keys,
+		Clients:        clients,
+		Persons:        persons,
+		Logger:         a.Logger.With("component", "simulator"),
 	})
 	if err != nil {
 		return fmt.Errorf("simulator: %w", err)
@@ -179,10 +186,10 @@ func (a *App) Serve(ctx context.Context) error {
 	var servers []*http.Server
 	var lns []net.Listener
 	if a.RunGateway {
-		servers, lns = append(servers, newHTTPServer(a.Gateway, a.Logger)), append(lns, a.gatewayLn)
+		servers, lns = append(servers, newHTTPServer(a.Tracing.HTTPHandler(a.Gateway, "gateway"), a.Logger)), append(lns, a.gatewayLn)
 	}
 	if a.RunSimulator {
-		servers, lns = append(servers, newHTTPServer(a.Simulator, a.Logger)), append(lns, a.simulatorLn)
+		servers, lns = append(servers, newHTTPServer(a.Tracing.HTTPHandler(a.Simulator, "simulator"), a.Logger)), append(lns, a.simulatorLn)
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	if a.listener != nil {

@@ -31,12 +31,17 @@ func runGateway(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	tr, logger, stopTracing, err := startTracing(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	bdb, err := openMigrated(ctx, c.DatabaseURL, c.AutoMigrate)
 	if err != nil {
 		return err
 	}
 	defer bdb.Close()
-	app := &App{Config: c, DB: bdb, Logger: logger, RunGateway: true}
+	app := &App{Config: c, DB: tr.InstrumentDB(bdb, "systemuser"), Logger: logger, Tracing: tr, RunGateway: true}
 	if err := app.Listen(); err != nil {
 		return err
 	}
@@ -56,6 +61,7 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "http://localhost:8080", "gateway base URL for system-user lookups")
 	fs.str(&c.SimulatorFile, "config", "SYSTEMUSER_SIMULATOR_CONFIG", "", "clients and persons file (YAML or JSON); no database needed")
 	fs.boolean(&c.AdminOpen, "admin-open", "SYSTEMUSER_ADMIN_OPEN", false, "serve the client admin API without a token (local use only)")
+	fs.boolean(&c.Metrics, "metrics", "SYSTEMUSER_METRICS", true, "serve Prometheus metrics at /metrics")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -66,7 +72,12 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	app := &App{Config: c, Logger: logger, RunSimulator: true}
+	tr, logger, stopTracing, err := startTracing(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+	app := &App{Config: c, Logger: logger, Tracing: tr, RunSimulator: true}
 	if c.SimulatorFile != "" {
 		fc, err := simulator.LoadFileConfig(c.SimulatorFile)
 		if err != nil {
@@ -83,7 +94,7 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		defer bdb.Close()
-		app.DB = bdb
+		app.DB = tr.InstrumentDB(bdb, "systemuser")
 	}
 	if err := app.Listen(); err != nil {
 		return err

@@ -38,6 +38,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	tr, logger, stopTracing, err := startTracing(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	if err := os.MkdirAll(c.StateDir, 0o755); err != nil {
 		return fmt.Errorf("state dir: %w", err)
 	}
@@ -80,7 +85,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	app := &App{Config: c, DB: bdb, Logger: logger, RunGateway: true, RunSimulator: true}
+	app := &App{Config: c, DB: tr.InstrumentDB(bdb, "systemuser"), Logger: logger, Tracing: tr, RunGateway: true, RunSimulator: true}
 	if err := app.Listen(); err != nil {
 		return err
 	}
