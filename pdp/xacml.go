@@ -141,7 +141,7 @@ func decodeXACML(body []byte) (*xRequest, error) {
 		return &xRequest{AccessSubject: categories(r.AccessSubject), Action: categories(r.Action),
 			Resource: categories(r.Resource), MultiRequests: r.MultiRequests}, nil
 	}
-	if _, ok := err.(*json.UnmarshalTypeError); !ok {
+	if te := (*json.UnmarshalTypeError)(nil); !errors.As(err, &te) {
 		return nil, err
 	}
 	var b xBody
