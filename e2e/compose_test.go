@@ -19,6 +19,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/systemuser-gateway/systemuser/db/seed"
+	"github.com/systemuser-gateway/systemuser/metrics/metricstest"
 )
 
 // composeCLI finds a Compose implementation: the docker CLI plugin (v2) or
@@ -126,6 +127,9 @@ func TestComposeWalk(t *testing.T) {
 		t.Fatal("no systems in the seeded world")
 	}
 
+	gwBefore := metricstest.Scrape(t, s.GatewayURL+"/metrics")
+	simBefore := metricstest.Scrape(t, s.SimulatorURL+"/metrics")
+
 	// 1. The vendor asks the customer for a system user (Altinn's route).
 	vendor, err := s.VendorToken(ctx)
 	ok(t, err)
@@ -178,6 +182,28 @@ func TestComposeWalk(t *testing.T) {
 	if status != http.StatusOK || len(decision.Response) != 1 || decision.Response[0].Decision != "Permit" {
 		t.Fatalf("authorize: HTTP %d %+v, want 200 Permit", status, decision)
 	}
+
+	// The walk shows on both /metrics: the standard collectors, and the
+	// product's families moving.
+	gwAfter := metricstest.Scrape(t, s.GatewayURL+"/metrics")
+	simAfter := metricstest.Scrape(t, s.SimulatorURL+"/metrics")
+	for _, m := range []metricstest.Samples{gwAfter, simAfter} {
+		for _, k := range []string{"go_gc_duration_seconds_count", "process_cpu_seconds_total"} {
+			if _, found := m[k]; !found {
+				t.Errorf("%s missing", k)
+			}
+		}
+	}
+	moved := func(name string, before, after metricstest.Samples, k string, want float64) {
+		if got := after[k] - before[k]; got < want {
+			t.Errorf("%s: %s moved by %v, want at least %v", name, k, got, want)
+		}
+	}
+	moved("gateway", gwBefore, gwAfter, `systemuser_authorize_decisions_total{result="Permit"}`, 1)
+	moved("gateway", gwBefore, gwAfter, `systemuser_http_requests_total{code="200",method="post",route="POST /authorization/api/v1/authorize"}`, 1)
+	moved("gateway", gwBefore, gwAfter, `systemuser_http_requests_total{code="201",method="post",route="POST /authentication/api/v1/systemuser/request/vendor"}`, 1)
+	moved("simulator", simBefore, simAfter, `systemuser_simulator_tokens_issued_total{kind="maskinporten"}`, 3)
+	moved("simulator", simBefore, simAfter, `systemuser_simulator_tokens_issued_total{kind="person"}`, 1)
 }
 
 // waitHTTP polls url until it answers 2xx: `compose up -d` returns once the
