@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -49,13 +50,17 @@ func (g *GraphQLTracer) InterceptResponse(ctx context.Context, next graphql.Resp
 	if op.Operation != nil {
 		typ = string(op.Operation.Operation)
 	}
+	opName := op.OperationName
+	if opName == "" && op.Operation != nil {
+		opName = op.Operation.Name // named in the document, not in the request
+	}
 	name := "graphql." + typ
-	if op.OperationName != "" {
-		name += " " + op.OperationName
+	if opName != "" {
+		name += " " + opName
 	}
 	ctx, span := g.tracer.Start(ctx, name, trace.WithAttributes(
 		attribute.String("graphql.operation.type", typ),
-		attribute.String("graphql.operation.name", op.OperationName),
+		attribute.String("graphql.operation.name", opName),
 	))
 	defer span.End()
 	resp := next(ctx)
@@ -69,11 +74,21 @@ func (g *GraphQLTracer) InterceptResponse(ctx context.Context, next graphql.Resp
 // InterceptRootField spans one root field's resolution ("Query.systems").
 func (g *GraphQLTracer) InterceptRootField(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 	fc := graphql.GetRootFieldContext(ctx)
-	if fc == nil {
+	if fc == nil || !graphql.HasOperationContext(ctx) {
 		return next(ctx)
 	}
-	ctx, span := g.tracer.Start(ctx, fc.Object+"."+fc.Field.Name, trace.WithAttributes(
-		attribute.String("graphql.field.path", fc.Field.Alias),
+	root := "Query"
+	if op := graphql.GetOperationContext(ctx).Operation; op != nil {
+		switch op.Operation {
+		case ast.Mutation:
+			root = "Mutation"
+		case ast.Subscription:
+			root = "Subscription"
+		}
+	}
+	ctx, span := g.tracer.Start(ctx, root+"."+fc.Field.Name, trace.WithAttributes(
+		attribute.String("graphql.field.name", fc.Field.Name),
+		attribute.String("graphql.field.alias", fc.Field.Alias),
 	))
 	defer span.End()
 	return next(ctx)

@@ -78,7 +78,8 @@ func attr(s *tracepb.Span, key string) string {
 
 // TestTraceOfOneAuthorize: with an OTLP endpoint configured, one XACML
 // authorize exports the gateway's HTTP server span (named after its route)
-// and, in the same trace below it, the SQL span of the PDP's lookup.
+// and, in the same trace below it, the SQL span of the PDP's lookup; a
+// GraphQL query exports its operation and root-field spans.
 func TestTraceOfOneAuthorize(t *testing.T) {
 	rc := &otlpReceiver{}
 	collector := httptest.NewServer(rc)
@@ -155,4 +156,52 @@ func TestTraceOfOneAuthorize(t *testing.T) {
 		t.Errorf("SQL span %q: trace %x, statement %q", sql.GetName(), sql.GetTraceId(), attr(sql, "db.statement"))
 	}
 	t.Logf("authorize trace %x: server span %q, SQL span %q", server.GetTraceId(), server.GetName(), sql.GetName())
+
+	// A GraphQL query: the operation and its root field get spans below
+	// the request's, and the resolver's SQL below the field.
+	var out struct{ Systems struct{ TotalCount int } }
+	s.graphql(t, "", `query Sys { systems(first: 1) { totalCount } }`, nil, &out)
+	if err := tr.ForceFlush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	spans = rc.all()
+	find := func(name string) *tracepb.Span {
+		for _, sp := range spans {
+			byID[hex.EncodeToString(sp.GetSpanId())] = sp
+		}
+		for _, sp := range spans {
+			if sp.GetName() == name {
+				return sp
+			}
+		}
+		names := []string{}
+		for _, sp := range spans {
+			if sp.GetKind() != tracepb.Span_SPAN_KIND_CLIENT {
+				names = append(names, sp.GetName())
+			}
+		}
+		t.Fatalf("no span %q among %q", name, names)
+		return nil
+	}
+	gqlServer, op, field := find("POST /graphql"), find("graphql.query Sys"), find("Query.systems")
+	parent := func(sp *tracepb.Span) *tracepb.Span { return byID[hex.EncodeToString(sp.GetParentSpanId())] }
+	if parent(field) != op || parent(op) == nil {
+		t.Fatalf("Query.systems is not under the operation span")
+	}
+	for p := op; p != gqlServer; p = parent(p) {
+		if p == nil {
+			t.Fatal("the operation span is not under the POST /graphql server span")
+		}
+	}
+	fieldSQL := false
+	for _, sp := range spans {
+		for p := parent(sp); p != nil && attr(sp, "db.system") == "postgresql"; p = parent(p) {
+			if p == field {
+				fieldSQL = true
+			}
+		}
+	}
+	if !fieldSQL {
+		t.Error("no SQL span under Query.systems")
+	}
 }
