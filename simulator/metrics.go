@@ -31,8 +31,9 @@ const (
 var knownRejections = []*OAuthError{
 	ErrUnsupportedGrantType, ErrMalformedRequest, ErrMalformedAssertion, ErrAlgNotAllowed, ErrMissingKid,
 	ErrUnknownClient, ErrUnknownKid, ErrBadSignature, ErrSubjectMismatch, ErrWrongAudience, ErrMissingExp,
-	ErrMissingIat, ErrMissingJti, ErrExpired, ErrIssuedInFuture, ErrNotYetValid, ErrLifetimeTooLong,
+	ErrMissingIat, ErrExpired, ErrIssuedInFuture, ErrNotYetValid, ErrIssuedTooLongAgo, ErrLifetimeTooLong,
 	ErrReplayed, ErrMissingScope, ErrScopeNotAllowed, ErrBadAuthzDetails, ErrNoSystemUser,
+	ErrCertificateInvalid, ErrCertificateUntrusted, ErrCertificateExpired, ErrCertWrongOrg,
 	ErrReplayCacheFull, ErrLookupFailed, ErrServer,
 }
 

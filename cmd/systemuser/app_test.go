@@ -39,7 +39,7 @@ func startStack(t *testing.T, opts ...func(*App)) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := Config{GatewayAddr: "127.0.0.1:0", SimulatorAddr: "127.0.0.1:0", StateDir: state, Introspection: true, AdminOpen: true}
+	c := Config{GatewayAddr: "127.0.0.1:0", SimulatorAddr: "127.0.0.1:0", StateDir: state, Introspection: true, AdminOpen: true, DevEndpoints: true}
 	app := &App{Config: c, DB: bdb, Logger: testLogger(t), RunGateway: true, RunSimulator: true}
 	for _, o := range opts {
 		o(app)
@@ -279,7 +279,7 @@ func TestVendorRequestTokenAuthorizeRevoke(t *testing.T) {
 func TestDemoJSONHasExactlyTheDocumentedKeys(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "demo.json")
-	if err := writeDemo(path, Config{GatewayURL: "http://g", SimulatorURL: "http://s"}, &seed.Demo{}); err != nil {
+	if err := writeDemo(path, Config{GatewayURL: "http://g", SimulatorURL: "http://s"}, &seed.Demo{}, devCerts{}); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(path)
@@ -291,7 +291,8 @@ func TestDemoJSONHasExactlyTheDocumentedKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"gatewayUrl", "simulatorUrl", "vendorOrgNumber", "clientId", "clientKeyFile", "systemId",
-		"customerOrgNumber", "adminPid", "resourceId", "action", "serviceOwnerClientId", "serviceOwnerKeyFile"}
+		"customerOrgNumber", "adminPid", "resourceId", "action", "serviceOwnerClientId", "serviceOwnerKeyFile",
+		"testCaFile", "clientCertFile", "clientCertKeyFile", "serviceOwnerCertFile", "serviceOwnerCertKeyFile"}
 	if len(got) != len(want) {
 		t.Fatalf("demo.json has %d keys, want %d: %v", len(got), len(want), got)
 	}

@@ -60,7 +60,9 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 	c.commonFlags(fs)
 	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "http://localhost:8080", "gateway base URL for system-user lookups")
 	fs.str(&c.SimulatorFile, "config", "SYSTEMUSER_SIMULATOR_CONFIG", "", "clients and persons file (YAML or JSON); no database needed")
-	fs.boolean(&c.AdminOpen, "admin-open", "SYSTEMUSER_ADMIN_OPEN", false, "serve the client admin API without a token (local use only)")
+	fs.boolean(&c.DevEndpoints, "dev-endpoints", "SYSTEMUSER_DEV_ENDPOINTS", false, "serve the client admin API (/admin/clients) and /person-token (local use only)")
+	fs.boolean(&c.AdminOpen, "admin-open", "SYSTEMUSER_ADMIN_OPEN", false, "serve the client admin API without a token (local use only; implies --dev-endpoints)")
+	fs.boolean(&c.AdminPrivilegedScopes, "admin-privileged-scopes", "SYSTEMUSER_ADMIN_PRIVILEGED_SCOPES", false, "let the admin API create and rotate clients holding admin or lookup scopes")
 	fs.boolean(&c.Metrics, "metrics", "SYSTEMUSER_METRICS", true, "serve Prometheus metrics at /metrics")
 	if err := fs.parse(args); err != nil {
 		return err
@@ -68,6 +70,8 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := c.Validate(fs.Name()); err != nil {
 		return err
 	}
+	// Asking for an open admin API is asking for the admin API.
+	c.DevEndpoints = c.DevEndpoints || c.AdminOpen
 	logger, err := c.logger(stderr)
 	if err != nil {
 		return err
@@ -202,7 +206,7 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("state dir: %w", err)
 	}
 	demoFile := filepath.Join(c.StateDir, "demo.json")
-	if err := writeDemo(demoFile, c, demo); err != nil {
+	if err := writeDemo(demoFile, c, demo, devCerts{}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "seeded demo world: system %s, vendor client %s (key %s); settings in %s\n",

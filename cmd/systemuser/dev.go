@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -33,7 +34,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := c.Validate(fs.Name()); err != nil {
 		return err
 	}
-	c.AdminOpen = true // a local dev stack must be able to bootstrap clients
+	// A local dev stack must be able to bootstrap clients and log persons in
+	// from scripts; the simulator logs that these endpoints are on.
+	c.AdminOpen, c.DevEndpoints = true, true
 	logger, err := c.logger(stderr)
 	if err != nil {
 		return err
@@ -85,6 +88,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	certs, err := issueDevCerts(ctx, bdb, filepath.Join(c.StateDir, "keys"), demo)
+	if err != nil {
+		return err
+	}
+	c.TrustedCAFiles = strings.TrimPrefix(c.TrustedCAFiles+","+certs.TestCAFile, ",")
 	app := &App{Config: c, DB: tr.InstrumentDB(bdb, "systemuser"), Logger: logger, Tracing: tr, RunGateway: true, RunSimulator: true}
 	if err := app.Listen(); err != nil {
 		return err
@@ -93,7 +101,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	demoFile := filepath.Join(app.Config.StateDir, "demo.json")
-	if err := writeDemo(demoFile, app.Config, demo); err != nil {
+	if err := writeDemo(demoFile, app.Config, demo, certs); err != nil {
 		return err
 	}
 	printHowTo(stdout, app.Config, demo, demoFile, time.Since(start))
@@ -101,8 +109,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 // writeDemo writes the keys scripts rely on (and nothing else).
-func writeDemo(path string, c Config, d *seed.Demo) error {
+func writeDemo(path string, c Config, d *seed.Demo, certs devCerts) error {
 	abs := func(p string) string {
+		if p == "" {
+			return ""
+		}
 		if a, err := filepath.Abs(p); err == nil {
 			return a
 		}
@@ -121,6 +132,13 @@ func writeDemo(path string, c Config, d *seed.Demo) error {
 		"action":               d.Action,
 		"serviceOwnerClientId": d.ServiceOwnerClientID,
 		"serviceOwnerKeyFile":  abs(d.ServiceOwnerKeyFile),
+
+		// Enterprise test certificates (x5c grants) and the CA that issued them.
+		"testCaFile":              abs(certs.TestCAFile),
+		"clientCertFile":          abs(certs.ClientCertFile),
+		"clientCertKeyFile":       abs(certs.ClientCertKeyFile),
+		"serviceOwnerCertFile":    abs(certs.ServiceOwnerCertFile),
+		"serviceOwnerCertKeyFile": abs(certs.ServiceOwnerCertKeyFile),
 	}
 	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
@@ -145,6 +163,7 @@ Try it:
   curl -s %[2]s/graphql -H 'Content-Type: application/json' \
     -d '{"query":"{ systems(first: 10) { totalCount edges { node { systemId vendor { orgNumber name } } } } }"}'
   go run ./cmd/systemuser token --dev --scope altinn:authentication/systemuser.request.write
+  go run ./cmd/systemuser token --dev --x5c --scope altinn:authentication/systemuser.request.write
   go run ./cmd/systemuser token person --pid %[5]s --issuer %[3]s/
 
 Demo world: vendor %[6]s with system %[7]s (client %[8]s), customer %[9]s
