@@ -30,7 +30,12 @@ type Tracing struct {
 // an off Tracing and no error. Only the http/protobuf protocol is built in;
 // asking for grpc is a configuration error, reported at start.
 func Start(ctx context.Context, service, version string, lookup func(string) (string, bool)) (*Tracing, error) {
-	get := func(k string) string { v, _ := lookup(k); return strings.TrimSpace(v) }
+	get := func(k string) string {
+		if v, ok := lookup(k); ok {
+			return strings.TrimSpace(v)
+		}
+		return ""
+	}
 	if get("OTEL_EXPORTER_OTLP_ENDPOINT") == "" && get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == "" {
 		return &Tracing{}, nil
 	}
