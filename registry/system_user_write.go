@@ -7,6 +7,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/identity"
 )
@@ -90,7 +91,7 @@ func (s *Service) DeleteSystemUser(ctx context.Context, id uuid.UUID) error {
 		q := tx.NewUpdate().Model((*db.SystemUser)(nil)).Set("deleted_at = ?", s.now()).Set("deleted_by = ?", by).
 			Set("updated_at = ?", s.now()).Where("id = ? AND deleted_at IS NULL", id)
 		if !caller.IsAdmin() {
-			q.Where("owner_org IN ("+adminOrgsSQL+")", caller.PID, bun.In(AdminRoles))
+			q.Where("owner_org IN (?)", OrgsAdministeredBy(caller.PID))
 		}
 		res, err := q.Exec(ctx)
 		if err != nil {
@@ -122,7 +123,7 @@ func (s *Service) DeleteSystemUser(ctx context.Context, id uuid.UUID) error {
 // Errors: unauthenticated; forbidden MISSING_SCOPE; invalid LOOKUP_PARAMETER_MISSING;
 // not_found SYSTEM_USER_NOT_FOUND.
 func (s *Service) LookupSystemUser(ctx context.Context, clientID, providerOrg, ownerOrg, externalRef string) (*SystemUser, error) {
-	if err := requireOrg(identity.FromContext(ctx), identity.ScopeSystemUserLookup); err != nil {
+	if err := require(identity.FromContext(ctx), auth.SystemUserLookup); err != nil {
 		return nil, err
 	}
 	if clientID == "" || providerOrg == "" || ownerOrg == "" {

@@ -14,8 +14,8 @@ import (
 // logged at startup.
 
 // devRoutes registers the dev-only endpoints on m.
-func (s *Server) devRoutes(m *http.ServeMux) {
-	m.Handle("POST /person-token", s.tokens.wrap(kindPerson, s.handlePersonToken))
+func (s *Server) devRoutes(m *routeRecorder) {
+	m.Handle("POST /person-token", s.tokens.wrap(kindPerson, http.HandlerFunc(s.handlePersonToken)))
 	m.Handle("GET /admin/clients", s.admin(s.handleListClients))
 	m.Handle("POST /admin/clients", s.admin(s.handleCreateClient))
 	m.Handle("DELETE /admin/clients/{id}", s.admin(s.handleDeleteClient))

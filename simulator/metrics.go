@@ -59,14 +59,14 @@ func newTokenMetrics(reg prometheus.Registerer) *tokenMetrics {
 
 // wrap measures one token endpoint. The series are looked up per request:
 // issuing a token costs a signature, next to which the lookup is noise.
-func (m *tokenMetrics) wrap(kind string, next http.HandlerFunc) http.Handler {
+func (m *tokenMetrics) wrap(kind string, next http.Handler) http.Handler {
 	if m == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusRecorder{ResponseWriter: w}
-		next(sw, r)
+		next.ServeHTTP(sw, r)
 		if sw.status == 0 || sw.status == http.StatusOK {
 			m.issued.WithLabelValues(kind).Inc()
 			m.latency.WithLabelValues(kind).Observe(time.Since(start).Seconds())

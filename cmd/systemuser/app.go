@@ -45,6 +45,7 @@ type App struct {
 	Simulator              *simulator.Server
 	listener               *db.Listener
 	pdp                    *pdp.Engine
+	decisionLog            *db.DecisionMaintainer
 }
 
 // Listen binds both listeners and fills in the public URLs and issuer from
@@ -105,6 +106,11 @@ func (a *App) buildGateway() error {
 	if err != nil {
 		return err
 	}
+	retention, err := parseRetention(a.Config.DecisionRetention)
+	if err != nil {
+		return err
+	}
+	a.decisionLog = &db.DecisionMaintainer{DB: a.DB, Retention: retention, Logger: a.Logger.With("component", "decision-log")}
 	reg := registry.New(a.DB, registry.Options{PublicURL: a.Config.GatewayURL, Logger: a.Logger})
 	verifier := auth.NewVerifier(issuers, nil, nil, a.Logger.With("component", "auth"))
 	a.listener = db.NewListener(a.DB, a.Logger.With("component", "listener"))
@@ -117,6 +123,7 @@ func (a *App) buildGateway() error {
 		PublicURL:      a.Config.GatewayURL,
 		LoginURL:       strings.TrimSuffix(a.Config.SimulatorURL, "/") + "/login",
 		TrustedIssuers: issuers,
+		Audiences:      splitList(a.Config.Audiences),
 		GraphQL:        gateway.GraphQLConfig{Introspection: a.Config.Introspection},
 		DisableMetrics: !a.Config.Metrics,
 		Tracing:        a.Tracing,
@@ -148,14 +155,16 @@ func (a *App) buildSimulator() error {
 		return fmt.Errorf("simulator keys: %w", err)
 	}
 	a.Simulator, err = simulator.NewServer(simulator.Config{
-		Issuer:     a.Config.Issuer,
-		GatewayURL: a.Config.GatewayURL,
-		AdminOpen:  a.Config.AdminOpen,
-		Keys:       keys,
-		Clients:    clients,
-		Persons:    persons,
-		Replay:     replay,
-		Logger:     a.Logger.With("component", "simulator"),
+		Issuer:       a.Config.Issuer,
+		GatewayURL:   a.Config.GatewayURL,
+		AdminOpen:    a.Config.AdminOpen,
+		Keys:         keys,
+		Clients:      clients,
+		Persons:      persons,
+		Replay:       replay,
+		Control:      a.Config.SimulatorControl,
+		ClientKeyDir: a.Config.ClientKeyDir,
+		Logger:       a.Logger.With("component", "simulator"),
 		// Metrics is registered by the simulator command and dev.
 		DisableMetrics: !a.Config.Metrics,
 
@@ -213,6 +222,9 @@ func (a *App) Serve(ctx context.Context) error {
 		g.Go(func() error { return ignoreCanceled(a.listener.Run(gctx)) })
 		g.Go(func() error { return ignoreCanceled(a.pdp.Run(gctx)) })
 	}
+	if a.decisionLog != nil {
+		g.Go(func() error { return ignoreCanceled(a.decisionLog.Run(gctx)) })
+	}
 	for i, srv := range servers {
 		g.Go(func() error {
 			if err := srv.Serve(lns[i]); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -257,4 +269,15 @@ func ignoreCanceled(err error) error {
 		return nil
 	}
 	return err
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

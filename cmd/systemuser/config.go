@@ -22,6 +22,7 @@ type Config struct {
 	SimulatorURL   string // public base URL of the simulator
 	Issuer         string // simulator issuer (exact iss), trailing slash
 	TrustedIssuers string // comma-separated issuer=jwksURL pairs trusted by the gateway
+	Audiences      string // comma-separated token audiences accepted besides the defaults
 	StateDir       string
 	Fresh          bool
 	Introspection  bool
@@ -41,6 +42,16 @@ type Config struct {
 	// TrustedCAFiles are comma-separated PEM files of the CAs whose
 	// enterprise certificates the simulator accepts in x5c grants.
 	TrustedCAFiles string
+	// SimulatorControl serves the simulator's control API and debugger
+	// page under /control (always on in dev).
+	SimulatorControl bool
+	// ClientKeyDir holds <client id>.jwk private keys the debugger page
+	// may sign with (dev: the demo seed's keys).
+	ClientKeyDir string
+
+	// DecisionRetention is how long the decision log keeps decisions
+	// (parseRetention); whole days past it are dropped.
+	DecisionRetention string
 }
 
 // flagSet is a command's flags. Each flag's default is read from its
@@ -102,8 +113,10 @@ func (c *Config) gatewayFlags(fs flagSet) {
 	fs.str(&c.GatewayAddr, "gateway-addr", "SYSTEMUSER_GATEWAY_ADDR", ":8080", "gateway listen address")
 	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "", "public base URL of the gateway (default http://localhost:<port>)")
 	fs.str(&c.TrustedIssuers, "trusted-issuers", "SYSTEMUSER_TRUSTED_ISSUERS", "", "comma-separated issuer=jwks-url pairs the gateway trusts (default: the bundled simulator)")
+	fs.str(&c.Audiences, "audiences", "SYSTEMUSER_AUDIENCES", "", "comma-separated token audiences (aud) the gateway accepts besides \"unspecified\", \"systemuser-gateway\" and its public URL")
 	fs.boolean(&c.Introspection, "introspection", "SYSTEMUSER_INTROSPECTION", true, "allow GraphQL introspection")
 	fs.boolean(&c.Metrics, "metrics", "SYSTEMUSER_METRICS", true, "serve Prometheus metrics at /metrics")
+	fs.str(&c.DecisionRetention, "decision-retention", "SYSTEMUSER_DECISION_RETENTION", "90d", "keep logged decisions this long, then drop whole days (90d, 2160h; 0 keeps all)")
 }
 
 func (c *Config) simulatorFlags(fs flagSet) {
@@ -111,6 +124,12 @@ func (c *Config) simulatorFlags(fs flagSet) {
 	fs.str(&c.SimulatorURL, "simulator-url", "SYSTEMUSER_SIMULATOR_URL", "", "public base URL of the simulator (default http://localhost:<port>)")
 	fs.str(&c.Issuer, "issuer", "SYSTEMUSER_ISSUER", "", "simulator issuer URL, exact iss of its tokens (default <simulator-url>/)")
 	fs.str(&c.TrustedCAFiles, "trusted-ca", "SYSTEMUSER_SIMULATOR_TRUSTED_CA", "", "comma-separated PEM files of CAs whose enterprise certificates x5c grants may use (dev adds its test CA)")
+}
+
+func (c *Config) controlFlags(fs flagSet) {
+	fs.boolean(&c.SimulatorControl, "control", "SYSTEMUSER_SIMULATOR_CONTROL", false,
+		"serve the control API for testers (faults, request log, clock, keys, clients, claims) and the debugger page under /control; test stacks only")
+	fs.str(&c.ClientKeyDir, "client-key-dir", "SYSTEMUSER_SIMULATOR_CLIENT_KEYS", "", "directory of <client id>.jwk private keys the debugger page may sign with")
 }
 
 func (c *Config) commonFlags(fs flagSet) {
@@ -139,4 +158,13 @@ func version() string {
 		return bi.Main.Version
 	}
 	return "dev"
+}
+
+// env is a string setting's value from the environment, or def. Strings
+// have no syntax to check here; commands with flagSets use fs.str.
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
 }
