@@ -44,7 +44,7 @@ type Config struct {
 	// in-flight requests and the decision log's flush.
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
-	PostgresImage string // dev: image for the embedded database
+	PostgresImage   string // dev: image for the embedded database
 
 	// DevEndpoints serves the simulator's /admin/* and /person-token.
 	DevEndpoints bool
