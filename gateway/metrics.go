@@ -26,6 +26,16 @@ func (s *Server) instrument(mux *http.ServeMux, h http.Handler) http.Handler {
 	return m.Handler(h)
 }
 
+// spanNamed names the request's trace span after the pattern the gateway's
+// mux matched. The request ID middleware replaces the request outside it,
+// so the span name formatter cannot see that r.Pattern itself.
+func spanNamed(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		telemetry.NameSpanIfUnset(r.Context(), r.Method, r.Pattern)
+	})
+}
+
 // routed wraps a sub-handler that has its own ServeMux (the REST API, the
 // confirm pages), so that its finer pattern ("POST
 // /authorization/api/v1/authorize" rather than "/authorization/") labels

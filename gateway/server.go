@@ -147,7 +147,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /{$}", gi)
 	mux.Handle("GET "+graphiql.AssetPrefix, gi)
 	mux.Handle("/", rest.NotFound(mux)) // problem details, not plain-text 404 and 405
-	h := s.recoverer(bodyLimit(cleanURLs(mux)))
+	h := spanNamed(s.recoverer(bodyLimit(cleanURLs(mux))))
 	if s.cfg.DisableMetrics {
 		return requestid.Middleware(h)
 	}

@@ -164,6 +164,17 @@ func NameSpan(ctx context.Context, method, route string) {
 	}
 }
 
+// NameSpanIfUnset is NameSpan for the outermost ServeMux: a finer route a
+// sub-handler already named (see NameSpan) is kept. Middleware that
+// replaces the request (a new context) hides the mux's r.Pattern from the
+// span name formatter, so the gateway names the span from its own mux.
+func NameSpanIfUnset(ctx context.Context, method, route string) {
+	if rh, ok := ctx.Value(routeKey{}).(*routeHolder); ok && rh.route != "" {
+		return
+	}
+	NameSpan(ctx, method, route)
+}
+
 // stripMethod drops a pattern's method ("POST /graphql" → "/graphql"); the
 // span name carries it once.
 func stripMethod(pattern string) string {
