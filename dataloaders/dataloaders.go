@@ -30,6 +30,7 @@ type Source interface {
 	ResourcesByID(ctx context.Context, ids []string) (map[string]*registry.Resource, error)
 	AccessPackagesByURN(ctx context.Context, urns []string) (map[string]*registry.AccessPackage, error)
 	SystemUsersByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*registry.SystemUser, error)
+	SystemChangeLogsByID(ctx context.Context, systemIDs []string) (map[string][]*registry.SystemChange, error)
 	FirstSystemUserPages(ctx context.Context, keys []registry.SystemPageKey) (map[registry.SystemPageKey]*registry.Connection[*registry.SystemUser], error)
 }
 
@@ -43,6 +44,8 @@ type Loaders struct {
 	// SystemUserPage is the first page of a system's system users, as the
 	// caller may see them (the loaders live for one caller's request).
 	SystemUserPage *dataloadgen.Loader[registry.SystemPageKey, *registry.Connection[*registry.SystemUser]]
+	// SystemChangeLog loads a system's change log by system id.
+	SystemChangeLog *dataloadgen.Loader[string, []*registry.SystemChange]
 }
 
 // New returns fresh loaders reading from src, each batching keys that arrive
@@ -53,12 +56,13 @@ func New(src Source, wait time.Duration) *Loaders {
 	}
 	opt := dataloadgen.WithWait(wait)
 	return &Loaders{
-		Organization:   dataloadgen.NewMappedLoader(src.OrganizationsByNumber, opt),
-		System:         dataloadgen.NewMappedLoader(src.SystemsByID, opt),
-		Resource:       dataloadgen.NewMappedLoader(src.ResourcesByID, opt),
-		AccessPackage:  dataloadgen.NewMappedLoader(src.AccessPackagesByURN, opt),
-		SystemUser:     dataloadgen.NewMappedLoader(src.SystemUsersByID, opt),
-		SystemUserPage: dataloadgen.NewMappedLoader(src.FirstSystemUserPages, opt),
+		Organization:    dataloadgen.NewMappedLoader(src.OrganizationsByNumber, opt),
+		System:          dataloadgen.NewMappedLoader(src.SystemsByID, opt),
+		Resource:        dataloadgen.NewMappedLoader(src.ResourcesByID, opt),
+		AccessPackage:   dataloadgen.NewMappedLoader(src.AccessPackagesByURN, opt),
+		SystemUser:      dataloadgen.NewMappedLoader(src.SystemUsersByID, opt),
+		SystemChangeLog: dataloadgen.NewMappedLoader(src.SystemChangeLogsByID, opt),
+		SystemUserPage:  dataloadgen.NewMappedLoader(src.FirstSystemUserPages, opt),
 	}
 }
 

@@ -55,7 +55,7 @@ func TestDecisionRetentionDropsOnlyWholeExpiredWeeks(t *testing.T) {
 	// The clock walks in 13-hour steps over nine days, crossing midnights
 	// and a week's end at different offsets; after every run no decision
 	// inside the window is gone, and no week entirely outside it is left.
-	for step := 0; step < 17; step++ {
+	for step := range 17 {
 		now = start.Add(time.Duration(step) * 13 * time.Hour)
 		if _, err := m.MaintainOnce(ctx); err != nil {
 			t.Fatal(err)

@@ -34,7 +34,8 @@ type Options struct {
 	// CacheSize bounds the cached system users (default 100 000).
 	CacheSize int
 	Log       LogOptions
-	// MaxBatch bounds AuthorizeBatch and XACML multi-requests (default 1000).
+	// MaxBatch bounds AuthorizeBatch and XACML multi-requests (default 100,
+	// what the GraphQL schema and the README document for both).
 	MaxBatch int
 }
 
@@ -49,6 +50,7 @@ type Engine struct {
 	cache    *cache
 	log      *decisionLog
 	stats    counters
+	failLog  logLimiter
 }
 
 // New builds an engine on bdb and starts its decision-log writer; Close
@@ -64,7 +66,7 @@ func New(bdb *bun.DB, opts Options) *Engine {
 		opts.CacheSize = 100_000
 	}
 	if opts.MaxBatch <= 0 {
-		opts.MaxBatch = 1000
+		opts.MaxBatch = 100
 	}
 	return &Engine{
 		bdb:      bdb,
@@ -137,6 +139,7 @@ func (e *Engine) Flush(ctx context.Context) error { return e.log.flush(ctx) }
 // then Indeterminate/PROCESSING_ERROR, never a Permit.
 func (e *Engine) Authorize(ctx context.Context, req Request) (Decision, error) {
 	ds, err := e.authorize(ctx, []Request{req})
+	e.stats.countDecision(ds[0].Result)
 	return ds[0], err
 }
 
@@ -152,7 +155,11 @@ func (e *Engine) AuthorizeBatch(ctx context.Context, reqs []Request) ([]Decision
 	if len(reqs) == 0 {
 		return []Decision{}, nil
 	}
-	return e.authorize(ctx, reqs)
+	ds, err := e.authorize(ctx, reqs)
+	for i := range ds {
+		e.stats.countDecision(ds[i].Result)
+	}
+	return ds, err
 }
 
 func (e *Engine) authorize(ctx context.Context, reqs []Request) ([]Decision, error) {
@@ -210,19 +217,35 @@ func (e *Engine) authorize(ctx context.Context, reqs []Request) ([]Decision, err
 		}
 	}
 	if err != nil {
-		e.logger.ErrorContext(ctx, "authorize failed", "error", err)
-		err = &apperr.Error{Code: apperr.Internal, Reason: string(ProcessingError), Message: "authorize failed", Err: err}
+		code := apperr.Internal
+		if db.IsUnavailable(err) {
+			code = apperr.Unavailable
+		}
+		// An outage fails every uncached decision: one line per logEvery.
+		if ok, suppressed := e.failLog.allow(); ok {
+			e.logger.ErrorContext(ctx, "authorize failed", "error", err, "suppressed_logs", suppressed)
+		}
+		err = &apperr.Error{Code: code, Reason: string(ProcessingError), Message: "authorize failed", Err: err}
 	}
 
 	now := e.now()
 	latency := time.Since(start) / time.Duration(len(reqs))
+	// One wait for room on the log's queue per call, however many decisions.
+	logDeadline := time.Now().Add(e.log.opts.Block)
 	for i := range ds {
 		d := &ds[i]
 		d.ID = newID()
 		d.DecidedAt = now
 		d.Latency = latency
-		e.stats.countDecision(d.Result)
-		e.log.append(ctx, d)
+		if !e.log.append(ctx, d, logDeadline) && d.Result == Permit {
+			// No Permit goes out that the log has not taken: an access
+			// nobody can account for later is worse than a retry now.
+			d.setVerdict(verdict{result: Indeterminate, code: ProcessingError,
+				reason: "the decision could not be logged (the decision log is full); retry later"})
+			e.stats.withheld.Add(1)
+		}
+		// Counted by the entry points, as answered: the XACML route
+		// answers some of these differently (Decision.XACMLResult).
 	}
 	return ds, err
 }
@@ -297,7 +320,10 @@ func newID() uuid.UUID {
 
 // Stats are the engine's running totals since New, for metrics.
 type Stats struct {
-	// Decisions made, by result (REST, GraphQL and Go callers alike).
+	// Decisions answered, by the result the caller was sent (REST, XACML,
+	// GraphQL and Go callers alike): the XACML route's NotApplicable for a
+	// Deny counts as NotApplicable, and its Indeterminate for a malformed
+	// item counts although no rule ran.
 	Permit, Deny, NotApplicable, Indeterminate uint64
 	// CacheHits counts subjects a decision found without reading the
 	// database itself (in memory, or loaded by a concurrent caller);
@@ -309,6 +335,11 @@ type Stats struct {
 	LogQueueLength, LogQueueCapacity int
 	// LogDropped counts decisions the log never wrote.
 	LogDropped uint64
+	// LogPermitsWithheld counts Permits answered as Indeterminate because
+	// the log's queue stayed full (a database outage outlasting the queue).
+	LogPermitsWithheld uint64
+	// LogWriteFailures counts failed writes of the log (each is retried).
+	LogWriteFailures uint64
 }
 
 // Stats returns the running totals; each field is read atomically, the
@@ -325,6 +356,9 @@ func (e *Engine) Stats() Stats {
 		LogQueueLength:   len(e.log.queue),
 		LogQueueCapacity: cap(e.log.queue),
 		LogDropped:       e.log.dropped.Load(),
+
+		LogPermitsWithheld: e.stats.withheld.Load(),
+		LogWriteFailures:   e.log.writeFailures.Load(),
 	}
 }
 
@@ -332,6 +366,7 @@ func (e *Engine) Stats() Stats {
 type counters struct {
 	permit, deny, notApplicable, indeterminate atomic.Uint64
 	hits, misses                               atomic.Uint64
+	withheld                                   atomic.Uint64
 }
 
 func (c *counters) countDecision(r Result) {

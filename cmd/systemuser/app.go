@@ -21,6 +21,7 @@ import (
 	"github.com/systemuser-gateway/systemuser/registry"
 	"github.com/systemuser-gateway/systemuser/simulator"
 	"github.com/systemuser-gateway/systemuser/simulator/pgstore"
+	"github.com/systemuser-gateway/systemuser/telemetry"
 )
 
 // App is the gateway and the simulator on their own listeners, sharing one
@@ -35,6 +36,12 @@ type App struct {
 	// (the standalone simulator reads them from a file).
 	SimulatorClients simulator.ClientStore
 	SimulatorPersons simulator.PersonStore
+	// Tracing, when on, wraps both listeners in otelhttp and adds the
+	// gateway's GraphQL spans; nil or off adds nothing.
+	Tracing *telemetry.Tracing
+
+	// Timeouts of the HTTP servers; zero fields take the defaults.
+	Timeouts Timeouts
 
 	gatewayLn, simulatorLn net.Listener
 	Gateway                *gateway.Server
@@ -124,6 +131,7 @@ func (a *App) buildGateway() error {
 		Audiences:      splitList(a.Config.Audiences),
 		GraphQL:        gateway.GraphQLConfig{Introspection: a.Config.Introspection},
 		DisableMetrics: !a.Config.Metrics,
+		Tracing:        a.Tracing,
 	}, gateway.Deps{DB: db.Probe{DB: a.DB}, Registry: reg, PDP: a.pdp, Events: a.listener, Verifier: verifier,
 		Logger: a.Logger.With("component", "gateway")})
 	return nil
@@ -162,6 +170,8 @@ func (a *App) buildSimulator() error {
 		Control:      a.Config.SimulatorControl,
 		ClientKeyDir: a.Config.ClientKeyDir,
 		Logger:       a.Logger.With("component", "simulator"),
+		// Metrics is registered by the simulator command and dev.
+		DisableMetrics: !a.Config.Metrics,
 
 		// Explicit, never implied by AdminOpen: an App built by a test or an
 		// embedder gets the dev endpoints only when it asks for them.
@@ -175,38 +185,68 @@ func (a *App) buildSimulator() error {
 	return nil
 }
 
-// trustedIssuers parses "iss=jwks,iss=jwks"; by default the gateway trusts
-// the bundled simulator.
+var errNoTrustedIssuers = errors.New("no trusted token issuer: set --trusted-issuers (SYSTEMUSER_TRUSTED_ISSUERS) " +
+	"or, for a local stack, --trust-local-simulator (SYSTEMUSER_TRUST_LOCAL_SIMULATOR)")
+
+// trustedIssuers parses "iss=jwks,iss=jwks". The bundled simulator is trusted
+// only when asked (dev asks), never by default: anyone who can run a
+// simulator could otherwise mint any token the gateway accepts.
 func trustedIssuers(c Config) ([]auth.TrustedIssuer, error) {
 	if c.TrustedIssuers == "" {
+		if !c.TrustLocalSimulator {
+			return nil, errNoTrustedIssuers
+		}
 		return []auth.TrustedIssuer{{Issuer: c.Issuer, JWKSURL: strings.TrimSuffix(c.SimulatorURL, "/") + "/jwk"}}, nil
 	}
+	return parseTrustedIssuers(c.TrustedIssuers)
+}
+
+func parseTrustedIssuers(list string) ([]auth.TrustedIssuer, error) {
+	if list == "" {
+		return nil, nil
+	}
 	var out []auth.TrustedIssuer
-	for _, pair := range strings.Split(c.TrustedIssuers, ",") {
+	for _, pair := range strings.Split(list, ",") {
 		iss, jwks, ok := strings.Cut(strings.TrimSpace(pair), "=")
 		if !ok || iss == "" || jwks == "" {
 			return nil, fmt.Errorf("trusted issuer %q: want issuer=jwks-url", pair)
+		}
+		if err := checkURL(jwks); err != nil {
+			return nil, fmt.Errorf("trusted issuer %q: jwks url %w", pair, err)
 		}
 		out = append(out, auth.TrustedIssuer{Issuer: iss, JWKSURL: jwks})
 	}
 	return out, nil
 }
 
-// Serve runs both servers until ctx ends, then drains and shuts down.
+// Serve runs both servers until ctx ends, then shuts down in order:
+//
+//  1. drain: /readyz answers 503 and every response closes its connection,
+//     for Config.DrainPeriod, so load balancers stop sending new work and
+//     keep-alive clients move on without a failed request;
+//  2. shut down: keep-alives off, the listeners close, in-flight requests
+//     finish (within Config.ShutdownTimeout);
+//  3. flush: the decision log is written out, then the event listener
+//     stops. The database is closed by the caller after Serve returns.
 func (a *App) Serve(ctx context.Context) error {
 	var servers []*http.Server
 	var lns []net.Listener
+	var drain drainer
 	if a.RunGateway {
-		servers, lns = append(servers, newHTTPServer(a.Gateway, a.Logger)), append(lns, a.gatewayLn)
+		servers, lns = append(servers, newHTTPServer(drain.wrap(a.Tracing.HTTPHandler(a.Gateway, "gateway")), a.Logger, a.Timeouts)), append(lns, a.gatewayLn)
 	}
 	if a.RunSimulator {
-		servers, lns = append(servers, newHTTPServer(a.Simulator, a.Logger)), append(lns, a.simulatorLn)
+		servers, lns = append(servers, newHTTPServer(drain.wrap(a.Tracing.HTTPHandler(a.Simulator, "simulator")), a.Logger, a.Timeouts)), append(lns, a.simulatorLn)
 	}
+	// The listener and the PDP's cache outlive the servers: requests
+	// during the drain still decide from a live cache.
+	bgCtx, stopBg := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBg()
 	g, gctx := errgroup.WithContext(ctx)
 	if a.listener != nil {
-		g.Go(func() error { return ignoreCanceled(a.listener.Run(gctx)) })
-		g.Go(func() error { return ignoreCanceled(a.pdp.Run(gctx)) })
-		g.Go(func() error { return ignoreCanceled(a.registry.RunCatalogCache(gctx, a.listener)) })
+		g.Go(func() error { return ignoreCanceled(a.listener.Run(bgCtx)) })
+		g.Go(func() error { return ignoreCanceled(a.pdp.Run(bgCtx)) })
+		g.Go(func() error { return ignoreCanceled(a.registry.RunCatalogCache(bgCtx, a.listener)) })
 	}
 	if a.decisionLog != nil {
 		g.Go(func() error { return ignoreCanceled(a.decisionLog.Run(gctx)) })
@@ -221,13 +261,24 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	g.Go(func() error {
 		<-gctx.Done()
+		defer stopBg()
 		if a.Gateway != nil {
 			a.Gateway.Drain()
 		}
-		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		drain.on.Store(true)
+		if d := a.Config.DrainPeriod; d > 0 && ctx.Err() != nil { // a signal, not a failed server
+			a.Logger.Info("draining", "period", d)
+			time.Sleep(d)
+		}
+		timeout := a.Config.ShutdownTimeout
+		if timeout <= 0 {
+			timeout = 10 * time.Second
+		}
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		defer cancel()
 		var errs []error
 		for _, srv := range servers {
+			srv.SetKeepAlivesEnabled(false)
 			errs = append(errs, srv.Shutdown(shutdownCtx))
 		}
 		if a.pdp != nil {
@@ -235,18 +286,36 @@ func (a *App) Serve(ctx context.Context) error {
 			// decision log is flushed before the database closes.
 			errs = append(errs, a.pdp.Close(shutdownCtx))
 		}
+		a.Logger.Info("shut down")
 		return errors.Join(errs...)
 	})
 	return g.Wait()
 }
 
-func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+// Timeouts bound how long one client may hold a server's connection.
+type Timeouts struct {
+	ReadHeader, Read, Write, Idle time.Duration
+}
+
+// newHTTPServer sets every timeout, so a slow or silent client cannot hold
+// a connection (and its goroutine) open. The gateway's websocket transport
+// clears the read and write deadlines of its own, long-lived connections.
+func newHTTPServer(h http.Handler, logger *slog.Logger, t Timeouts) *http.Server {
+	def := func(d, fallback time.Duration) time.Duration {
+		if d > 0 {
+			return d
+		}
+		return fallback
+	}
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ReadHeaderTimeout: def(t.ReadHeader, 5*time.Second),
+		ReadTimeout:       def(t.Read, 30*time.Second),
+		// Longer than any request should take (an authorize, a page of
+		// systems), shorter than a client that stops reading.
+		WriteTimeout: def(t.Write, 60*time.Second),
+		IdleTimeout:  def(t.Idle, 120*time.Second),
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 }
 

@@ -30,7 +30,7 @@ type stack struct {
 	hc   *http.Client
 }
 
-func startStack(t *testing.T) *stack {
+func startStack(t *testing.T, opts ...func(*App)) *stack {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	bdb := dbtest.New(t)
@@ -39,8 +39,12 @@ func startStack(t *testing.T) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := Config{GatewayAddr: "127.0.0.1:0", SimulatorAddr: "127.0.0.1:0", StateDir: state, Introspection: true, AdminOpen: true, DevEndpoints: true}
+	c := Config{GatewayAddr: "127.0.0.1:0", SimulatorAddr: "127.0.0.1:0", StateDir: state, Introspection: true, AdminOpen: true,
+		DevEndpoints: true, TrustLocalSimulator: true}
 	app := &App{Config: c, DB: bdb, Logger: testLogger(t), RunGateway: true, RunSimulator: true}
+	for _, o := range opts {
+		o(app)
+	}
 	if err := app.Listen(); err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +292,7 @@ func TestDemoJSONHasExactlyTheDocumentedKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"gatewayUrl", "simulatorUrl", "vendorOrgNumber", "clientId", "clientKeyFile", "systemId",
-		"customerOrgNumber", "adminPid", "resourceId", "action", "serviceOwnerClientId", "serviceOwnerKeyFile",
+		"customerOrgNumber", "customerPartyUuid", "adminPid", "resourceId", "action", "serviceOwnerClientId", "serviceOwnerKeyFile",
 		"testCaFile", "clientCertFile", "clientCertKeyFile", "serviceOwnerCertFile", "serviceOwnerCertKeyFile"}
 	if len(got) != len(want) {
 		t.Fatalf("demo.json has %d keys, want %d: %v", len(got), len(want), got)

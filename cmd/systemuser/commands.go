@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/systemuser-gateway/systemuser/db"
@@ -19,20 +20,37 @@ func runGateway(ctx context.Context, args []string, stderr io.Writer) error {
 	c.gatewayFlags(fs)
 	c.simulatorFlags(fs)
 	c.commonFlags(fs)
+	c.shutdownFlags(fs)
 	fs.boolean(&c.AutoMigrate, "migrate", "SYSTEMUSER_MIGRATE", false, "apply pending migrations at start")
-	if err := fs.Parse(args); err != nil {
+	fs.boolean(&c.TrustLocalSimulator, "trust-local-simulator", "SYSTEMUSER_TRUST_LOCAL_SIMULATOR", false,
+		"with no --trusted-issuers, trust the bundled simulator at --issuer / --simulator-url (local use only)")
+	if err := fs.parse(args); err != nil {
 		return err
+	}
+	if err := c.Validate(fs.Name()); err != nil {
+		return err
+	}
+	// Checked before anything starts: a gateway that trusts nobody is a
+	// misconfiguration, and one that silently trusts whatever answers on
+	// localhost:8090 is a hole.
+	if c.TrustedIssuers == "" && !c.TrustLocalSimulator {
+		return errNoTrustedIssuers
 	}
 	logger, err := c.logger(stderr)
 	if err != nil {
 		return err
 	}
+	tr, logger, stopTracing, err := startTracing(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	bdb, err := openMigrated(ctx, c.DatabaseURL, c.AutoMigrate)
 	if err != nil {
 		return err
 	}
 	defer bdb.Close()
-	app := &App{Config: c, DB: bdb, Logger: logger, RunGateway: true}
+	app := &App{Config: c, DB: tr.InstrumentDB(bdb, "systemuser"), Logger: logger, Tracing: tr, RunGateway: true}
 	if err := app.Listen(); err != nil {
 		return err
 	}
@@ -49,13 +67,18 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 	c.databaseFlag(fs)
 	c.simulatorFlags(fs)
 	c.commonFlags(fs)
+	c.shutdownFlags(fs)
 	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "http://localhost:8080", "gateway base URL for system-user lookups")
 	fs.str(&c.SimulatorFile, "config", "SYSTEMUSER_SIMULATOR_CONFIG", "", "clients and persons file (YAML or JSON); no database needed")
 	fs.boolean(&c.DevEndpoints, "dev-endpoints", "SYSTEMUSER_DEV_ENDPOINTS", false, "serve the client admin API (/admin/clients) and /person-token (local use only)")
 	fs.boolean(&c.AdminOpen, "admin-open", "SYSTEMUSER_ADMIN_OPEN", false, "serve the client admin API without a token (local use only; implies --dev-endpoints)")
 	fs.boolean(&c.AdminPrivilegedScopes, "admin-privileged-scopes", "SYSTEMUSER_ADMIN_PRIVILEGED_SCOPES", false, "let the admin API create and rotate clients holding admin or lookup scopes")
 	c.controlFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	fs.boolean(&c.Metrics, "metrics", "SYSTEMUSER_METRICS", true, "serve Prometheus metrics at /metrics")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := c.Validate(fs.Name()); err != nil {
 		return err
 	}
 	// Asking for an open admin API is asking for the admin API.
@@ -64,7 +87,12 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	app := &App{Config: c, Logger: logger, RunSimulator: true}
+	tr, logger, stopTracing, err := startTracing(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+	app := &App{Config: c, Logger: logger, Tracing: tr, RunSimulator: true}
 	if c.SimulatorFile != "" {
 		fc, err := simulator.LoadFileConfig(c.SimulatorFile)
 		if err != nil {
@@ -81,7 +109,7 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		defer bdb.Close()
-		app.DB = bdb
+		app.DB = tr.InstrumentDB(bdb, "systemuser")
 	}
 	if err := app.Listen(); err != nil {
 		return err
@@ -97,8 +125,14 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var c Config
 	fs := newFlagSet("migrate", stderr)
 	c.databaseFlag(fs)
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: systemuser migrate [--database-url URL] up|down|status") }
-	if err := fs.Parse(args); err != nil {
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: systemuser migrate [flags] up|down|status")
+		fs.PrintDefaults()
+	}
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := c.Validate(fs.Name()); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -163,7 +197,13 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	scale.flags(fs)
 	c.databaseFlag(fs)
 	c.commonFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	// Written into demo.json for scripts and `token --dev`, as dev does.
+	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "http://localhost:8080", "public base URL of the gateway, for demo.json")
+	fs.str(&c.SimulatorURL, "simulator-url", "SYSTEMUSER_SIMULATOR_URL", "http://localhost:8090", "public base URL of the simulator, for demo.json")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := c.Validate(fs.Name()); err != nil {
 		return err
 	}
 	bdb, err := openMigrated(ctx, c.DatabaseURL, true)
@@ -175,7 +215,15 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "seeded demo world: system %s, vendor client %s (key %s)\n", demo.SystemID, demo.ClientID, demo.ClientKeyFile)
+	if err := os.MkdirAll(c.StateDir, 0o755); err != nil {
+		return fmt.Errorf("state dir: %w", err)
+	}
+	demoFile := filepath.Join(c.StateDir, "demo.json")
+	if err := writeDemo(demoFile, c, demo, devCerts{}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded demo world: system %s, vendor client %s (key %s); settings in %s\n",
+		demo.SystemID, demo.ClientID, demo.ClientKeyFile, demoFile)
 	if err := scale.run(ctx, bdb, stdout); err != nil {
 		return err
 	}

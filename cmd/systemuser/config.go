@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is every setting of every command; each command registers the flags
@@ -29,8 +31,20 @@ type Config struct {
 	AutoMigrate    bool
 	SimulatorFile  string
 	AdminOpen      bool
-	LogLevel       string
-	LogFormat      string
+	// ListenAll (dev only) keeps ":port" addresses on every interface
+	// instead of 127.0.0.1.
+	ListenAll bool
+	// TrustLocalSimulator trusts the bundled simulator (Issuer, its /jwk)
+	// when TrustedIssuers is empty; without it the gateway refuses to start.
+	TrustLocalSimulator bool
+	LogLevel            string
+	LogFormat           string
+	// DrainPeriod is how long, after SIGTERM, /readyz answers 503 while
+	// requests are still served; ShutdownTimeout then bounds the wait for
+	// in-flight requests and the decision log's flush.
+	DrainPeriod     time.Duration
+	ShutdownTimeout time.Duration
+	PostgresImage   string // dev: image for the embedded database
 
 	// DevEndpoints serves the simulator's /admin/* and /person-token.
 	DevEndpoints bool
@@ -52,39 +66,55 @@ type Config struct {
 	DecisionRetention string
 }
 
+// flagSet is a command's flags. Each flag's default is read from its
+// environment variable when the flag is registered; a malformed value there
+// is remembered and reported by parse, so a typo in the environment stops
+// the command instead of silently falling back to the default.
 type flagSet struct {
 	*flag.FlagSet
+	lookup  func(string) (string, bool)
+	envErrs *[]error
 }
 
 func newFlagSet(name string, stderr io.Writer) flagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	return flagSet{fs}
+	return flagSet{FlagSet: fs, lookup: os.LookupEnv, envErrs: new([]error)}
 }
 
-func env(key, def string) string {
-	if v, ok := os.LookupEnv(key); ok {
+// parse parses the command line, then reports every malformed environment
+// value (all of them at once, each with its variable's name).
+func (fs flagSet) parse(args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if len(*fs.envErrs) > 0 {
+		return fmt.Errorf("%s: %w", fs.Name(), errors.Join(*fs.envErrs...))
+	}
+	return nil
+}
+
+func (fs flagSet) env(key, def string) string {
+	if v, ok := fs.lookup(key); ok {
 		return v
 	}
 	return def
 }
 
-func envBool(key string, def bool) bool {
-	if v, ok := os.LookupEnv(key); ok {
-		b, err := strconv.ParseBool(v)
-		if err == nil {
-			return b
-		}
-	}
-	return def
-}
-
 func (fs flagSet) str(p *string, name, envKey, def, usage string) {
-	fs.StringVar(p, name, env(envKey, def), usage+" (env "+envKey+")")
+	fs.StringVar(p, name, fs.env(envKey, def), usage+" (env "+envKey+")")
 }
 
 func (fs flagSet) boolean(p *bool, name, envKey string, def bool, usage string) {
-	fs.BoolVar(p, name, envBool(envKey, def), usage+" (env "+envKey+")")
+	if v, ok := fs.lookup(envKey); ok {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			*fs.envErrs = append(*fs.envErrs, fmt.Errorf("%s=%q: not a boolean (want true or false, 1 or 0)", envKey, v))
+		} else {
+			def = b
+		}
+	}
+	fs.BoolVar(p, name, def, usage+" (env "+envKey+")")
 }
 
 func (c *Config) databaseFlag(fs flagSet) {
@@ -94,11 +124,28 @@ func (c *Config) databaseFlag(fs flagSet) {
 func (c *Config) gatewayFlags(fs flagSet) {
 	fs.str(&c.GatewayAddr, "gateway-addr", "SYSTEMUSER_GATEWAY_ADDR", ":8080", "gateway listen address")
 	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "", "public base URL of the gateway (default http://localhost:<port>)")
-	fs.str(&c.TrustedIssuers, "trusted-issuers", "SYSTEMUSER_TRUSTED_ISSUERS", "", "comma-separated issuer=jwks-url pairs the gateway trusts (default: the bundled simulator)")
+	fs.str(&c.TrustedIssuers, "trusted-issuers", "SYSTEMUSER_TRUSTED_ISSUERS", "", "comma-separated issuer=jwks-url pairs the gateway trusts (required unless --trust-local-simulator)")
 	fs.str(&c.Audiences, "audiences", "SYSTEMUSER_AUDIENCES", "", "comma-separated token audiences (aud) the gateway accepts besides \"unspecified\", \"systemuser-gateway\" and its public URL")
 	fs.boolean(&c.Introspection, "introspection", "SYSTEMUSER_INTROSPECTION", true, "allow GraphQL introspection")
 	fs.boolean(&c.Metrics, "metrics", "SYSTEMUSER_METRICS", true, "serve Prometheus metrics at /metrics")
 	fs.str(&c.DecisionRetention, "decision-retention", "SYSTEMUSER_DECISION_RETENTION", "90d", "keep logged decisions this long, then drop whole weeks past it (90d, 2160h; 0 keeps all)")
+}
+
+func (fs flagSet) duration(p *time.Duration, name, envKey string, def time.Duration, usage string) {
+	if v, ok := os.LookupEnv(envKey); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			def = d
+		}
+	}
+	fs.DurationVar(p, name, def, usage+" (env "+envKey+")")
+}
+
+// shutdownFlags are those of every command that serves HTTP.
+func (c *Config) shutdownFlags(fs flagSet) {
+	fs.duration(&c.DrainPeriod, "drain-period", "SYSTEMUSER_DRAIN_PERIOD", 2*time.Second,
+		"after SIGTERM, answer /readyz with 503 this long before closing the listeners")
+	fs.duration(&c.ShutdownTimeout, "shutdown-timeout", "SYSTEMUSER_SHUTDOWN_TIMEOUT", 5*time.Second,
+		"then wait at most this long for in-flight requests and the decision log")
 }
 
 func (c *Config) simulatorFlags(fs flagSet) {
@@ -140,4 +187,13 @@ func version() string {
 		return bi.Main.Version
 	}
 	return "dev"
+}
+
+// env is a string setting's value from the environment, or def. Strings
+// have no syntax to check here; commands with flagSets use fs.str.
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
 }

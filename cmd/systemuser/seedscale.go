@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 
 	"github.com/uptrace/bun"
 
@@ -17,8 +19,21 @@ type scaleSeed struct {
 }
 
 func (s *scaleSeed) flags(fs flagSet) {
-	fs.IntVar(&s.users, "scale", 0, "also load a synthetic world of this many system users (COPY; 0: none)")
-	fs.IntVar(&s.decisions, "decisions", -1, "with --scale: logged decisions to load over the last 30 days (default 10 per system user)")
+	fs.IntVar(&s.users, "scale", envInt("SYSTEMUSER_SEED_SCALE", 0),
+		"also load a synthetic world of this many system users (COPY; 0: none) (env SYSTEMUSER_SEED_SCALE)")
+	fs.IntVar(&s.decisions, "decisions", envInt("SYSTEMUSER_SEED_DECISIONS", -1),
+		"with --scale: logged decisions to load over the last 30 days (default 10 per system user) (env SYSTEMUSER_SEED_DECISIONS)")
+}
+
+// envInt is key's integer value, or def when unset or not an integer (the
+// flag's own parse reports a bad command-line value).
+func envInt(key string, def int) int {
+	if v, ok := os.LookupEnv(key); ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	}
+	return def
 }
 
 func (s *scaleSeed) run(ctx context.Context, bdb *bun.DB, stdout io.Writer) error {

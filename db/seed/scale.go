@@ -101,10 +101,6 @@ func ScaleLoad(ctx context.Context, bdb *bun.DB, opts ScaleOptions) (*ScaleWorld
 		return nil, fmt.Errorf("seed: scale: %w", err)
 	}
 	defer conn.Close()
-	// Best effort: without the privilege the triggers simply run.
-	if _, err := conn.ExecContext(ctx, "SET session_replication_role = replica"); err == nil {
-		defer conn.ExecContext(context.WithoutCancel(ctx), "SET session_replication_role = DEFAULT") //nolint:errcheck // the connection is closed next
-	}
 	copyRows := func(table string, cols string, n int, row func(b []byte, i int) []byte) error {
 		const batch = 50_000
 		var buf bytes.Buffer
@@ -134,6 +130,12 @@ func ScaleLoad(ctx context.Context, bdb *bun.DB, opts ScaleOptions) (*ScaleWorld
 		return line(b, orgs[i], "Scale org "+strconv.Itoa(i))
 	}); err != nil {
 		return nil, err
+	}
+	// From here on, best effort: without the privilege the triggers simply
+	// run. (Organisations go first, with their triggers: one fills in the
+	// party uuid.)
+	if _, err := conn.ExecContext(ctx, "SET session_replication_role = replica"); err == nil {
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SET session_replication_role = DEFAULT") //nolint:errcheck // the connection is closed next
 	}
 	for i := range scaleResources {
 		w.Resources = append(w.Resources, "scale-res-"+strconv.Itoa(i))

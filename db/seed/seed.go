@@ -100,6 +100,7 @@ type Demo struct {
 	ClientKeyFile        string `json:"clientKeyFile"`
 	SystemID             string `json:"systemId"`
 	CustomerOrgNumber    string `json:"customerOrgNumber"`
+	CustomerPartyUUID    string `json:"customerPartyUuid"`
 	AdminPID             string `json:"adminPid"`
 	ResourceID           string `json:"resourceId"`
 	Action               string `json:"action"`
@@ -128,6 +129,12 @@ func Load(ctx context.Context, bdb *bun.DB, keyDir string) (*Demo, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if demo.CustomerOrgNumber != "" {
+		if err := bdb.NewSelect().Model((*db.Organization)(nil)).Column("party_uuid").
+			Where("org_number = ?", demo.CustomerOrgNumber).Scan(ctx, &demo.CustomerPartyUUID); err != nil {
+			return nil, fmt.Errorf("seed: customer party uuid: %w", err)
+		}
 	}
 	return demo, nil
 }
