@@ -31,6 +31,9 @@ type Config struct {
 	// DisableMetrics turns off GET /metrics and request instrumentation
 	// (on by default, so the zero Config serves them).
 	DisableMetrics bool
+	// WorldLoader, when set (by `systemuser dev` only), serves the
+	// unauthenticated admin API POST /dev/world.
+	WorldLoader WorldLoader
 }
 
 // Deps are the services the gateway translates to.
@@ -101,6 +104,9 @@ func (s *Server) routes() http.Handler {
 	s.restRoutes(mux)
 	if s.deps.PDP != nil {
 		mux.Handle("POST /authorization/api/v1/authorize", s.authenticate(http.HandlerFunc(s.handleAuthorize)))
+	}
+	if s.cfg.WorldLoader != nil {
+		mux.HandleFunc("POST /dev/world", s.handleDevWorld)
 	}
 	gi := graphiql.Handler("/graphql", "/graphql")
 	mux.Handle("GET /{$}", gi)

@@ -34,6 +34,8 @@ type App struct {
 	// (the standalone simulator reads them from a file).
 	SimulatorClients simulator.ClientStore
 	SimulatorPersons simulator.PersonStore
+	// WorldLoader serves POST /dev/world (dev only).
+	WorldLoader gateway.WorldLoader
 
 	gatewayLn, simulatorLn net.Listener
 	Gateway                *gateway.Server
@@ -114,6 +116,7 @@ func (a *App) buildGateway() error {
 		TrustedIssuers: issuers,
 		GraphQL:        gateway.GraphQLConfig{Introspection: a.Config.Introspection},
 		DisableMetrics: !a.Config.Metrics,
+		WorldLoader:    a.WorldLoader,
 	}, gateway.Deps{DB: a.DB, Registry: reg, PDP: a.pdp, Events: a.listener, Verifier: verifier,
 		Logger: a.Logger.With("component", "gateway")})
 	return nil

@@ -40,7 +40,10 @@ func startStack(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	c := Config{GatewayAddr: "127.0.0.1:0", SimulatorAddr: "127.0.0.1:0", StateDir: state, Introspection: true, AdminOpen: true}
-	app := &App{Config: c, DB: bdb, Logger: testLogger(t), RunGateway: true, RunSimulator: true}
+	logger := testLogger(t)
+	// Wired as `systemuser dev` wires it, the dev-only world API included.
+	app := &App{Config: c, DB: bdb, Logger: logger, RunGateway: true, RunSimulator: true,
+		WorldLoader: worldLoader(bdb, filepath.Join(state, "keys"), logger)}
 	if err := app.Listen(); err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +279,7 @@ func TestVendorRequestTokenAuthorizeRevoke(t *testing.T) {
 func TestDemoJSONHasExactlyTheDocumentedKeys(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "demo.json")
-	if err := writeDemo(path, Config{GatewayURL: "http://g", SimulatorURL: "http://s"}, &seed.Demo{}); err != nil {
+	if err := writeDemo(path, Config{GatewayURL: "http://g", SimulatorURL: "http://s"}, "postgres://db", &seed.Demo{}); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(path)
@@ -288,7 +291,9 @@ func TestDemoJSONHasExactlyTheDocumentedKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"gatewayUrl", "simulatorUrl", "vendorOrgNumber", "clientId", "clientKeyFile", "systemId",
-		"customerOrgNumber", "adminPid", "resourceId", "action", "serviceOwnerClientId", "serviceOwnerKeyFile"}
+		"customerOrgNumber", "adminPid", "resourceId", "action", "serviceOwnerClientId", "serviceOwnerKeyFile",
+		"otherVendorOrgNumber", "otherVendorClientId", "otherVendorKeyFile", "otherVendorSystemId",
+		"lookupClientId", "lookupKeyFile", "otherAdminPid", "otherCustomerOrgNumber", "databaseUrl", "stateDir"}
 	if len(got) != len(want) {
 		t.Fatalf("demo.json has %d keys, want %d: %v", len(got), len(want), got)
 	}

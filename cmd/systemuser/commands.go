@@ -155,6 +155,7 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var c Config
 	fs := newFlagSet("seed", stderr)
 	c.databaseFlag(fs)
+	c.worldFlag(fs)
 	c.commonFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -164,11 +165,24 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer bdb.Close()
-	demo, err := seed.Load(ctx, bdb, filepath.Join(c.StateDir, "keys"))
+	keyDir := filepath.Join(c.StateDir, "keys")
+	demo, err := seed.Load(ctx, bdb, keyDir)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "seeded demo world: system %s, vendor client %s (key %s)\n", demo.SystemID, demo.ClientID, demo.ClientKeyFile)
+	if c.World != "" {
+		logger, err := c.logger(stderr)
+		if err != nil {
+			return err
+		}
+		w, err := loadWorldFile(ctx, bdb, c.World, keyDir, logger)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "seeded world %s: %d organisations, %d persons, %d clients (generated keys: %v)\n",
+			c.World, len(w.Organizations), len(w.Persons), len(w.MaskinportenClients), w.KeyFiles)
+	}
 	return nil
 }
 

@@ -27,6 +27,7 @@ type Config struct {
 	Metrics        bool
 	AutoMigrate    bool
 	SimulatorFile  string
+	World          string // a world file loaded next to the demo world
 	AdminOpen      bool
 	LogLevel       string
 	LogFormat      string
@@ -83,6 +84,10 @@ func (c *Config) simulatorFlags(fs flagSet) {
 	fs.str(&c.SimulatorAddr, "simulator-addr", "SYSTEMUSER_SIMULATOR_ADDR", ":8090", "simulator listen address")
 	fs.str(&c.SimulatorURL, "simulator-url", "SYSTEMUSER_SIMULATOR_URL", "", "public base URL of the simulator (default http://localhost:<port>)")
 	fs.str(&c.Issuer, "issuer", "SYSTEMUSER_ISSUER", "", "simulator issuer URL, exact iss of its tokens (default <simulator-url>/)")
+}
+
+func (c *Config) worldFlag(fs flagSet) {
+	fs.str(&c.World, "world", "SYSTEMUSER_WORLD", "", "a world file (YAML or JSON: organisations, persons, resources, packages, systems, clients) to load next to the demo world")
 }
 
 func (c *Config) commonFlags(fs flagSet) {
