@@ -51,6 +51,9 @@ func TestDevCommand(t *testing.T) {
 		}()
 		demoFile := filepath.Join(state, "demo.json")
 		demo := waitForDemo(t, demoFile, done, &stderr)
+		if !strings.HasPrefix(demo["databaseUrl"], "postgres://") || demo["otherVendorClientId"] == "" || demo["lookupClientId"] == "" {
+			t.Fatalf("run %d: demo.json lacks the database URL or the demo tenants: %v", run, demo)
+		}
 		resp, err := http.Post(demo["gatewayUrl"]+"/graphql", "application/json",
 			strings.NewReader(`{"query":"{ systems(first: 10) { totalCount edges { node { systemId vendor { orgNumber } } } } }"}`))
 		if err != nil {
