@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	gqlcomplexity "github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -69,9 +70,12 @@ func (s *Server) graphqlHandler() http.Handler {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
+		srv.Use(newIntrospectionLimit(schema.Schema()))
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	// Introspection is priced by introspectionLimit (gqlgen already skips __schema).
+	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit,
+		gqlcomplexity.WithIgnoreFields(map[string]struct{}{"Query.__type": {}})))
 	srv.Use(depthLimit{Max: cfg.DepthLimit})
 	srv.SetErrorPresenter(errorPresenter(s.logger))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {

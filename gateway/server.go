@@ -101,6 +101,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	gql := s.authenticate(s.graphqlHandler())
 	mux.Handle("/graphql", gql)
+	if s.cfg.GraphQL.Introspection {
+		mux.Handle("GET /graphql/schema.graphql", handleSchemaSDL(schemaSDL()))
+	}
 	s.restRoutes(mux)
 	if s.deps.PDP != nil {
 		mux.Handle("POST /authorization/api/v1/authorize", s.authenticate(http.HandlerFunc(s.handleAuthorize)))
