@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/systemuser-gateway/systemuser/dataloaders"
@@ -50,6 +51,9 @@ func (s *Server) graphqlHandler() http.Handler {
 	srv := handler.New(schema)
 	// Websocket first: it must see the upgrade before the HTTP transports.
 	srv.AddTransport(transport.Websocket{
+		// A browser's websocket sends its Origin: same origin, or the CORS allow-list.
+		Implementation: transport.CoderWebsocketImplementation{
+			AcceptOptions: coderws.AcceptOptions{OriginPatterns: s.cfg.CORSOrigins.websocketPatterns()}},
 		KeepAlivePingInterval: 10 * time.Second,
 		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 			// Browsers cannot set headers on a websocket: graphql-ws clients

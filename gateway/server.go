@@ -31,6 +31,9 @@ type Config struct {
 	// DisableMetrics turns off GET /metrics and request instrumentation
 	// (on by default, so the zero Config serves them).
 	DisableMetrics bool
+	// CORSOrigins may call the gateway from a browser on another origin
+	// (SYSTEMUSER_CORS_ORIGINS); none by default.
+	CORSOrigins CORSOrigins
 	// WorldLoader, when set (by `systemuser dev` only), serves the
 	// unauthenticated admin API POST /dev/world.
 	WorldLoader WorldLoader
@@ -114,7 +117,7 @@ func (s *Server) routes() http.Handler {
 	gi := graphiql.Handler("/graphql", "/graphql")
 	mux.Handle("GET /{$}", gi)
 	mux.Handle("GET "+graphiql.AssetPrefix, gi)
-	h := s.recoverer(bodyLimit(mux))
+	h := s.cfg.CORSOrigins.handler(s.recoverer(bodyLimit(mux)))
 	if s.cfg.DisableMetrics {
 		return h
 	}

@@ -102,6 +102,10 @@ func (a *App) buildGateway() error {
 	if err != nil {
 		return err
 	}
+	cors, err := gateway.ParseCORSOrigins(a.Config.CORSOrigins)
+	if err != nil {
+		return err
+	}
 	reg := registry.New(a.DB, registry.Options{PublicURL: a.Config.GatewayURL, Logger: a.Logger})
 	verifier := gateway.NewVerifier(issuers, nil, nil, a.Logger.With("component", "auth"))
 	a.listener = db.NewListener(a.DB, a.Logger.With("component", "listener"))
@@ -117,6 +121,7 @@ func (a *App) buildGateway() error {
 		GraphQL:        gateway.GraphQLConfig{Introspection: a.Config.Introspection},
 		DisableMetrics: !a.Config.Metrics,
 		WorldLoader:    a.WorldLoader,
+		CORSOrigins:    cors,
 	}, gateway.Deps{DB: a.DB, Registry: reg, PDP: a.pdp, Events: a.listener, Verifier: verifier,
 		Logger: a.Logger.With("component", "gateway")})
 	return nil

@@ -17,6 +17,7 @@ func runGateway(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := newFlagSet("gateway", stderr)
 	c.databaseFlag(fs)
 	c.gatewayFlags(fs)
+	c.corsFlag(fs, "")
 	c.simulatorFlags(fs)
 	c.commonFlags(fs)
 	fs.boolean(&c.AutoMigrate, "migrate", "SYSTEMUSER_MIGRATE", false, "apply pending migrations at start")

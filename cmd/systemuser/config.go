@@ -28,6 +28,7 @@ type Config struct {
 	AutoMigrate    bool
 	SimulatorFile  string
 	World          string // a world file loaded next to the demo world
+	CORSOrigins    string // comma-separated browser origins allowed to call the gateway
 	AdminOpen      bool
 	LogLevel       string
 	LogFormat      string
@@ -84,6 +85,13 @@ func (c *Config) simulatorFlags(fs flagSet) {
 	fs.str(&c.SimulatorAddr, "simulator-addr", "SYSTEMUSER_SIMULATOR_ADDR", ":8090", "simulator listen address")
 	fs.str(&c.SimulatorURL, "simulator-url", "SYSTEMUSER_SIMULATOR_URL", "", "public base URL of the simulator (default http://localhost:<port>)")
 	fs.str(&c.Issuer, "issuer", "SYSTEMUSER_ISSUER", "", "simulator issuer URL, exact iss of its tokens (default <simulator-url>/)")
+}
+
+// corsFlag: dev allows any localhost port (a Vite or Next dev server), the
+// gateway allows no other origin unless told.
+func (c *Config) corsFlag(fs flagSet, def string) {
+	fs.str(&c.CORSOrigins, "cors-origins", "SYSTEMUSER_CORS_ORIGINS", def,
+		"comma-separated browser origins allowed to call the gateway from elsewhere (scheme://host[:port], port * for any)")
 }
 
 func (c *Config) worldFlag(fs flagSet) {

@@ -25,6 +25,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	c.gatewayFlags(fs)
 	c.simulatorFlags(fs)
 	c.worldFlag(fs)
+	c.corsFlag(fs, "http://localhost:*,http://127.0.0.1:*")
 	c.commonFlags(fs)
 	fs.boolean(&c.Fresh, "fresh", "SYSTEMUSER_FRESH", false, "wipe the embedded database first")
 	if err := fs.Parse(args); err != nil {

@@ -51,6 +51,15 @@ func TestDevCommand(t *testing.T) {
 		}()
 		demoFile := filepath.Join(state, "demo.json")
 		demo := waitForDemo(t, demoFile, done, &stderr)
+		// dev lets a browser dev server on any localhost port call the gateway.
+		pre, _ := http.NewRequest(http.MethodOptions, demo["gatewayUrl"]+"/graphql", nil)
+		pre.Header.Set("Origin", "http://localhost:5173")
+		pre.Header.Set("Access-Control-Request-Method", "POST")
+		if resp, err := http.DefaultClient.Do(pre); err != nil || resp.Header.Get("Access-Control-Allow-Origin") != "http://localhost:5173" {
+			t.Fatalf("run %d: CORS preflight from a localhost dev server: %v %v", run, err, resp)
+		} else {
+			resp.Body.Close()
+		}
 		if !strings.HasPrefix(demo["databaseUrl"], "postgres://") || demo["otherVendorClientId"] == "" || demo["lookupClientId"] == "" {
 			t.Fatalf("run %d: demo.json lacks the database URL or the demo tenants: %v", run, demo)
 		}
