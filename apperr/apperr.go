@@ -1,11 +1,13 @@
 // Package apperr is the one application error type shared by registry, pdp,
-// gateway and resolvers. Transports map Code to an HTTP status or a GraphQL
-// extensions.code in exactly one table each (see gateway/).
+// gateway and resolvers. Transports map Code to an HTTP status (HTTPStatus,
+// shared by every HTTP face) or a GraphQL extensions.code (gateway/errors.go)
+// in exactly one table each.
 package apperr
 
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // Code classifies an error for transports. Anything that is not an *Error is
@@ -51,6 +53,14 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrX) true for an *Error with ErrX's Code and
+// Reason, so an exported error value still matches after WithAltinn or a
+// message with details made a copy of it.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Reason != "" && t.Code == e.Code && t.Reason == e.Reason
+}
 
 // New builds an *Error without a cause.
 func New(code Code, reason, message string) *Error {
@@ -101,4 +111,23 @@ func Validation(vs []Violation) error {
 		msg = fmt.Sprintf("%s (and %d more)", msg, len(vs)-1)
 	}
 	return &Error{Code: Invalid, Reason: vs[0].Reason, Altinn: "STD-00000", Message: msg, Violations: vs}
+}
+
+// httpStatus is the HTTP status of each code.
+var httpStatus = map[Code]int{
+	Invalid:         http.StatusBadRequest,
+	NotFound:        http.StatusNotFound,
+	Conflict:        http.StatusConflict,
+	Unauthenticated: http.StatusUnauthorized,
+	Forbidden:       http.StatusForbidden,
+	Internal:        http.StatusInternalServerError,
+}
+
+// HTTPStatus is the HTTP status for err (500 for anything that is not an
+// *Error).
+func HTTPStatus(err error) int {
+	if s, ok := httpStatus[CodeOf(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
 }

@@ -42,6 +42,21 @@ func Ping(ctx context.Context, bdb bun.IDB) error {
 	return nil
 }
 
+// Probe answers readiness checks on a database.
+type Probe struct{ DB *bun.DB }
+
+// Ping checks that the database answers.
+func (p Probe) Ping(ctx context.Context) error { return Ping(ctx, p.DB) }
+
+// PendingMigrations counts the migrations not yet applied.
+func (p Probe) PendingMigrations(ctx context.Context) (int, error) {
+	m, err := NewMigrator(p.DB)
+	if err != nil {
+		return 0, err
+	}
+	return m.Pending(ctx)
+}
+
 // IsUniqueViolation reports whether err is a Postgres unique_violation
 // (23505), and which constraint or index it names.
 func IsUniqueViolation(err error) (constraint string, ok bool) {

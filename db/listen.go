@@ -20,18 +20,12 @@ import (
 // 20261125000002_events announce every state change on.
 const EventsChannel = "systemuser_events"
 
-// Event kinds. KindReset is ours, not the database's: it tells subscribers
-// that events may have been missed (the listener connection was lost or
-// re-established, or the subscriber fell behind), so anything derived from
-// earlier events must be dropped.
-const (
-	KindRequest       = "request"
-	KindChangeRequest = "change_request"
-	KindSystemUser    = "system_user"
-	KindSystem        = "system"
-	KindCatalog       = "catalog"
-	KindReset         = "reset"
-)
+// KindReset is the listener's own event kind, not the database's: it tells
+// subscribers that events may have been missed (the listener connection was
+// lost or re-established, or the subscriber fell behind), so anything derived
+// from earlier events must be dropped. The domain's kinds, which the
+// triggers send, are named in registry.
+const KindReset = "reset"
 
 // Status values of a KindReset event.
 const (

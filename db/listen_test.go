@@ -81,7 +81,7 @@ func TestListenerDeliversUpdate(t *testing.T) {
 	seedSystem(t, bdb)
 	mustExec(t, bdb, "UPDATE systems SET name_nb = 'T' WHERE id = ?", vendorOrg+"_sys")
 	// The insert and the update each announce the system.
-	want := db.Event{Kind: db.KindSystem, ID: vendorOrg + "_sys", Org: vendorOrg}
+	want := db.Event{Kind: "system", ID: vendorOrg + "_sys", Org: vendorOrg}
 	waitFor(t, events, want)
 	waitFor(t, events, want)
 }
@@ -102,7 +102,7 @@ func TestListenerResetsAfterKilledConnection(t *testing.T) {
 		t.Fatal("Connected() = false after reconnecting")
 	}
 	seedSystem(t, bdb)
-	waitFor(t, events, db.Event{Kind: db.KindSystem, ID: vendorOrg + "_sys", Org: vendorOrg})
+	waitFor(t, events, db.Event{Kind: "system", ID: vendorOrg + "_sys", Org: vendorOrg})
 }
 
 func TestListenerSlowSubscriberGetsResetNotBlocking(t *testing.T) {
@@ -114,7 +114,7 @@ func TestListenerSlowSubscriberGetsResetNotBlocking(t *testing.T) {
 	for i := range 5 {
 		mustExec(t, bdb, "UPDATE systems SET name_nb = ? WHERE id = ?", "n"+string(rune('a'+i)), vendorOrg+"_sys")
 	}
-	want := db.Event{Kind: db.KindSystem, ID: vendorOrg + "_sys", Org: vendorOrg}
+	want := db.Event{Kind: "system", ID: vendorOrg + "_sys", Org: vendorOrg}
 	for range 6 { // insert + 5 updates, all delivered to the fast subscriber
 		waitFor(t, fast, want)
 	}

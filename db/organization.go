@@ -33,10 +33,3 @@ type PersonRole struct {
 	OrgNumber string `bun:"org_number,pk"`
 	Role      string `bun:"role,pk"`
 }
-
-// AdminRoles are the roles that let a person administer an organisation's
-// system users (approve requests, create and delete system users).
-var AdminRoles = []string{"DAGL", "LEDE", "ADMAI"}
-
-// ClientAdminRoles may also add and remove clients of agent system users.
-var ClientAdminRoles = []string{"DAGL", "LEDE", "ADMAI", "KLADM"}

@@ -7,14 +7,6 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// Request statuses (Altinn's spelling).
-const (
-	StatusNew      = "New"
-	StatusAccepted = "Accepted"
-	StatusRejected = "Rejected"
-	StatusDenied   = "Denied"
-)
-
 // Request is a vendor's request for a system user at a customer.
 type Request struct {
 	bun.BaseModel `bun:"table:requests"`

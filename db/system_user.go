@@ -7,12 +7,6 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// System user types.
-const (
-	UserTypeStandard = "standard"
-	UserTypeAgent    = "agent"
-)
-
 // SystemUser is an organisation's instance of a system, holding delegated
 // rights and access packages.
 type SystemUser struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
@@ -169,14 +170,14 @@ func newAuthzEnv(tb testing.TB) *authzEnv {
 	}
 	env.bearer = "Bearer " + tok.AccessToken
 
-	verifier := gateway.NewVerifier(trusted, nil, nil, nil)
+	verifier := auth.NewVerifier(trusted, nil, nil, nil)
 	ln := db.NewListener(bdb, nil)
-	env.engine = pdp.New(bdb, pdp.Options{Listener: ln, Verifier: gateway.PDPVerifier{V: verifier}})
+	env.engine = pdp.New(bdb, pdp.Options{Listener: ln, Verifier: verifier})
 	done := make(chan struct{}, 2)
 	go func() { _ = ln.Run(ctx); done <- struct{}{} }()
 	go func() { _ = env.engine.Run(ctx); done <- struct{}{} }()
 	gw := gateway.New(gateway.Config{TrustedIssuers: trusted},
-		gateway.Deps{DB: bdb, Registry: registry.New(bdb, registry.Options{PublicURL: "http://gateway.test"}),
+		gateway.Deps{DB: db.Probe{DB: bdb}, Registry: registry.New(bdb, registry.Options{PublicURL: "http://gateway.test"}),
 			PDP: env.engine, Events: ln, Verifier: verifier})
 	srv := httptest.NewServer(gw)
 	bare := httptest.NewServer(newBareHandler(map[string]string{
@@ -228,7 +229,7 @@ func (e *authzEnv) freshSystemUsers(tb testing.TB, n int) []uuid.UUID {
 	for i := range users {
 		id := uuid.New()
 		users[i] = db.SystemUser{ID: id, IntegrationTitle: "bench", SystemID: e.systemID, OwnerOrg: e.owner,
-			ExternalRef: id.String(), UserType: db.UserTypeStandard}
+			ExternalRef: id.String(), UserType: registry.TypeStandard}
 		rights[i] = db.SystemUserRight{SystemUserID: id, ResourceID: "res-a", Action: "read"}
 	}
 	ids := make([]uuid.UUID, n)

@@ -16,6 +16,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
+	"github.com/systemuser-gateway/systemuser/auth"
+	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
 	"github.com/systemuser-gateway/systemuser/identity"
@@ -86,8 +88,8 @@ func TestBrowserApprovesRequest(t *testing.T) {
 	gwURL := loopbackServer(t, func(url string) http.Handler {
 		reg = registry.New(bdb, registry.Options{PublicURL: url})
 		return gateway.New(gateway.Config{PublicURL: url, LoginURL: simURL + "/login",
-			TrustedIssuers: []gateway.TrustedIssuer{{Issuer: simURL + "/", JWKSURL: simURL + "/jwk"}},
-		}, gateway.Deps{DB: bdb, Registry: reg})
+			TrustedIssuers: []auth.TrustedIssuer{{Issuer: simURL + "/", JWKSURL: simURL + "/jwk"}},
+		}, gateway.Deps{DB: db.Probe{DB: bdb}, Registry: reg})
 	})
 	hits := make(chan string, 1)
 	vendorURL := loopbackServer(t, func(string) http.Handler {

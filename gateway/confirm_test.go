@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
 	"github.com/systemuser-gateway/systemuser/identity"
@@ -26,7 +27,7 @@ func TestConfirmPagesGuardTheirForms(t *testing.T) {
 	gwURL := loopbackServer(t, func(u string) http.Handler {
 		reg = registry.New(bdb, registry.Options{PublicURL: u})
 		return gateway.New(gateway.Config{PublicURL: u, LoginURL: "http://127.0.0.1:9/login",
-			TrustedIssuers: trusted}, gateway.Deps{DB: bdb, Registry: reg})
+			TrustedIssuers: trusted}, gateway.Deps{DB: db.Probe{DB: bdb}, Registry: reg})
 	})
 	vendor := identity.NewContext(context.Background(), &identity.Identity{Kind: identity.Organization, OrgNumber: vendorOrg,
 		Scopes: []string{identity.ScopeSystemRegisterWrite, identity.ScopeRequestWrite}})

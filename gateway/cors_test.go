@@ -8,6 +8,7 @@ import (
 
 	coderws "github.com/coder/websocket"
 
+	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
 	"github.com/systemuser-gateway/systemuser/registry"
@@ -64,7 +65,7 @@ func TestCORS(t *testing.T) {
 			t.Fatal(err)
 		}
 		gw := gateway.New(gateway.Config{CORSOrigins: cors, GraphQL: gateway.GraphQLConfig{Introspection: true}},
-			gateway.Deps{DB: bdb, Registry: registry.New(bdb, registry.Options{})})
+			gateway.Deps{DB: db.Probe{DB: bdb}, Registry: registry.New(bdb, registry.Options{})})
 		srv := httptest.NewServer(gw)
 		t.Cleanup(srv.Close)
 		return srv.URL

@@ -4,6 +4,9 @@ import (
 	"context"
 	"io"
 	"net/http"
+
+	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/gateway/rest"
 )
 
 // WorldLoader loads a world file (YAML or JSON: organisations, persons with
@@ -19,13 +22,13 @@ type WorldLoader func(ctx context.Context, file []byte) (any, error)
 func (s *Server) handleDevWorld(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		writeProblem(w, r, bodyError(err))
+		rest.WriteProblem(w, r, apperr.Errorf(apperr.Invalid, "UNREADABLE_BODY", "the world file could not be read: %v", err))
 		return
 	}
 	out, err := s.cfg.WorldLoader(r.Context(), body)
 	if err != nil {
 		s.logger.ErrorContext(r.Context(), "dev world load", "error", err)
-		writeProblem(w, r, err)
+		rest.WriteProblem(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -12,17 +11,9 @@ import (
 	"github.com/systemuser-gateway/systemuser/apperr"
 )
 
-// The two translation tables of apperr codes, side by side: HTTP statuses for
-// REST and GraphQL extensions.code values.
+// graphqlCode translates apperr codes to GraphQL extensions.code values; its
+// HTTP twin is apperr.HTTPStatus (shared by the REST API and the pages).
 var (
-	httpStatus = map[apperr.Code]int{
-		apperr.Invalid:         http.StatusBadRequest,
-		apperr.NotFound:        http.StatusNotFound,
-		apperr.Conflict:        http.StatusConflict,
-		apperr.Unauthenticated: http.StatusUnauthorized,
-		apperr.Forbidden:       http.StatusForbidden,
-		apperr.Internal:        http.StatusInternalServerError,
-	}
 	graphqlCode = map[apperr.Code]string{
 		apperr.Invalid:         "BAD_USER_INPUT",
 		apperr.NotFound:        "NOT_FOUND",
@@ -32,14 +23,6 @@ var (
 		apperr.Internal:        "INTERNAL_SERVER_ERROR",
 	}
 )
-
-// HTTPStatus is the REST status for err.
-func HTTPStatus(err error) int {
-	if s, ok := httpStatus[apperr.CodeOf(err)]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
 
 // errorPresenter gives every GraphQL error an extensions.code: the specific
 // reason (e.g. RIGHTS_NOT_IN_SYSTEM) when there is one, else the class. An

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
 	"github.com/systemuser-gateway/systemuser/registry"
@@ -60,7 +61,7 @@ func TestIntrospectionSwitch(t *testing.T) {
 	bdb := dbtest.New(t)
 	for _, enabled := range []bool{true, false} {
 		gw := gateway.New(gateway.Config{GraphQL: gateway.GraphQLConfig{Introspection: enabled}},
-			gateway.Deps{DB: bdb, Registry: registry.New(bdb, registry.Options{})})
+			gateway.Deps{DB: db.Probe{DB: bdb}, Registry: registry.New(bdb, registry.Options{})})
 		srv := httptest.NewServer(gw)
 		body, _ := postRaw(t, srv.URL, map[string]any{"query": "{ __schema { queryType { name } } }"})
 		srv.Close()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
@@ -41,7 +42,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	gw := gateway.New(gateway.Config{
 		TrustedIssuers: trusted,
 		GraphQL:        gateway.GraphQLConfig{Introspection: true, LoaderWait: 50 * time.Millisecond},
-	}, gateway.Deps{DB: bdb, Registry: reg})
+	}, gateway.Deps{DB: db.Probe{DB: bdb}, Registry: reg})
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
 	return &testEnv{DB: bdb, Counter: counter, URL: srv.URL, Keys: keys,
@@ -50,7 +51,7 @@ func newTestEnv(t *testing.T) *testEnv {
 
 // trustedKeySet is a fresh simulator key set published by an httptest JWKS
 // server, and the trusted-issuer list a gateway needs to accept its tokens.
-func trustedKeySet(tb testing.TB) (*simulator.KeySet, []gateway.TrustedIssuer) {
+func trustedKeySet(tb testing.TB) (*simulator.KeySet, []auth.TrustedIssuer) {
 	tb.Helper()
 	keys, err := simulator.NewKeySet(simulator.KeyOptions{})
 	if err != nil {
@@ -61,7 +62,7 @@ func trustedKeySet(tb testing.TB) (*simulator.KeySet, []gateway.TrustedIssuer) {
 		_ = json.NewEncoder(w).Encode(keys.PublicJWKS())
 	}))
 	tb.Cleanup(jwks.Close)
-	return keys, []gateway.TrustedIssuer{{Issuer: testIssuer, JWKSURL: jwks.URL}}
+	return keys, []auth.TrustedIssuer{{Issuer: testIssuer, JWKSURL: jwks.URL}}
 }
 
 // vendorToken is a real signed Maskinporten token for org with scopes.

@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
 	"github.com/systemuser-gateway/systemuser/graph"
@@ -157,7 +158,7 @@ func TestSchemaSDL(t *testing.T) {
 	bdb := dbtest.New(t)
 	for _, enabled := range []bool{true, false} {
 		gw := gateway.New(gateway.Config{GraphQL: gateway.GraphQLConfig{Introspection: enabled}},
-			gateway.Deps{DB: bdb, Registry: registry.New(bdb, registry.Options{})})
+			gateway.Deps{DB: db.Probe{DB: bdb}, Registry: registry.New(bdb, registry.Options{})})
 		srv := httptest.NewServer(gw)
 		resp, err := http.Get(srv.URL + "/graphql/schema.graphql")
 		if err != nil {

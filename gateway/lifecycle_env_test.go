@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
@@ -37,15 +38,15 @@ func newFullEnv(t *testing.T) (*testEnv, *fakeClock) {
 	keys, trusted := trustedKeySet(t)
 	clock := &fakeClock{t: time.Now()}
 	reg := registry.New(bdb, registry.Options{PublicURL: "http://gateway.test", Now: clock.Now})
-	verifier := gateway.NewVerifier(trusted, nil, nil, nil)
+	verifier := auth.NewVerifier(trusted, nil, nil, nil)
 	listener := db.NewListener(bdb, nil)
-	engine := pdp.New(bdb, pdp.Options{Listener: listener, Verifier: gateway.PDPVerifier{V: verifier}})
+	engine := pdp.New(bdb, pdp.Options{Listener: listener, Verifier: verifier})
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); _ = listener.Run(ctx) }()
 	go func() { defer wg.Done(); _ = engine.Run(ctx) }()
 	gw := gateway.New(gateway.Config{GraphQL: gateway.GraphQLConfig{Introspection: true}},
-		gateway.Deps{DB: bdb, Registry: reg, PDP: engine, Events: listener, Verifier: verifier})
+		gateway.Deps{DB: db.Probe{DB: bdb}, Registry: reg, PDP: engine, Events: listener, Verifier: verifier})
 	srv := httptest.NewServer(gw)
 	t.Cleanup(func() {
 		srv.Close()

@@ -14,6 +14,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/systemuser-gateway/systemuser/auth"
+	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
 	"github.com/systemuser-gateway/systemuser/pdp"
@@ -75,10 +77,10 @@ func newSecEnv(tb testing.TB) *secEnv {
 	rec := &errorRecorder{}
 	logger := slog.New(rec)
 	reg := registry.New(bdb, registry.Options{PublicURL: "http://gateway.test", Logger: logger})
-	verifier := gateway.NewVerifier(trusted, nil, nil, logger)
-	engine := pdp.New(bdb, pdp.Options{Logger: logger, Verifier: gateway.PDPVerifier{V: verifier}})
+	verifier := auth.NewVerifier(trusted, nil, nil, logger)
+	engine := pdp.New(bdb, pdp.Options{Logger: logger, Verifier: verifier})
 	gw := gateway.New(gateway.Config{GraphQL: gateway.GraphQLConfig{Introspection: true}},
-		gateway.Deps{DB: bdb, Registry: reg, PDP: engine, Verifier: verifier, Logger: logger})
+		gateway.Deps{DB: db.Probe{DB: bdb}, Registry: reg, PDP: engine, Verifier: verifier, Logger: logger})
 	srv := httptest.NewServer(gw)
 	tb.Cleanup(func() {
 		srv.Close()

@@ -1,22 +1,26 @@
-// Package gateway is the HTTP face of the System User gateway: GraphQL,
-// Altinn-compatible REST, confirm pages, caller authentication and health.
-// Handlers only translate; the rules live in registry/ and pdp/.
+// Package gateway assembles the HTTP face of the System User gateway: it
+// authenticates callers and mounts the GraphQL transport (here), the
+// Altinn-compatible REST API (gateway/rest) and the confirm pages
+// (gateway/ui), with health, metrics and the shared middleware. Handlers
+// only translate; the rules live in registry/ and pdp/.
 package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
 	"time"
 
-	"github.com/uptrace/bun"
-
-	"github.com/systemuser-gateway/systemuser/db"
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/gateway/graphiql"
 	"github.com/systemuser-gateway/systemuser/gateway/metrics"
+	"github.com/systemuser-gateway/systemuser/gateway/rest"
+	"github.com/systemuser-gateway/systemuser/gateway/ui"
 	"github.com/systemuser-gateway/systemuser/pdp"
 	"github.com/systemuser-gateway/systemuser/registry"
+	"github.com/systemuser-gateway/systemuser/resolvers"
 )
 
 // Config configures the gateway's HTTP side.
@@ -25,7 +29,7 @@ type Config struct {
 	// LoginURL is the person login (the simulator's dev login page, e.g.
 	// http://localhost:8090/login) the confirm pages send people to.
 	LoginURL       string
-	TrustedIssuers []TrustedIssuer
+	TrustedIssuers []auth.TrustedIssuer
 	GraphQL        GraphQLConfig
 	Now            func() time.Time
 	// DisableMetrics turns off GET /metrics and request instrumentation
@@ -41,16 +45,30 @@ type Config struct {
 
 // Deps are the services the gateway translates to.
 type Deps struct {
-	DB       *bun.DB
+	// DB answers readiness probes; db.Probe implements it.
+	DB       Database
 	Registry *registry.Service
 	PDP      *pdp.Engine
 	// Events feeds GraphQL subscriptions and tells readiness whether the
-	// change listener is connected; nil disables both.
-	Events *db.Listener
+	// change listener is connected; nil disables both. *db.Listener
+	// implements it.
+	Events Events
 	// Verifier checks bearer tokens; New makes one from Config.TrustedIssuers
 	// when nil. Share one with the PDP so both use the verified-token cache.
-	Verifier *Verifier
+	Verifier *auth.Verifier
 	Logger   *slog.Logger
+}
+
+// Database is what readiness asks of the database.
+type Database interface {
+	Ping(ctx context.Context) error
+	PendingMigrations(ctx context.Context) (int, error)
+}
+
+// Events are the database's change announcements.
+type Events interface {
+	resolvers.EventSource
+	Connected() bool
 }
 
 // Server is the gateway's http.Handler.
@@ -58,7 +76,7 @@ type Server struct {
 	cfg      Config
 	deps     Deps
 	logger   *slog.Logger
-	verifier *Verifier
+	verifier *auth.Verifier
 	handler  http.Handler
 	draining atomic.Bool
 	metrics  *metrics.Registry // nil when disabled
@@ -76,7 +94,7 @@ func New(cfg Config, deps Deps) *Server {
 	s := &Server{cfg: cfg, deps: deps, logger: logger}
 	s.verifier = deps.Verifier
 	if s.verifier == nil {
-		s.verifier = NewVerifier(cfg.TrustedIssuers, nil, cfg.Now, logger)
+		s.verifier = auth.NewVerifier(cfg.TrustedIssuers, nil, cfg.Now, logger)
 	}
 	s.handler = s.routes()
 	return s
@@ -87,7 +105,7 @@ func New(cfg Config, deps Deps) *Server {
 func (s *Server) Metrics() *metrics.Registry { return s.metrics }
 
 // Verifier is the gateway's token verifier (the PDP uses it for tokens).
-func (s *Server) Verifier() *Verifier { return s.verifier }
+func (s *Server) Verifier() *auth.Verifier { return s.verifier }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
@@ -107,10 +125,13 @@ func (s *Server) routes() http.Handler {
 	if s.cfg.GraphQL.Introspection {
 		mux.Handle("GET /graphql/schema.graphql", handleSchemaSDL(schemaSDL()))
 	}
-	s.restRoutes(mux)
-	if s.deps.PDP != nil {
-		mux.Handle("POST /authorization/api/v1/authorize", s.authenticate(http.HandlerFunc(s.handleAuthorize)))
-	}
+	api := s.authenticate(rest.New(rest.Config{PublicURL: s.cfg.PublicURL},
+		rest.Deps{Registry: s.deps.Registry, PDP: s.deps.PDP, Logger: s.logger}))
+	mux.Handle("/authentication/", api)
+	mux.Handle("/authorization/", api)
+	mux.Handle("GET /openapi.json", api)
+	mux.Handle("/accessmanagement/", ui.New(ui.Config{PublicURL: s.cfg.PublicURL, LoginURL: s.cfg.LoginURL},
+		ui.Deps{Registry: s.deps.Registry, Verifier: s.verifier, Logger: s.logger}))
 	if s.cfg.WorldLoader != nil {
 		mux.HandleFunc("POST /dev/world", s.handleDevWorld)
 	}
@@ -143,7 +164,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 					panic(p)
 				}
 				s.logger.ErrorContext(r.Context(), "http panic", "panic", p, "path", r.URL.Path)
-				writeProblem(w, r, errInternalPanic)
+				rest.WriteProblem(w, r, errInternalPanic)
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -167,11 +188,9 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 			checks["listener"], ready = "disconnected", false
 		}
 	}
-	if err := db.Ping(ctx, s.deps.DB); err != nil {
+	if err := s.deps.DB.Ping(ctx); err != nil {
 		checks["database"], ready = err.Error(), false
-	} else if m, err := db.NewMigrator(s.deps.DB); err != nil {
-		checks["migrations"], ready = err.Error(), false
-	} else if n, err := m.Pending(ctx); err != nil {
+	} else if n, err := s.deps.DB.PendingMigrations(ctx); err != nil {
 		checks["migrations"], ready = err.Error(), false
 	} else if n > 0 {
 		checks["migrations"], ready = "pending", false
@@ -184,4 +203,11 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusServiceUnavailable
 	}
 	writeJSON(w, status, map[string]any{"ready": ready, "checks": checks})
+}
+
+// writeJSON answers v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
 }

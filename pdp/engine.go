@@ -3,6 +3,7 @@ package pdp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -13,7 +14,9 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
+	"github.com/systemuser-gateway/systemuser/registry"
 )
 
 // Options configure an Engine; zero values take the defaults.
@@ -23,9 +26,10 @@ type Options struct {
 	// it is disconnected, nothing is cached and every decision reads the
 	// database.
 	Listener *db.Listener
-	// Verifier checks Request.Token; without it a request with a token is
-	// denied (TOKEN_INVALID).
-	Verifier TokenVerifier
+	// Verifier checks Request.Token (share the gateway's, so both use its
+	// verified-token cache); without it a request with a token is denied
+	// (TOKEN_INVALID).
+	Verifier *auth.Verifier
 	Now      func() time.Time
 	// CacheSize bounds the cached system users (default 100 000).
 	CacheSize int
@@ -39,7 +43,7 @@ type Engine struct {
 	bdb      *bun.DB
 	logger   *slog.Logger
 	listener *db.Listener
-	verifier TokenVerifier
+	verifier *auth.Verifier
 	now      func() time.Time
 	maxBatch int
 	cache    *cache
@@ -99,24 +103,24 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
-func (e *Engine) apply(ev db.Event) {
+func (e *Engine) apply(ev registry.Event) {
 	switch ev.Kind {
-	case db.KindSystemUser:
+	case registry.KindSystemUser:
 		id, err := uuid.Parse(ev.ID)
 		if err != nil {
 			e.cache.dropAll(e.cache.isLive())
 			return
 		}
 		e.cache.dropSubject(id)
-	case db.KindSystem:
+	case registry.KindSystem:
 		e.cache.dropSystem(ev.ID)
-	case db.KindCatalog:
+	case registry.KindCatalog:
 		e.cache.dropAll(e.cache.isLive())
-	case db.KindReset:
+	case registry.KindReset:
 		// Connected again: start afresh. Disconnected or overflowed: events
 		// are or were being missed; stop caching until told it is safe.
-		e.cache.dropAll(ev.Status == db.ResetConnected ||
-			(ev.Status == db.ResetOverflow && e.listener.Connected()))
+		e.cache.dropAll(ev.Status == registry.ResetConnected ||
+			(ev.Status == registry.ResetOverflow && e.listener.Connected()))
 	}
 }
 
@@ -142,7 +146,8 @@ func (e *Engine) Authorize(ctx context.Context, req Request) (Decision, error) {
 // is then Indeterminate).
 func (e *Engine) AuthorizeBatch(ctx context.Context, reqs []Request) ([]Decision, error) {
 	if len(reqs) > e.maxBatch {
-		return nil, apperr.Errorf(apperr.Invalid, "BATCH_TOO_LARGE", "at most %d requests per batch", e.maxBatch)
+		return nil, &apperr.Error{Code: apperr.Invalid, Reason: ErrBatchTooLarge.Reason,
+			Message: fmt.Sprintf("at most %d requests per batch", e.maxBatch)}
 	}
 	if len(reqs) == 0 {
 		return []Decision{}, nil
@@ -153,7 +158,7 @@ func (e *Engine) AuthorizeBatch(ctx context.Context, reqs []Request) ([]Decision
 func (e *Engine) authorize(ctx context.Context, reqs []Request) ([]Decision, error) {
 	start := time.Now()
 	ds := make([]Decision, len(reqs))
-	claims := make([]*TokenClaims, len(reqs))
+	claims := make([]*auth.Claims, len(reqs))
 	pending := make([]bool, len(reqs))
 	var ids []uuid.UUID
 	for i := range reqs {
@@ -228,7 +233,7 @@ func (d *Decision) setVerdict(v verdict) {
 
 // checkToken verifies the token (if any) and takes the subject from it
 // when the request names none.
-func (e *Engine) checkToken(ctx context.Context, req *Request, d *Decision, out **TokenClaims) (verdict, bool) {
+func (e *Engine) checkToken(ctx context.Context, req *Request, d *Decision, out **auth.Claims) (verdict, bool) {
 	if req.Token == "" {
 		return verdict{}, true
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"errors"
+	"encoding/json"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,8 +18,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
+	"github.com/systemuser-gateway/systemuser/registry"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -71,11 +75,11 @@ func seed(tb testing.TB, bdb *bun.DB) *fixture {
 	for _, s := range []string{systemID, deadSystemID} {
 		mustExec(tb, bdb, `INSERT INTO systems (id, vendor_org, name_nb, name_nn, name_en) VALUES (?, ?, 'S', 'S', 'S')`, s, vendorOrg)
 	}
-	f.standard = f.newSystemUser(tb, systemID, ownerOrg, db.UserTypeStandard)
+	f.standard = f.newSystemUser(tb, systemID, ownerOrg, registry.TypeStandard)
 	mustExec(tb, bdb, "INSERT INTO system_user_rights VALUES (?, 'ske-krav', 'read'), (?, 'scoped-res', NULL)", f.standard, f.standard)
 	mustExec(tb, bdb, "INSERT INTO system_user_access_packages VALUES (?, ?)", f.standard, pkgURN)
 
-	f.agent = f.newSystemUser(tb, systemID, facilitatorOrg, db.UserTypeAgent)
+	f.agent = f.newSystemUser(tb, systemID, facilitatorOrg, registry.TypeAgent)
 	mustExec(tb, bdb, "INSERT INTO system_user_access_packages VALUES (?, ?)", f.agent, pkgURN)
 	mustExec(tb, bdb, "INSERT INTO client_relationships (client_org, facilitator_org, role, package_urn) VALUES (?, ?, 'REGN', ?)",
 		clientOrg, facilitatorOrg, pkgURN)
@@ -83,9 +87,9 @@ func seed(tb testing.TB, bdb *bun.DB) *fixture {
 	mustExec(tb, bdb, "INSERT INTO client_delegations (system_user_id, client_org) VALUES (?, ?), (?, ?)",
 		f.agent, clientOrg, f.agent, client2Org)
 
-	f.deleted = f.newSystemUser(tb, systemID, otherOrg, db.UserTypeStandard)
+	f.deleted = f.newSystemUser(tb, systemID, otherOrg, registry.TypeStandard)
 	mustExec(tb, bdb, "UPDATE system_users SET deleted_at = now() WHERE id = ?", f.deleted)
-	f.onDeadSystem = f.newSystemUser(tb, deadSystemID, ownerOrg, db.UserTypeStandard)
+	f.onDeadSystem = f.newSystemUser(tb, deadSystemID, ownerOrg, registry.TypeStandard)
 	mustExec(tb, bdb, "INSERT INTO system_user_rights VALUES (?, 'ske-krav', 'read')", f.onDeadSystem)
 	mustExec(tb, bdb, "UPDATE systems SET is_deleted = true WHERE id = ?", deadSystemID)
 	return f
@@ -168,6 +172,9 @@ func newTokens(tb testing.TB) *tokens {
 	return &tokens{key: key, now: time.Now}
 }
 
+// testKid names the signing key in tokens and the JWKS alike.
+const testKid = "pdp-test"
+
 type authzDetail struct {
 	Type         string   `json:"type"`
 	SystemUserID []string `json:"systemuser_id"`
@@ -181,7 +188,7 @@ type tokenClaims struct {
 
 func (tk *tokens) sign(tb testing.TB, key *rsa.PrivateKey, systemUser uuid.UUID, scopes string, ttl time.Duration) string {
 	tb.Helper()
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, (&jose.SignerOptions{}).WithType("JWT"))
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: testKid}}, (&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -198,26 +205,14 @@ func (tk *tokens) sign(tb testing.TB, key *rsa.PrivateKey, systemUser uuid.UUID,
 	return s
 }
 
-func (tk *tokens) Verify(_ context.Context, token string) (*TokenClaims, error) {
-	parsed, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
-	if err != nil {
-		return nil, err
-	}
-	var c tokenClaims
-	if err := parsed.Claims(&tk.key.PublicKey, &c); err != nil {
-		return nil, err
-	}
-	if c.Expiry == nil {
-		return nil, errors.New("no exp")
-	}
-	if err := c.ValidateWithLeeway(jwt.Expected{Issuer: "https://sim.test/", Time: tk.now()}, 5*time.Second); err != nil {
-		return nil, err
-	}
-	out := &TokenClaims{Scopes: strings.Fields(c.Scope), Expiry: c.Expiry.Time()}
-	for _, d := range c.AuthorizationDetails {
-		if d.Type == "urn:altinn:systemuser" {
-			out.SystemUserIDs = append(out.SystemUserIDs, d.SystemUserID...)
-		}
-	}
-	return out, nil
+// verifier is the gateway's verifier trusting tk's key, published by an
+// httptest JWKS server.
+func (tk *tokens) verifier(tb testing.TB) *auth.Verifier {
+	tb.Helper()
+	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &tk.key.PublicKey, KeyID: testKid, Algorithm: string(jose.RS256), Use: "sig"}}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_ = json.NewEncoder(w).Encode(set)
+	}))
+	tb.Cleanup(srv.Close)
+	return auth.NewVerifier([]auth.TrustedIssuer{{Issuer: "https://sim.test/", JWKSURL: srv.URL}}, nil, tk.now, nil)
 }

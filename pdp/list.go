@@ -12,6 +12,7 @@ import (
 	"github.com/systemuser-gateway/systemuser/apperr"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/identity"
+	"github.com/systemuser-gateway/systemuser/registry"
 )
 
 // DecisionFilter narrows ListDecisions; empty fields do not filter.
@@ -29,14 +30,14 @@ type DecisionPage struct {
 }
 
 // ListDecisions reads the decision log, scoped to the caller in ctx:
-// persons see decisions about parties they administer (db.AdminRoles),
+// persons see decisions about parties they administer (registry.AdminRoles),
 // organisations the decisions they asked for (caller_org), platform
 // admins all. Decisions are logged asynchronously (see LogOptions), so the
 // newest may be missing for a moment. Codes: unauthenticated (anonymous),
 // invalid (bad cursor or first outside 1..100).
 func (e *Engine) ListDecisions(ctx context.Context, f DecisionFilter, first int, after string) (*DecisionPage, error) {
 	if first < 1 || first > 100 {
-		return nil, apperr.New(apperr.Invalid, "INVALID_PAGE_SIZE", "first must be between 1 and 100")
+		return nil, ErrInvalidPageSize
 	}
 	var rows []db.Decision
 	q := e.bdb.NewSelect().Model(&rows).
@@ -49,9 +50,9 @@ func (e *Engine) ListDecisions(ctx context.Context, f DecisionFilter, first int,
 		q.Where("caller_org = ?", who.OrgNumber)
 	case who.Kind == identity.Person:
 		q.Where("party_org IN (SELECT org_number FROM person_roles WHERE pid = ? AND role IN (?))",
-			who.PID, bun.In(db.AdminRoles))
+			who.PID, bun.In(registry.AdminRoles))
 	default:
-		return nil, apperr.New(apperr.Unauthenticated, "UNAUTHENTICATED", "log in to read the decision log")
+		return nil, ErrUnauthenticated
 	}
 	if f.PartyOrg != "" {
 		q.Where("party_org = ?", f.PartyOrg)
@@ -65,7 +66,7 @@ func (e *Engine) ListDecisions(ctx context.Context, f DecisionFilter, first int,
 	if after != "" {
 		at, id, err := decodeCursor(after)
 		if err != nil {
-			return nil, apperr.New(apperr.Invalid, "INVALID_CURSOR", "the cursor is not one this API returned")
+			return nil, ErrInvalidCursor
 		}
 		q.Where("(decided_at, id) < (?, ?)", at, id)
 	}
@@ -101,7 +102,7 @@ func decodeCursor(s string) (time.Time, uuid.UUID, error) {
 	}
 	ts, idStr, ok := strings.Cut(string(b), "|")
 	if !ok {
-		return time.Time{}, uuid.Nil, apperr.New(apperr.Invalid, "INVALID_CURSOR", "bad cursor")
+		return time.Time{}, uuid.Nil, ErrInvalidCursor
 	}
 	at, err := time.Parse(time.RFC3339Nano, ts)
 	if err != nil {

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/systemuser-gateway/systemuser/db"
+	"github.com/systemuser-gateway/systemuser/auth"
+	"github.com/systemuser-gateway/systemuser/registry"
 )
 
 // verdict is the rule outcome before the engine stamps id, time and latency.
@@ -21,7 +22,7 @@ func deny(code ReasonCode, format string, args ...any) verdict {
 
 // evaluate applies the rules in order; the first that fails decides. It
 // reads only memory. claims is nil when no token was given.
-func evaluate(req *Request, s *subject, cat *catalog, claims *TokenClaims) verdict {
+func evaluate(req *Request, s *subject, cat *catalog, claims *auth.Claims) verdict {
 	switch {
 	case !s.found:
 		return deny(SystemUserNotFound, "system user %s does not exist", s.id)
@@ -40,11 +41,11 @@ func evaluate(req *Request, s *subject, cat *catalog, claims *TokenClaims) verdi
 		return verdict{result: NotApplicable, code: ActionNotSupported,
 			reason: fmt.Sprintf("resource %q has no action %q", req.ResourceID, req.Action)}
 	}
-	if claims != nil && res.requiredScope != "" && !claims.hasScope(res.requiredScope) {
+	if claims != nil && res.requiredScope != "" && !claims.HasScope(res.requiredScope) {
 		return deny(TokenScopeMissing, "the token lacks scope %q required by resource %q", res.requiredScope, req.ResourceID)
 	}
 
-	if s.userType == db.UserTypeAgent {
+	if s.userType == registry.TypeAgent {
 		pkgs, ok := s.clients[req.PartyOrg]
 		if !ok {
 			return deny(ClientNotDelegated, "organisation %s is not a client of agent system user %s", req.PartyOrg, s.id)

@@ -52,8 +52,8 @@ func TestAuthorizeRules(t *testing.T) {
 		{"Token/ErrGarbage", withToken(std("ske-krav", "read", ownerOrg), "not.a.jwt"), Deny, TokenInvalid, ""},
 	}
 	engines := map[string]*Engine{
-		"Uncached": newEngine(t, f.bdb, Options{Verifier: tk}),
-		"Cached":   startEngine(t, f.bdb, Options{Verifier: tk}),
+		"Uncached": newEngine(t, f.bdb, Options{Verifier: tk.verifier(t)}),
+		"Cached":   startEngine(t, f.bdb, Options{Verifier: tk.verifier(t)}),
 	}
 	for mode, e := range engines {
 		for _, c := range cases {

@@ -27,7 +27,7 @@ func (s *Service) ApproveRequest(ctx context.Context, id uuid.UUID) (*SystemUser
 		return nil, err
 	}
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		req, err := s.decideRequest(ctx, tx, caller, id, db.StatusAccepted)
+		req, err := s.decideRequest(ctx, tx, caller, id, StatusAccepted)
 		if err != nil {
 			return err
 		}
@@ -36,14 +36,14 @@ func (s *Service) ApproveRequest(ctx context.Context, id uuid.UUID) (*SystemUser
 			return err
 		}
 		if deleted {
-			return errSystemNotFound
+			return ErrSystemNotFound
 		}
 		su := &db.SystemUser{ID: req.ID, IntegrationTitle: req.IntegrationTitle, SystemID: req.SystemID,
 			OwnerOrg: req.PartyOrg, ExternalRef: req.ExternalRef, UserType: req.RequestType,
 			CreatedBy: caller.PID, CreatedAt: s.now(), UpdatedAt: s.now()}
 		if _, err := tx.NewInsert().Model(su).Exec(ctx); err != nil {
 			if _, ok := db.IsUniqueViolation(err); ok {
-				return errSystemUserExists
+				return ErrSystemUserExists
 			}
 			return err
 		}
@@ -77,7 +77,7 @@ func (s *Service) RejectRequest(ctx context.Context, id uuid.UUID) (*Request, er
 		return nil, err
 	}
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := s.decideRequest(ctx, tx, caller, id, db.StatusRejected)
+		_, err := s.decideRequest(ctx, tx, caller, id, StatusRejected)
 		return err
 	})
 	if err != nil {
@@ -98,7 +98,7 @@ func (s *Service) decideRequest(ctx context.Context, tx bun.Tx, caller *identity
 	err := tx.NewRaw("UPDATE requests SET status = ?, decided_at = ?, decided_by = ?, updated_at = ? "+
 		"WHERE id = ? AND status = 'New' AND deleted_at IS NULL AND created_at >= ? "+
 		"AND party_org IN ("+adminOrgsSQL+") RETURNING *",
-		status, now, caller.PID, now, id, now.Add(-s.timeout), caller.PID, bun.In(db.AdminRoles)).Scan(ctx, &rows)
+		status, now, caller.PID, now, id, now.Add(-s.timeout), caller.PID, bun.In(AdminRoles)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, err
 	}
@@ -109,15 +109,15 @@ func (s *Service) decideRequest(ctx context.Context, tx bun.Tx, caller *identity
 	// person does not administer.
 	var cur db.Request
 	err = tx.NewSelect().Model(&cur).Where("id = ? AND deleted_at IS NULL", id).
-		Where("party_org IN ("+adminOrgsSQL+")", caller.PID, bun.In(db.AdminRoles)).Scan(ctx)
+		Where("party_org IN ("+adminOrgsSQL+")", caller.PID, bun.In(AdminRoles)).Scan(ctx)
 	switch {
 	case isNoRows(err):
-		return nil, errRequestNotFound
+		return nil, ErrRequestNotFound
 	case err != nil:
 		return nil, err
-	case cur.Status != db.StatusNew:
-		return nil, errRequestNotNew
+	case cur.Status != StatusNew:
+		return nil, ErrRequestNotNew
 	default:
-		return nil, errRequestTimedOut
+		return nil, ErrRequestTimedOut
 	}
 }

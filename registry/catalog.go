@@ -20,7 +20,7 @@ func (s *Service) GetOrganization(ctx context.Context, orgNumber string) (*Organ
 	}
 	o, ok := m[orgNumber]
 	if !ok {
-		return nil, errOrgNotFound
+		return nil, ErrOrganizationNotFound
 	}
 	return o, nil
 }
@@ -47,7 +47,7 @@ func (s *Service) PersonByPID(ctx context.Context, pid string) (*Person, error) 
 	var p db.Person
 	err := s.db.NewSelect().Model(&p).Where("pid = ?", pid).Scan(ctx)
 	if isNoRows(err) {
-		return nil, errPersonNotFound
+		return nil, ErrPersonNotFound
 	}
 	if err != nil {
 		return nil, internal("load person", err)
@@ -56,11 +56,11 @@ func (s *Service) PersonByPID(ctx context.Context, pid string) (*Person, error) 
 }
 
 // AdministeredOrgs returns the organisations pid holds an admin role in
-// (db.AdminRoles), sorted. An unknown pid administers nothing.
+// (AdminRoles), sorted. An unknown pid administers nothing.
 func (s *Service) AdministeredOrgs(ctx context.Context, pid string) ([]string, error) {
 	var orgs []string
 	err := s.db.NewSelect().Table("person_roles").ColumnExpr("DISTINCT org_number").
-		Where("pid = ?", pid).Where("role IN (?)", bun.In(db.AdminRoles)).
+		Where("pid = ?", pid).Where("role IN (?)", bun.In(AdminRoles)).
 		Order("org_number").Scan(ctx, &orgs)
 	if err != nil {
 		return nil, internal("load administered orgs", err)

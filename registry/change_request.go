@@ -21,17 +21,17 @@ type ChangeRequestInput struct {
 }
 
 var (
-	errCorrelationID  = apperr.New(apperr.Invalid, "INVALID_CORRELATION_ID", "correlation id must be set and differ from the system user id")
-	errAgentNoChange  = apperr.New(apperr.Invalid, "AGENT_CHANGE_NOT_SUPPORTED", "change requests are not supported for agent system users").WithAltinn("AUTH-00015")
-	errCorrelationUse = apperr.New(apperr.Conflict, "CORRELATION_ID_USED", "the correlation id is used by another change request; generate a new one").WithAltinn("AUTH-00061")
-	errBothWays       = apperr.New(apperr.Invalid, "CHANGE_CONTRADICTS", "the same right or package is both required and unwanted")
+	ErrInvalidCorrelationID    = apperr.New(apperr.Invalid, "INVALID_CORRELATION_ID", "correlation id must be set and differ from the system user id")
+	ErrAgentChangeNotSupported = apperr.New(apperr.Invalid, "AGENT_CHANGE_NOT_SUPPORTED", "change requests are not supported for agent system users").WithAltinn("AUTH-00015")
+	ErrCorrelationIDUsed       = apperr.New(apperr.Conflict, "CORRELATION_ID_USED", "the correlation id is used by another change request; generate a new one").WithAltinn("AUTH-00061")
+	ErrChangeContradicts       = apperr.New(apperr.Invalid, "CHANGE_CONTRADICTS", "the same right or package is both required and unwanted")
 )
 
 // correlationReusable says whether a create naming the id of the stored
 // change request cr is a harmless repeat (same system user, still New).
 func correlationReusable(cr *ChangeRequest, systemUserID uuid.UUID) error {
 	if cr.SystemUserID != systemUserID || cr.Status != StatusNew {
-		return errCorrelationUse
+		return ErrCorrelationIDUsed
 	}
 	return nil
 }
@@ -53,7 +53,7 @@ func (s *Service) CreateChangeRequest(ctx context.Context, correlationID, system
 		return nil, false, err
 	}
 	if correlationID == uuid.Nil || correlationID == systemUserID {
-		return nil, false, errCorrelationID
+		return nil, false, ErrInvalidCorrelationID
 	}
 	var rows []systemUserRow
 	if err := s.selectSystemUsers(s.db).ColumnExpr(systemUserColumns).
@@ -61,11 +61,11 @@ func (s *Service) CreateChangeRequest(ctx context.Context, correlationID, system
 		return nil, false, internal("load system user", err)
 	}
 	if len(rows) == 0 {
-		return nil, false, errSystemUserNF
+		return nil, false, ErrSystemUserNotFound
 	}
 	su := systemUserFrom(&rows[0])
 	if su.UserType != TypeStandard {
-		return nil, false, errAgentNoChange
+		return nil, false, ErrAgentChangeNotSupported
 	}
 	in.RequiredRights, in.UnwantedRights = dedupe(in.RequiredRights), dedupe(in.UnwantedRights)
 	in.RequiredAccessPackages, in.UnwantedAccessPackages = dedupe(in.RequiredAccessPackages), dedupe(in.UnwantedAccessPackages)
@@ -85,14 +85,14 @@ func (s *Service) CreateChangeRequest(ctx context.Context, correlationID, system
 	for _, r := range in.RequiredRights {
 		for _, u := range in.UnwantedRights {
 			if r == u {
-				return nil, false, errBothWays
+				return nil, false, ErrChangeContradicts
 			}
 		}
 	}
 	for _, p := range in.RequiredAccessPackages {
 		for _, u := range in.UnwantedAccessPackages {
 			if p == u {
-				return nil, false, errBothWays
+				return nil, false, ErrChangeContradicts
 			}
 		}
 	}
@@ -104,13 +104,13 @@ func (s *Service) CreateChangeRequest(ctx context.Context, correlationID, system
 		return nil, false, err
 	}
 	if !rightsSubset(in.RequiredRights, sys.Rights) {
-		return nil, false, errRightsNotInSys
+		return nil, false, ErrRightsNotInSystem
 	}
 	if err := s.checkPackages(ctx, s.db, in.RequiredAccessPackages, sys.AccessPackages, TypeStandard); err != nil {
 		return nil, false, err
 	}
 	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		row := &db.ChangeRequest{ID: correlationID, SystemUserID: systemUserID, Status: db.StatusNew,
+		row := &db.ChangeRequest{ID: correlationID, SystemUserID: systemUserID, Status: StatusNew,
 			RedirectURL: in.RedirectURL, CreatedAt: s.now(), UpdatedAt: s.now()}
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return err
@@ -147,7 +147,7 @@ func (s *Service) CreateChangeRequest(ctx context.Context, correlationID, system
 		cr, err := s.changeRequestByID(ctx, s.db, correlationID)
 		switch {
 		case apperr.Is(err, apperr.NotFound):
-			return nil, false, errCorrelationUse
+			return nil, false, ErrCorrelationIDUsed
 		case err != nil:
 			return nil, false, err
 		}
@@ -159,7 +159,7 @@ func (s *Service) CreateChangeRequest(ctx context.Context, correlationID, system
 	if _, ok := db.IsForeignKeyViolation(err); ok {
 		// Unwanted rights may name anything; an unknown resource or action
 		// simply cannot be held, so it is reported like a right not in the system.
-		return nil, false, errRightsNotInSys
+		return nil, false, ErrRightsNotInSystem
 	}
 	if err != nil {
 		return nil, false, internal("create change request", err)
@@ -180,7 +180,7 @@ func (s *Service) GetChangeRequest(ctx context.Context, id uuid.UUID) (*ChangeRe
 	if ok, err := q.Exists(ctx); err != nil {
 		return nil, internal("get change request", err)
 	} else if !ok {
-		return nil, errChangeReqNF
+		return nil, ErrChangeRequestNotFound
 	}
 	return s.changeRequestByID(ctx, s.db, id)
 }
@@ -191,13 +191,13 @@ func (s *Service) GetChangeRequest(ctx context.Context, id uuid.UUID) (*ChangeRe
 // Errors: unauthenticated; not_found CHANGE_REQUEST_NOT_FOUND (also when the person does not
 // administer the owner); invalid REQUEST_TIMED_OUT; conflict REQUEST_NOT_NEW (AUTH-00013).
 func (s *Service) ApproveChangeRequest(ctx context.Context, id uuid.UUID) (*ChangeRequest, error) {
-	return s.decideChangeRequest(ctx, id, db.StatusAccepted)
+	return s.decideChangeRequest(ctx, id, StatusAccepted)
 }
 
 // RejectChangeRequest rejects a New change request.
 // Errors: as ApproveChangeRequest.
 func (s *Service) RejectChangeRequest(ctx context.Context, id uuid.UUID) (*ChangeRequest, error) {
-	return s.decideChangeRequest(ctx, id, db.StatusRejected)
+	return s.decideChangeRequest(ctx, id, StatusRejected)
 }
 
 func (s *Service) decideChangeRequest(ctx context.Context, id uuid.UUID, status string) (*ChangeRequest, error) {
@@ -211,14 +211,14 @@ func (s *Service) decideChangeRequest(ctx context.Context, id uuid.UUID, status 
 		err := tx.NewRaw("UPDATE change_requests SET status = ?, decided_at = ?, decided_by = ?, updated_at = ? "+
 			"WHERE id = ? AND status = 'New' AND deleted_at IS NULL AND created_at >= ? AND system_user_id IN "+
 			"(SELECT id FROM system_users WHERE deleted_at IS NULL AND owner_org IN ("+adminOrgsSQL+")) RETURNING *",
-			status, now, caller.PID, now, id, now.Add(-s.timeout), caller.PID, bun.In(db.AdminRoles)).Scan(ctx, &rows)
+			status, now, caller.PID, now, id, now.Add(-s.timeout), caller.PID, bun.In(AdminRoles)).Scan(ctx, &rows)
 		if err != nil {
 			return err
 		}
 		if len(rows) == 0 {
 			return s.whyNotDecided(ctx, tx, caller, id)
 		}
-		if status != db.StatusAccepted {
+		if status != StatusAccepted {
 			return nil
 		}
 		su := rows[0].SystemUserID
@@ -253,16 +253,16 @@ func (s *Service) whyNotDecided(ctx context.Context, tx bun.Tx, caller *identity
 	var cur db.ChangeRequest
 	err := tx.NewSelect().Model(&cur).Where("id = ? AND deleted_at IS NULL", id).
 		Where("system_user_id IN (SELECT id FROM system_users WHERE deleted_at IS NULL AND owner_org IN ("+adminOrgsSQL+"))",
-			caller.PID, bun.In(db.AdminRoles)).Scan(ctx)
+			caller.PID, bun.In(AdminRoles)).Scan(ctx)
 	switch {
 	case isNoRows(err):
-		return errChangeReqNF
+		return ErrChangeRequestNotFound
 	case err != nil:
 		return err
-	case cur.Status != db.StatusNew:
-		return errRequestNotNew
+	case cur.Status != StatusNew:
+		return ErrRequestNotNew
 	default:
-		return errRequestTimedOut
+		return ErrRequestTimedOut
 	}
 }
 
@@ -273,7 +273,7 @@ func (s *Service) changeRequestByID(ctx context.Context, idb bun.IDB, id uuid.UU
 		return nil, internal("get change request", err)
 	}
 	if len(rows) == 0 {
-		return nil, errChangeReqNF
+		return nil, ErrChangeRequestNotFound
 	}
 	out, err := s.changeRequestsFrom(ctx, idb, rows)
 	if err != nil {

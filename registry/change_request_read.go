@@ -32,9 +32,9 @@ func changeRequestScope(q *bun.SelectQuery, caller *identity.Identity) error {
 		}
 		q.Where("s.vendor_org = ?", caller.OrgNumber)
 	case caller.Kind == identity.Person && caller.PID != "":
-		q.Where("su.owner_org IN ("+adminOrgsSQL+")", caller.PID, bun.In(db.AdminRoles))
+		q.Where("su.owner_org IN ("+adminOrgsSQL+")", caller.PID, bun.In(AdminRoles))
 	default:
-		return errUnauthenticated
+		return ErrUnauthenticated
 	}
 	return nil
 }
@@ -61,7 +61,7 @@ func (s *Service) GetChangeRequestByExternalRef(ctx context.Context, systemID, o
 		return nil, internal("get change request by external ref", err)
 	}
 	if len(rows) == 0 {
-		return nil, errChangeReqNF
+		return nil, ErrChangeRequestNotFound
 	}
 	out, err := s.changeRequestsFrom(ctx, s.db, rows)
 	if err != nil {
@@ -139,7 +139,7 @@ func (s *Service) DeleteChangeRequest(ctx context.Context, id uuid.UUID) error {
 		return internal("delete change request", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return errChangeReqNF
+		return ErrChangeRequestNotFound
 	}
 	s.log.InfoContext(ctx, "change request deleted", "change_request_id", id)
 	return nil
@@ -160,7 +160,7 @@ func (s *Service) requireOwnSystem(ctx context.Context, caller *identity.Identit
 		return internal("check system", err)
 	}
 	if !ok {
-		return errSystemNotFound
+		return ErrSystemNotFound
 	}
 	return nil
 }

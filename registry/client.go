@@ -13,9 +13,9 @@ import (
 )
 
 var (
-	errClientNotFound     = apperr.New(apperr.Invalid, "CLIENT_NOT_FOUND", "the client organisation is unknown").WithAltinn("AUTH-00079")
-	errClientLacksPkgs    = apperr.New(apperr.Invalid, "CLIENT_LACKS_PACKAGES", "the client has not given the facilitator every package of the system user").WithAltinn("AUTH-00080")
-	errClientNotDelegated = apperr.New(apperr.NotFound, "CLIENT_NOT_DELEGATED", "the organisation is not a client of this system user")
+	ErrClientNotFound      = apperr.New(apperr.Invalid, "CLIENT_NOT_FOUND", "the client organisation is unknown").WithAltinn("AUTH-00079")
+	ErrClientLacksPackages = apperr.New(apperr.Invalid, "CLIENT_LACKS_PACKAGES", "the client has not given the facilitator every package of the system user").WithAltinn("AUTH-00080")
+	ErrClientNotDelegated  = apperr.New(apperr.NotFound, "CLIENT_NOT_DELEGATED", "the organisation is not a client of this system user")
 )
 
 // agentForClientAdmin loads a live agent system user whose owner (the
@@ -26,20 +26,20 @@ func (s *Service) agentForClientAdmin(ctx context.Context, idb bun.IDB, id uuid.
 	switch {
 	case caller.IsAdmin():
 	case caller.Kind == identity.Person && caller.PID != "":
-		q.Where("su.owner_org IN ("+adminOrgsSQL+")", caller.PID, bun.In(db.ClientAdminRoles))
+		q.Where("su.owner_org IN ("+adminOrgsSQL+")", caller.PID, bun.In(ClientAdminRoles))
 	default:
-		return nil, errUnauthenticated
+		return nil, ErrUnauthenticated
 	}
 	var rows []systemUserRow
 	if err := q.Scan(ctx, &rows); err != nil {
 		return nil, internal("load agent", err)
 	}
 	if len(rows) == 0 {
-		return nil, errSystemUserNF
+		return nil, ErrSystemUserNotFound
 	}
 	su := systemUserFrom(&rows[0])
 	if su.UserType != TypeAgent {
-		return nil, errNotAnAgent
+		return nil, ErrNotAnAgent
 	}
 	if err := loadSystemUserChildren(ctx, idb, []*SystemUser{su}); err != nil {
 		return nil, err
@@ -48,7 +48,7 @@ func (s *Service) agentForClientAdmin(ctx context.Context, idb bun.IDB, id uuid.
 }
 
 // GetAgent returns a live agent system user whose clients the caller may
-// administer: a person with a client-admin role (db.ClientAdminRoles) at
+// administer: a person with a client-admin role (ClientAdminRoles) at
 // the owner org (the facilitator), or an admin.
 // Errors: unauthenticated; not_found SYSTEM_USER_NOT_FOUND (AUTH-00015, also when not allowed);
 // invalid NOT_AN_AGENT (AUTH.VLD-00015).
@@ -65,15 +65,15 @@ func (s *Service) ListAgentSystemUsers(ctx context.Context, ownerOrg string) ([]
 	switch {
 	case caller.IsAdmin():
 	case caller.Kind == identity.Person && caller.PID != "":
-		ok, err := s.administers(ctx, s.db, caller.PID, ownerOrg, db.ClientAdminRoles)
+		ok, err := s.administers(ctx, s.db, caller.PID, ownerOrg, ClientAdminRoles)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			return nil, errNotAdministrator
+			return nil, ErrNotAdministrator
 		}
 	default:
-		return nil, errUnauthenticated
+		return nil, ErrUnauthenticated
 	}
 	var rows []systemUserRow
 	if err := s.selectSystemUsers(s.db).ColumnExpr(systemUserColumns).
@@ -97,7 +97,7 @@ const coveringClientsSQL = "SELECT client_org FROM client_relationships WHERE fa
 	"GROUP BY client_org HAVING count(DISTINCT package_urn) = ?"
 
 // AddClient lets an agent system user act for clientOrg. Allowed to a
-// person with a client-admin role (db.ClientAdminRoles) at the owner org.
+// person with a client-admin role (ClientAdminRoles) at the owner org.
 // Adding a client twice is a no-op.
 // Errors: unauthenticated; not_found SYSTEM_USER_NOT_FOUND (AUTH-00015); invalid NOT_AN_AGENT
 // (VLD-00015), CLIENT_NOT_FOUND (AUTH-00079), CLIENT_LACKS_PACKAGES (AUTH-00080).
@@ -112,12 +112,12 @@ func (s *Service) AddClient(ctx context.Context, systemUserID uuid.UUID, clientO
 		var org db.Organization
 		if err := tx.NewSelect().Model(&org).Where("org_number = ?", clientOrg).Scan(ctx); err != nil {
 			if isNoRows(err) {
-				return errClientNotFound
+				return ErrClientNotFound
 			}
 			return err
 		}
 		if len(su.AccessPackages) == 0 {
-			return errClientLacksPkgs
+			return ErrClientLacksPackages
 		}
 		var ok bool
 		if err := tx.NewRaw("SELECT ? IN ("+coveringClientsSQL+")",
@@ -125,7 +125,7 @@ func (s *Service) AddClient(ctx context.Context, systemUserID uuid.UUID, clientO
 			return err
 		}
 		if !ok {
-			return errClientLacksPkgs
+			return ErrClientLacksPackages
 		}
 		cd := &db.ClientDelegation{SystemUserID: systemUserID, ClientOrg: clientOrg, CreatedBy: caller.PID, CreatedAt: s.now()}
 		if _, err := tx.NewInsert().Model(cd).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
@@ -160,7 +160,7 @@ func (s *Service) RemoveClient(ctx context.Context, systemUserID uuid.UUID, clie
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errClientNotDelegated
+			return ErrClientNotDelegated
 		}
 		return nil
 	})

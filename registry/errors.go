@@ -5,22 +5,29 @@ import (
 	"github.com/systemuser-gateway/systemuser/identity"
 )
 
-// Errors shared by several methods; each carries Altinn's problem code where
-// Altinn has one, so the REST layer can answer as Altinn does.
+// The errors registry returns, exported so transports match them with
+// errors.Is (never on strings); each carries Altinn's problem code where
+// Altinn has one, so the REST layer can answer as Altinn does. Errors used by
+// one area stand beside it (request_write.go, change_request.go, client.go,
+// system_write.go, page.go).
 var (
-	errUnauthenticated  = apperr.New(apperr.Unauthenticated, "UNAUTHENTICATED", "authentication required")
-	errMissingScope     = apperr.New(apperr.Forbidden, "MISSING_SCOPE", "the token lacks a required scope")
-	errNotAdministrator = apperr.New(apperr.Forbidden, "NOT_ADMINISTRATOR", "you do not administer this organisation")
-	errSystemNotFound   = apperr.New(apperr.NotFound, "SYSTEM_NOT_FOUND", "system not found").WithAltinn("AUTH-00011")
-	errSystemUserNF     = apperr.New(apperr.NotFound, "SYSTEM_USER_NOT_FOUND", "system user not found").WithAltinn("AUTH-00015")
-	errRequestNotFound  = apperr.New(apperr.NotFound, "REQUEST_NOT_FOUND", "request not found").WithAltinn("AUTH-00010")
-	errChangeReqNF      = apperr.New(apperr.NotFound, "CHANGE_REQUEST_NOT_FOUND", "change request not found").WithAltinn("AUTH-00010")
-	errOrgNotFound      = apperr.New(apperr.NotFound, "ORGANIZATION_NOT_FOUND", "organisation not found")
-	errPersonNotFound   = apperr.New(apperr.NotFound, "PERSON_NOT_FOUND", "person not found")
-	errSystemUserExists = apperr.New(apperr.Invalid, "SYSTEM_USER_EXISTS", "a system user already exists for this system, organisation and externalRef").WithAltinn("AUTH-00004")
-	errRequestNotNew    = apperr.New(apperr.Conflict, "REQUEST_NOT_NEW", "the request is no longer New").WithAltinn("AUTH-00013")
-	errRequestTimedOut  = apperr.New(apperr.Invalid, "REQUEST_TIMED_OUT", "the request has timed out")
-	errNotAnAgent       = apperr.New(apperr.Invalid, "NOT_AN_AGENT", "the system user is not an agent system user").WithAltinn("AUTH.VLD-00015")
+	ErrNotSystemVendor        = apperr.New(apperr.Forbidden, "NOT_SYSTEM_VENDOR", "the vendor must be the caller's organisation")
+	ErrInvalidPageSize        = apperr.New(apperr.Invalid, "INVALID_PAGE_SIZE", "first must not be negative")
+	ErrLookupParameterMissing = apperr.New(apperr.Invalid, "LOOKUP_PARAMETER_MISSING", "clientId, systemProviderOrgNo and systemUserOwnerOrgNo are required")
+
+	ErrUnauthenticated       = apperr.New(apperr.Unauthenticated, "UNAUTHENTICATED", "authentication required")
+	ErrMissingScope          = apperr.New(apperr.Forbidden, "MISSING_SCOPE", "the token lacks a required scope")
+	ErrNotAdministrator      = apperr.New(apperr.Forbidden, "NOT_ADMINISTRATOR", "you do not administer this organisation")
+	ErrSystemNotFound        = apperr.New(apperr.NotFound, "SYSTEM_NOT_FOUND", "system not found").WithAltinn("AUTH-00011")
+	ErrSystemUserNotFound    = apperr.New(apperr.NotFound, "SYSTEM_USER_NOT_FOUND", "system user not found").WithAltinn("AUTH-00015")
+	ErrRequestNotFound       = apperr.New(apperr.NotFound, "REQUEST_NOT_FOUND", "request not found").WithAltinn("AUTH-00010")
+	ErrChangeRequestNotFound = apperr.New(apperr.NotFound, "CHANGE_REQUEST_NOT_FOUND", "change request not found").WithAltinn("AUTH-00010")
+	ErrOrganizationNotFound  = apperr.New(apperr.NotFound, "ORGANIZATION_NOT_FOUND", "organisation not found")
+	ErrPersonNotFound        = apperr.New(apperr.NotFound, "PERSON_NOT_FOUND", "person not found")
+	ErrSystemUserExists      = apperr.New(apperr.Invalid, "SYSTEM_USER_EXISTS", "a system user already exists for this system, organisation and externalRef").WithAltinn("AUTH-00004")
+	ErrRequestNotNew         = apperr.New(apperr.Conflict, "REQUEST_NOT_NEW", "the request is no longer New").WithAltinn("AUTH-00013")
+	ErrRequestTimedOut       = apperr.New(apperr.Invalid, "REQUEST_TIMED_OUT", "the request has timed out")
+	ErrNotAnAgent            = apperr.New(apperr.Invalid, "NOT_AN_AGENT", "the system user is not an agent system user").WithAltinn("AUTH.VLD-00015")
 )
 
 // requireOrg returns the caller if it is an organisation holding one of
@@ -28,12 +35,12 @@ var (
 func requireOrg(id *identity.Identity, scopes ...string) error {
 	switch id.Kind {
 	case identity.Anonymous:
-		return errUnauthenticated
+		return ErrUnauthenticated
 	case identity.Person:
-		return errMissingScope // authenticated, but not as an organisation
+		return ErrMissingScope // authenticated, but not as an organisation
 	}
 	if len(scopes) > 0 && !id.HasAnyScope(scopes...) {
-		return errMissingScope
+		return ErrMissingScope
 	}
 	return nil
 }
@@ -41,7 +48,7 @@ func requireOrg(id *identity.Identity, scopes ...string) error {
 // requirePerson fails unless the caller is a person.
 func requirePerson(id *identity.Identity) error {
 	if id.Kind != identity.Person || id.PID == "" {
-		return errUnauthenticated
+		return ErrUnauthenticated
 	}
 	return nil
 }

@@ -10,13 +10,14 @@ import (
 	"github.com/systemuser-gateway/systemuser/apperr"
 )
 
-var errBadCursor = apperr.New(apperr.Invalid, "INVALID_CURSOR", "the cursor is not valid")
+// ErrInvalidCursor: a page cursor this API did not return.
+var ErrInvalidCursor = apperr.New(apperr.Invalid, "INVALID_CURSOR", "the cursor is not valid")
 
 // limit is the page size p asks for.
 func (p Page) limit() (int, error) {
 	switch {
 	case p.First < 0:
-		return 0, apperr.New(apperr.Invalid, "INVALID_PAGE_SIZE", "first must not be negative")
+		return 0, ErrInvalidPageSize
 	case p.First == 0:
 		return DefaultPageSize, nil
 	case p.First > MaxPageSize:
@@ -39,19 +40,19 @@ func keyCursor(key string) string {
 func decodeTimeCursor(c string) (time.Time, uuid.UUID, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil || len(raw) < 2 || raw[0] != 't' {
-		return time.Time{}, uuid.Nil, errBadCursor
+		return time.Time{}, uuid.Nil, ErrInvalidCursor
 	}
 	ts, idText, ok := strings.Cut(string(raw[1:]), "|")
 	if !ok {
-		return time.Time{}, uuid.Nil, errBadCursor
+		return time.Time{}, uuid.Nil, ErrInvalidCursor
 	}
 	t, err := time.Parse(time.RFC3339Nano, ts)
 	if err != nil {
-		return time.Time{}, uuid.Nil, errBadCursor
+		return time.Time{}, uuid.Nil, ErrInvalidCursor
 	}
 	id, err := uuid.Parse(idText)
 	if err != nil {
-		return time.Time{}, uuid.Nil, errBadCursor
+		return time.Time{}, uuid.Nil, ErrInvalidCursor
 	}
 	return t, id, nil
 }
@@ -59,7 +60,7 @@ func decodeTimeCursor(c string) (time.Time, uuid.UUID, error) {
 func decodeKeyCursor(c string) (string, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil || len(raw) < 2 || raw[0] != 'k' {
-		return "", errBadCursor
+		return "", ErrInvalidCursor
 	}
 	return string(raw[1:]), nil
 }

@@ -29,9 +29,9 @@ func requestScope(q *bun.SelectQuery, id *identity.Identity) error {
 		q.Where("s.vendor_org = ?", id.OrgNumber)
 	case id.Kind == identity.Person && id.PID != "":
 		q.Where("r.party_org IN (SELECT org_number FROM person_roles WHERE pid = ? AND role IN (?))",
-			id.PID, bun.In(db.AdminRoles))
+			id.PID, bun.In(AdminRoles))
 	default:
-		return errUnauthenticated
+		return ErrUnauthenticated
 	}
 	return nil
 }
@@ -95,7 +95,7 @@ func (s *Service) ListRequestsBySystem(ctx context.Context, systemID, requestTyp
 	if ok, err := sq.Exists(ctx); err != nil {
 		return nil, internal("check system", err)
 	} else if !ok {
-		return nil, errSystemNotFound
+		return nil, ErrSystemNotFound
 	}
 	filter := func(q *bun.SelectQuery) *bun.SelectQuery {
 		q.Where("r.system_id = ?", systemID)
@@ -135,7 +135,7 @@ func (s *Service) oneRequest(ctx context.Context, q *bun.SelectQuery) (*Request,
 		return nil, internal("get request", err)
 	}
 	if len(rows) == 0 {
-		return nil, errRequestNotFound
+		return nil, ErrRequestNotFound
 	}
 	req := s.requestFrom(&rows[0])
 	if err := loadRequestChildren(ctx, s.db, []*Request{req}); err != nil {
@@ -149,7 +149,7 @@ func (s *Service) requestByIDUnscoped(ctx context.Context, idb bun.IDB, id uuid.
 	var row db.Request
 	if err := idb.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
 		if isNoRows(err) {
-			return nil, errRequestNotFound
+			return nil, ErrRequestNotFound
 		}
 		return nil, internal("get request", err)
 	}

@@ -25,15 +25,15 @@ type RequestInput struct {
 }
 
 var (
-	errPartyNotFound    = apperr.New(apperr.Invalid, "PARTY_NOT_FOUND", "the customer organisation is unknown").WithAltinn("AUTH-00000")
-	errNoRedirectURLs   = apperr.New(apperr.Invalid, "NO_REDIRECT_URLS", "the system has no allowed redirect URLs").WithAltinn("AUTH-00026")
-	errRedirectNotAllow = apperr.New(apperr.Invalid, "REDIRECT_URL_NOT_ALLOWED", "the redirect URL is not one of the system's allowed URLs").WithAltinn("AUTH-00021")
-	errRightsNotInSys   = apperr.New(apperr.Invalid, "RIGHTS_NOT_IN_SYSTEM", "one or more rights are not among the system's rights").WithAltinn("AUTH-00001")
-	errRequestEmpty     = apperr.New(apperr.Invalid, "REQUEST_EMPTY", "a request needs at least one right or access package").WithAltinn("AUTH-00059")
-	errPkgsNotInSys     = apperr.New(apperr.Invalid, "PACKAGES_NOT_IN_SYSTEM", "one or more access packages are not among the system's packages").WithAltinn("AUTH-00063")
-	errPkgNotAssignable = apperr.New(apperr.Invalid, "PACKAGE_NOT_ASSIGNABLE", "an access package cannot be assigned to a standard system user").WithAltinn("AUTH-00064")
-	errPkgNotDelegable  = apperr.New(apperr.Invalid, "PACKAGE_NOT_DELEGABLE", "an access package cannot be delegated through client relationships").WithAltinn("AUTH-00065")
-	errAgentNeedsPkgs   = apperr.New(apperr.Invalid, "AGENT_NEEDS_PACKAGES", "an agent request needs at least one access package and no rights").WithAltinn("AUTH-00058")
+	ErrPartyNotFound         = apperr.New(apperr.Invalid, "PARTY_NOT_FOUND", "the customer organisation is unknown").WithAltinn("AUTH-00000")
+	ErrNoRedirectURLs        = apperr.New(apperr.Invalid, "NO_REDIRECT_URLS", "the system has no allowed redirect URLs").WithAltinn("AUTH-00026")
+	ErrRedirectURLNotAllowed = apperr.New(apperr.Invalid, "REDIRECT_URL_NOT_ALLOWED", "the redirect URL is not one of the system's allowed URLs").WithAltinn("AUTH-00021")
+	ErrRightsNotInSystem     = apperr.New(apperr.Invalid, "RIGHTS_NOT_IN_SYSTEM", "one or more rights are not among the system's rights").WithAltinn("AUTH-00001")
+	ErrRequestEmpty          = apperr.New(apperr.Invalid, "REQUEST_EMPTY", "a request needs at least one right or access package").WithAltinn("AUTH-00059")
+	ErrPackagesNotInSystem   = apperr.New(apperr.Invalid, "PACKAGES_NOT_IN_SYSTEM", "one or more access packages are not among the system's packages").WithAltinn("AUTH-00063")
+	ErrPackageNotAssignable  = apperr.New(apperr.Invalid, "PACKAGE_NOT_ASSIGNABLE", "an access package cannot be assigned to a standard system user").WithAltinn("AUTH-00064")
+	ErrPackageNotDelegable   = apperr.New(apperr.Invalid, "PACKAGE_NOT_DELEGABLE", "an access package cannot be delegated through client relationships").WithAltinn("AUTH-00065")
+	ErrAgentNeedsPackages    = apperr.New(apperr.Invalid, "AGENT_NEEDS_PACKAGES", "an agent request needs at least one access package and no rights").WithAltinn("AUTH-00058")
 )
 
 // CreateRequest creates a standard request, or returns the existing one for
@@ -72,7 +72,7 @@ func (s *Service) createRequest(ctx context.Context, in RequestInput, typ string
 		return nil, false, internal("check system user", err)
 	}
 	if exists {
-		return nil, false, errSystemUserExists
+		return nil, false, ErrSystemUserExists
 	}
 	// 3. The same request again: return it, whatever its status.
 	if req, err := s.existingRequest(ctx, caller.OrgNumber, in, typ); err != nil || req != nil {
@@ -87,7 +87,7 @@ func (s *Service) createRequest(ctx context.Context, in RequestInput, typ string
 	if ok, err := s.db.NewSelect().Model((*db.Organization)(nil)).Where("org_number = ?", in.PartyOrg).Exists(ctx); err != nil {
 		return nil, false, internal("check party", err)
 	} else if !ok {
-		return nil, false, errPartyNotFound
+		return nil, false, ErrPartyNotFound
 	}
 	// 7. Redirect URL, rights and packages.
 	if err := checkRedirect(in.RedirectURL, sys.RedirectURLs); err != nil {
@@ -97,13 +97,13 @@ func (s *Service) createRequest(ctx context.Context, in RequestInput, typ string
 	in.AccessPackages = dedupe(in.AccessPackages)
 	if typ == TypeAgent {
 		if len(in.Rights) > 0 || len(in.AccessPackages) == 0 {
-			return nil, false, errAgentNeedsPkgs
+			return nil, false, ErrAgentNeedsPackages
 		}
 	} else if len(in.Rights) == 0 && len(in.AccessPackages) == 0 {
-		return nil, false, errRequestEmpty
+		return nil, false, ErrRequestEmpty
 	}
 	if !rightsSubset(in.Rights, sys.Rights) {
-		return nil, false, errRightsNotInSys
+		return nil, false, ErrRightsNotInSystem
 	}
 	if err := s.checkPackages(ctx, s.db, in.AccessPackages, sys.AccessPackages, typ); err != nil {
 		return nil, false, err
@@ -116,7 +116,7 @@ func (s *Service) createRequest(ctx context.Context, in RequestInput, typ string
 	id := uuid.New()
 	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		row := &db.Request{ID: id, RequestType: typ, SystemID: in.SystemID, PartyOrg: in.PartyOrg,
-			ExternalRef: in.ExternalRef, IntegrationTitle: in.IntegrationTitle, Status: db.StatusNew,
+			ExternalRef: in.ExternalRef, IntegrationTitle: in.IntegrationTitle, Status: StatusNew,
 			RedirectURL: in.RedirectURL, CreatedAt: s.now(), UpdatedAt: s.now()}
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return err
@@ -153,7 +153,7 @@ func (s *Service) systemOfVendor(ctx context.Context, id, vendor string) (*Syste
 	var row db.System
 	err := s.db.NewSelect().Model(&row).Where("id = ? AND vendor_org = ? AND NOT is_deleted", id, vendor).Scan(ctx)
 	if isNoRows(err) {
-		return nil, errSystemNotFound
+		return nil, ErrSystemNotFound
 	}
 	if err != nil {
 		return nil, internal("load system", err)
@@ -172,11 +172,11 @@ func checkRedirect(raw string, allowed []string) error {
 		return nil
 	}
 	if len(allowed) == 0 {
-		return errNoRedirectURLs
+		return ErrNoRedirectURLs
 	}
 	u, err := url.Parse(raw)
 	if err != nil || !redirectURLValid(raw) {
-		return errRedirectNotAllow
+		return ErrRedirectURLNotAllowed
 	}
 	for _, a := range allowed {
 		au, err := url.Parse(a)
@@ -184,7 +184,7 @@ func checkRedirect(raw string, allowed []string) error {
 			return nil
 		}
 	}
-	return errRedirectNotAllow
+	return ErrRedirectURLNotAllowed
 }
 
 // rightsSubset reports whether every wanted right is one of the system's:
@@ -206,7 +206,7 @@ func (s *Service) checkPackages(ctx context.Context, idb bun.IDB, pkgs, systemPk
 	}
 	for _, p := range pkgs {
 		if !slices.Contains(systemPkgs, p) {
-			return errPkgsNotInSys
+			return ErrPackagesNotInSystem
 		}
 	}
 	var rows []db.AccessPackage
@@ -215,10 +215,10 @@ func (s *Service) checkPackages(ctx context.Context, idb bun.IDB, pkgs, systemPk
 	}
 	for _, r := range rows {
 		if typ == TypeAgent && !r.Delegable {
-			return errPkgNotDelegable
+			return ErrPackageNotDelegable
 		}
 		if typ == TypeStandard && !r.Assignable {
-			return errPkgNotAssignable
+			return ErrPackageNotAssignable
 		}
 	}
 	return nil
@@ -266,7 +266,7 @@ func (s *Service) DeleteRequest(ctx context.Context, id uuid.UUID) error {
 		return internal("delete request", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return errRequestNotFound
+		return ErrRequestNotFound
 	}
 	s.log.InfoContext(ctx, "request deleted", "request_id", id)
 	return nil

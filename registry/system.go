@@ -41,7 +41,7 @@ func (s *Service) GetSystem(ctx context.Context, id string) (*System, error) {
 	systemScope(q, caller, true)
 	if err := q.Scan(ctx); err != nil {
 		if isNoRows(err) {
-			return nil, errSystemNotFound
+			return nil, ErrSystemNotFound
 		}
 		return nil, internal("get system", err)
 	}

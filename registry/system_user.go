@@ -42,7 +42,7 @@ func systemUserScope(q *bun.SelectQuery, id *identity.Identity) (ok bool) {
 		q.Where("s.vendor_org = ?", id.OrgNumber)
 	case id.Kind == identity.Person && id.PID != "":
 		q.Where("su.owner_org IN (SELECT org_number FROM person_roles WHERE pid = ? AND role IN (?))",
-			id.PID, bun.In(db.AdminRoles))
+			id.PID, bun.In(AdminRoles))
 	default:
 		return false
 	}
@@ -55,14 +55,14 @@ func systemUserScope(q *bun.SelectQuery, id *identity.Identity) (ok bool) {
 func (s *Service) GetSystemUser(ctx context.Context, id uuid.UUID) (*SystemUser, error) {
 	q := s.selectSystemUsers(s.db).ColumnExpr(systemUserColumns).Where("su.id = ?", id)
 	if !systemUserScope(q, identity.FromContext(ctx)) {
-		return nil, errSystemUserNF
+		return nil, ErrSystemUserNotFound
 	}
 	var rows []systemUserRow
 	if err := q.Scan(ctx, &rows); err != nil {
 		return nil, internal("get system user", err)
 	}
 	if len(rows) == 0 {
-		return nil, errSystemUserNF
+		return nil, ErrSystemUserNotFound
 	}
 	su := systemUserFrom(&rows[0])
 	if err := loadSystemUserChildren(ctx, s.db, []*SystemUser{su}); err != nil {

@@ -22,15 +22,15 @@ func (s *Service) CreateSystemUser(ctx context.Context, systemID, ownerOrg, inte
 	if err := requirePerson(caller); err != nil {
 		return nil, err
 	}
-	if ok, err := s.administers(ctx, s.db, caller.PID, ownerOrg, db.AdminRoles); err != nil {
+	if ok, err := s.administers(ctx, s.db, caller.PID, ownerOrg, AdminRoles); err != nil {
 		return nil, err
 	} else if !ok {
-		return nil, errNotAdministrator
+		return nil, ErrNotAdministrator
 	}
 	var sys db.System
 	if err := s.db.NewSelect().Model(&sys).Where("id = ? AND is_visible AND NOT is_deleted", systemID).Scan(ctx); err != nil {
 		if isNoRows(err) {
-			return nil, errSystemNotFound
+			return nil, ErrSystemNotFound
 		}
 		return nil, internal("load system", err)
 	}
@@ -40,10 +40,10 @@ func (s *Service) CreateSystemUser(ctx context.Context, systemID, ownerOrg, inte
 	id := uuid.New()
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		su := &db.SystemUser{ID: id, IntegrationTitle: integrationTitle, SystemID: systemID, OwnerOrg: ownerOrg,
-			ExternalRef: ownerOrg, UserType: db.UserTypeStandard, CreatedBy: caller.PID, CreatedAt: s.now(), UpdatedAt: s.now()}
+			ExternalRef: ownerOrg, UserType: TypeStandard, CreatedBy: caller.PID, CreatedAt: s.now(), UpdatedAt: s.now()}
 		if _, err := tx.NewInsert().Model(su).Exec(ctx); err != nil {
 			if _, ok := db.IsUniqueViolation(err); ok {
-				return errSystemUserExists
+				return ErrSystemUserExists
 			}
 			return err
 		}
@@ -90,14 +90,14 @@ func (s *Service) DeleteSystemUser(ctx context.Context, id uuid.UUID) error {
 		q := tx.NewUpdate().Model((*db.SystemUser)(nil)).Set("deleted_at = ?", s.now()).Set("deleted_by = ?", by).
 			Set("updated_at = ?", s.now()).Where("id = ? AND deleted_at IS NULL", id)
 		if !caller.IsAdmin() {
-			q.Where("owner_org IN ("+adminOrgsSQL+")", caller.PID, bun.In(db.AdminRoles))
+			q.Where("owner_org IN ("+adminOrgsSQL+")", caller.PID, bun.In(AdminRoles))
 		}
 		res, err := q.Exec(ctx)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errSystemUserNF
+			return ErrSystemUserNotFound
 		}
 		if _, err := tx.NewUpdate().Model((*db.Request)(nil)).Set("deleted_at = ?", s.now()).Set("updated_at = ?", s.now()).
 			Where("id = ? AND deleted_at IS NULL", id).Exec(ctx); err != nil {
@@ -126,7 +126,7 @@ func (s *Service) LookupSystemUser(ctx context.Context, clientID, providerOrg, o
 		return nil, err
 	}
 	if clientID == "" || providerOrg == "" || ownerOrg == "" {
-		return nil, apperr.New(apperr.Invalid, "LOOKUP_PARAMETER_MISSING", "clientId, systemProviderOrgNo and systemUserOwnerOrgNo are required")
+		return nil, ErrLookupParameterMissing
 	}
 	if externalRef == "" {
 		externalRef = ownerOrg
@@ -141,7 +141,7 @@ func (s *Service) LookupSystemUser(ctx context.Context, clientID, providerOrg, o
 		return nil, internal("lookup system user", err)
 	}
 	if len(rows) == 0 {
-		return nil, errSystemUserNF
+		return nil, ErrSystemUserNotFound
 	}
 	su := systemUserFrom(&rows[0])
 	if err := loadSystemUserChildren(ctx, s.db, []*SystemUser{su}); err != nil {

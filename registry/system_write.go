@@ -33,7 +33,7 @@ type SystemInput struct {
 var delegableResourceTypes = []string{"AltinnApp", "Systemresource", "Default", "CorrespondenceService",
 	"BrokerService", "GenericAccessResource", "MigratedApp"}
 
-var errSystemDeleted = apperr.New(apperr.Invalid, "SYSTEM_DELETED", "cannot update a system marked as deleted")
+var ErrSystemDeleted = apperr.New(apperr.Invalid, "SYSTEM_DELETED", "cannot update a system marked as deleted")
 
 // requireSystemWriter checks that the caller may write systems of vendor.
 func requireSystemWriter(caller *identity.Identity, vendor string) error {
@@ -41,7 +41,7 @@ func requireSystemWriter(caller *identity.Identity, vendor string) error {
 		return err
 	}
 	if vendor != caller.OrgNumber && !caller.IsAdmin() {
-		return apperr.New(apperr.Forbidden, "NOT_SYSTEM_VENDOR", "the vendor must be the caller's organisation")
+		return ErrNotSystemVendor
 	}
 	return nil
 }
@@ -112,7 +112,7 @@ func (s *Service) UpdateSystem(ctx context.Context, id string, in SystemInput) (
 			in.VendorOrg = cur.VendorOrg
 		}
 		if in.VendorOrg != cur.VendorOrg {
-			return nil, false, false, errSystemNotFound
+			return nil, false, false, ErrSystemNotFound
 		}
 		return &in, true, true, nil
 	})
@@ -159,7 +159,7 @@ func (s *Service) DeleteSystem(ctx context.Context, id string) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errSystemNotFound
+			return ErrSystemNotFound
 		}
 		_, err = tx.NewDelete().Model((*db.SystemClient)(nil)).Where("system_id = ?", id).Exec(ctx)
 		return err
@@ -187,12 +187,12 @@ func (s *Service) updateSystem(ctx context.Context, id string,
 		}
 		if err := q.Scan(ctx); err != nil {
 			if isNoRows(err) {
-				return errSystemNotFound
+				return ErrSystemNotFound
 			}
 			return err
 		}
 		if row.IsDeleted {
-			return errSystemDeleted
+			return ErrSystemDeleted
 		}
 		cur := systemFrom(&row)
 		if err := loadSystemChildren(ctx, tx, []*System{cur}); err != nil {
@@ -325,7 +325,7 @@ func (s *Service) systemByIDUnscoped(ctx context.Context, id string) (*System, e
 	if sys, ok := m[id]; ok {
 		return sys, nil
 	}
-	return nil, errSystemNotFound
+	return nil, ErrSystemNotFound
 }
 
 // validateSystem collects every violation of in.

@@ -165,14 +165,3 @@ type SystemUserFilter struct {
 	SystemID string
 	UserType string
 }
-
-// Request types and statuses (Altinn's spelling).
-const (
-	TypeStandard = "standard"
-	TypeAgent    = "agent"
-
-	StatusNew            = "New"
-	StatusAccepted       = "Accepted"
-	StatusRejected       = "Rejected"
-	StatusNoChangeNeeded = "NoChangeNeeded"
-)

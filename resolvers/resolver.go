@@ -3,14 +3,13 @@
 package resolvers
 
 import (
-	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/pdp"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
 // EventSource feeds subscriptions; *db.Listener implements it.
 type EventSource interface {
-	Subscribe(buffer int) (<-chan db.Event, func())
+	Subscribe(buffer int) (<-chan registry.Event, func())
 }
 
 // Resolver is the dependency root of every resolver.

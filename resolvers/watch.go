@@ -5,8 +5,8 @@ import (
 
 	"github.com/systemuser-gateway/systemuser/apperr"
 	"github.com/systemuser-gateway/systemuser/dataloaders"
-	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/identity"
+	"github.com/systemuser-gateway/systemuser/registry"
 )
 
 type eventKey struct{ kind, id, org, status string }
@@ -26,7 +26,7 @@ func watch[T any](ctx context.Context, src EventSource, read func(context.Contex
 		return nil, err
 	}
 	ctx, stop := context.WithCancel(ctx)
-	later, err := watchEvents(ctx, src, func(k eventKey) bool { return k.kind == db.KindReset || match(k) },
+	later, err := watchEvents(ctx, src, func(k eventKey) bool { return k.kind == registry.KindReset || match(k) },
 		func(ctx context.Context, _ eventKey) (*T, bool) {
 			v, err := read(ctx)
 			if err != nil {

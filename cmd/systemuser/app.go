@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/gateway"
 	"github.com/systemuser-gateway/systemuser/pdp"
@@ -107,12 +108,12 @@ func (a *App) buildGateway() error {
 		return err
 	}
 	reg := registry.New(a.DB, registry.Options{PublicURL: a.Config.GatewayURL, Logger: a.Logger})
-	verifier := gateway.NewVerifier(issuers, nil, nil, a.Logger.With("component", "auth"))
+	verifier := auth.NewVerifier(issuers, nil, nil, a.Logger.With("component", "auth"))
 	a.listener = db.NewListener(a.DB, a.Logger.With("component", "listener"))
 	a.pdp = pdp.New(a.DB, pdp.Options{
 		Logger:   a.Logger.With("component", "pdp"),
 		Listener: a.listener,
-		Verifier: gateway.PDPVerifier{V: verifier},
+		Verifier: verifier,
 	})
 	a.Gateway = gateway.New(gateway.Config{
 		PublicURL:      a.Config.GatewayURL,
@@ -122,7 +123,7 @@ func (a *App) buildGateway() error {
 		DisableMetrics: !a.Config.Metrics,
 		WorldLoader:    a.WorldLoader,
 		CORSOrigins:    cors,
-	}, gateway.Deps{DB: a.DB, Registry: reg, PDP: a.pdp, Events: a.listener, Verifier: verifier,
+	}, gateway.Deps{DB: db.Probe{DB: a.DB}, Registry: reg, PDP: a.pdp, Events: a.listener, Verifier: verifier,
 		Logger: a.Logger.With("component", "gateway")})
 	return nil
 }
@@ -156,17 +157,17 @@ func (a *App) buildSimulator() error {
 
 // trustedIssuers parses "iss=jwks,iss=jwks"; by default the gateway trusts
 // the bundled simulator.
-func trustedIssuers(c Config) ([]gateway.TrustedIssuer, error) {
+func trustedIssuers(c Config) ([]auth.TrustedIssuer, error) {
 	if c.TrustedIssuers == "" {
-		return []gateway.TrustedIssuer{{Issuer: c.Issuer, JWKSURL: strings.TrimSuffix(c.SimulatorURL, "/") + "/jwk"}}, nil
+		return []auth.TrustedIssuer{{Issuer: c.Issuer, JWKSURL: strings.TrimSuffix(c.SimulatorURL, "/") + "/jwk"}}, nil
 	}
-	var out []gateway.TrustedIssuer
+	var out []auth.TrustedIssuer
 	for _, pair := range strings.Split(c.TrustedIssuers, ",") {
 		iss, jwks, ok := strings.Cut(strings.TrimSpace(pair), "=")
 		if !ok || iss == "" || jwks == "" {
 			return nil, fmt.Errorf("trusted issuer %q: want issuer=jwks-url", pair)
 		}
-		out = append(out, gateway.TrustedIssuer{Issuer: iss, JWKSURL: jwks})
+		out = append(out, auth.TrustedIssuer{Issuer: iss, JWKSURL: jwks})
 	}
 	return out, nil
 }

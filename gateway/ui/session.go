@@ -1,4 +1,4 @@
-package gateway
+package ui
 
 import (
 	"crypto/hmac"
@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/identity"
 )
 
@@ -23,7 +24,7 @@ const (
 // session is a verified person on a confirm page.
 type session struct {
 	token  string
-	claims *Claims
+	claims *auth.Claims
 }
 
 // csrf is the form token bound to this session. It is an HMAC keyed by the

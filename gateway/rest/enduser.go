@@ -1,4 +1,4 @@
-package gateway
+package rest
 
 import (
 	"net/http"
@@ -13,7 +13,7 @@ import (
 // checks the person's client-administration right at the owner party. Our
 // person tokens (the simulator's dev login) carry altinn:portal/enduser
 // instead; either is accepted, and the right is the person holding one of
-// db.ClientAdminRoles at the facilitator, checked inside registry.
+// registry.ClientAdminRoles at the facilitator, checked inside registry.
 const (
 	scopeClientDelegationsRead  = "altinn:clientdelegations.read"
 	scopeClientDelegationsWrite = "altinn:clientdelegations.write"

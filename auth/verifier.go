@@ -1,4 +1,8 @@
-package gateway
+// Package auth verifies bearer tokens: the trusted issuers and their JWKS,
+// the claims the gateway and the PDP read, and a cache of verified tokens.
+// It is a leaf: it knows identity, the standard library and go-jose only, so
+// every transport and the PDP check tokens the same way.
+package auth
 
 import (
 	"context"
@@ -8,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,9 +21,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
-	"github.com/systemuser-gateway/systemuser/apperr"
 	"github.com/systemuser-gateway/systemuser/identity"
-	"github.com/systemuser-gateway/systemuser/pdp"
 )
 
 // Only asymmetric algorithms: alg "none" and HS256-with-a-public-key are
@@ -66,7 +69,24 @@ func (c *Claims) Identity() *identity.Identity {
 	return id
 }
 
-var errInvalidToken = apperr.New(apperr.Unauthenticated, "INVALID_TOKEN", "the bearer token is not valid")
+// Error is why a token was refused. Reason is a stable machine-readable code
+// that transports pass on to clients.
+type Error struct {
+	Reason  string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// The reasons a token is refused; match them with errors.Is.
+var (
+	ErrInvalidToken    = &Error{"INVALID_TOKEN", "the bearer token is not valid"}
+	ErrUntrustedIssuer = &Error{"UNTRUSTED_ISSUER", "the token's issuer is not trusted"}
+	ErrTokenExpired    = &Error{"TOKEN_EXPIRED", "the token has expired or is not yet valid"}
+)
+
+// HasScope reports whether the token grants scope exactly.
+func (c *Claims) HasScope(scope string) bool { return slices.Contains(c.Scopes, scope) }
 
 // Verifier checks bearer JWTs against the trusted issuers' JWKS. Verified
 // tokens are cached until they expire: an RS256 verification costs more than
@@ -87,7 +107,6 @@ type Verifier struct {
 type verified struct {
 	claims   *Claims
 	identity *identity.Identity
-	pdp      *pdp.TokenClaims
 	notAfter time.Time // Expiry plus leeway
 }
 
@@ -100,7 +119,7 @@ func NewVerifier(issuers []TrustedIssuer, client *http.Client, now func() time.T
 		client = &http.Client{Timeout: 5 * time.Second}
 	}
 	if logger == nil {
-		logger = quietLogger()
+		logger = slog.New(slog.DiscardHandler)
 	}
 	v := &Verifier{issuers: map[string]*jwks{}, now: now, logger: logger, maxCache: 100_000}
 	for _, is := range issuers {
@@ -129,14 +148,13 @@ func (v *Verifier) lookup(ctx context.Context, raw string) (*verified, error) {
 		if v.cache.CompareAndDelete(raw, c) {
 			v.cacheSize.Add(-1)
 		}
-		return nil, errInvalidToken
+		return nil, ErrInvalidToken
 	}
 	claims, err := v.verify(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
-	e := &verified{claims: claims, identity: claims.Identity(), notAfter: claims.Expiry.Add(tokenLeeway),
-		pdp: &pdp.TokenClaims{SystemUserIDs: claims.SystemUserIDs, Scopes: claims.Scopes, Expiry: claims.Expiry}}
+	e := &verified{claims: claims, identity: claims.Identity(), notAfter: claims.Expiry.Add(tokenLeeway)}
 	if v.cacheSize.Add(1) > v.maxCache {
 		v.evictExpired()
 	}
@@ -184,33 +202,33 @@ type rawClaims struct {
 func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 	tok, err := jwt.ParseSigned(raw, allowedAlgs)
 	if err != nil || len(tok.Headers) != 1 {
-		return nil, errInvalidToken
+		return nil, ErrInvalidToken
 	}
 	var unverified jwt.Claims
 	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
-		return nil, errInvalidToken
+		return nil, ErrInvalidToken
 	}
 	iss, ok := v.issuers[unverified.Issuer]
 	if !ok {
-		return nil, apperr.New(apperr.Unauthenticated, "UNTRUSTED_ISSUER", "the token's issuer is not trusted")
+		return nil, ErrUntrustedIssuer
 	}
 	key, err := iss.key(ctx, tok.Headers[0].KeyID)
 	if err != nil {
 		v.logger.WarnContext(ctx, "token key lookup failed", "kid", tok.Headers[0].KeyID, "error", err)
-		return nil, errInvalidToken
+		return nil, ErrInvalidToken
 	}
 	if key.Algorithm != "" && key.Algorithm != tok.Headers[0].Algorithm {
-		return nil, errInvalidToken
+		return nil, ErrInvalidToken
 	}
 	var rc rawClaims
 	if err := tok.Claims(key.Key, &rc); err != nil {
-		return nil, errInvalidToken
+		return nil, ErrInvalidToken
 	}
 	if rc.Expiry == nil || rc.IssuedAt == nil {
-		return nil, errInvalidToken // go-jose skips absent claims
+		return nil, ErrInvalidToken // go-jose skips absent claims
 	}
 	if err := rc.Claims.ValidateWithLeeway(jwt.Expected{Issuer: unverified.Issuer, Time: v.now()}, tokenLeeway); err != nil {
-		return nil, apperr.New(apperr.Unauthenticated, "TOKEN_EXPIRED", "the token has expired or is not yet valid")
+		return nil, ErrTokenExpired
 	}
 	c := &Claims{
 		Issuer: rc.Issuer, Expiry: rc.Expiry.Time(), JTI: rc.ID, Scopes: strings.Fields(rc.Scope),
@@ -219,7 +237,7 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 	if len(rc.Consumer) > 0 {
 		c.ConsumerOrg = orgOf(rc.Consumer)
 		if c.ConsumerOrg == "" {
-			return nil, errInvalidToken
+			return nil, ErrInvalidToken
 		}
 	}
 	for _, d := range rc.AuthorizationDetails {
@@ -241,7 +259,7 @@ func orgOf(raw json.RawMessage) string {
 	for k, v := range m {
 		if strings.EqualFold(k, "id") {
 			s, _ := v.(string)
-			if n, ok := strings.CutPrefix(s, "0192:"); ok && isOrgNumberShape(n) {
+			if n, ok := strings.CutPrefix(s, "0192:"); ok && orgNumberShape(n) {
 				return n
 			}
 		}
@@ -319,39 +337,32 @@ func (j *jwks) fetch(ctx context.Context) (jose.JSONWebKeySet, error) {
 	return set, nil
 }
 
-// authenticate puts the caller in the request context: anonymous without an
-// Authorization header, 401 with an invalid one.
-func (s *Server) authenticate(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := r.Header.Get("Authorization")
-		if h == "" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		id, err := s.identityOf(r.Context(), h)
-		if err != nil {
-			s.unauthorized(w, r, err)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(identity.NewContext(r.Context(), id)))
-	})
-}
-
-// identityOf verifies an Authorization value ("Bearer <jwt>").
-func (s *Server) identityOf(ctx context.Context, authorization string) (*identity.Identity, error) {
+// Identity verifies an Authorization header value ("Bearer <jwt>") and
+// returns the caller it names. The identity is built once per token and
+// shared: callers must not modify it.
+func (v *Verifier) Identity(ctx context.Context, authorization string) (*identity.Identity, error) {
 	scheme, raw, ok := strings.Cut(strings.TrimSpace(authorization), " ")
 	raw = strings.TrimSpace(raw)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || raw == "" {
-		return nil, errInvalidToken
+		return nil, ErrInvalidToken
 	}
-	e, err := s.verifier.lookup(ctx, raw)
+	e, err := v.lookup(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
 	return e.identity, nil
 }
 
-func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, err error) {
-	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-	writeProblem(w, r, err)
+// orgNumberShape checks the form of an organisation number (nine digits),
+// not its check digit.
+func orgNumberShape(s string) bool {
+	if len(s) != 9 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

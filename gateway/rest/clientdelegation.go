@@ -1,6 +1,7 @@
-package gateway
+package rest
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -75,13 +76,10 @@ func (s *Server) agentParam(r *http.Request, write bool) (*registry.SystemUser, 
 // agentError turns the registry's agent errors into Altinn's validation
 // errors; others pass through.
 func agentError(err error) error {
-	ae, ok := apperr.As(err)
 	switch {
-	case !ok:
-		return err
-	case ae.Reason == "SYSTEM_USER_NOT_FOUND":
+	case errors.Is(err, registry.ErrSystemUserNotFound):
 		return errAgentNotFound
-	case ae.Reason == "NOT_AN_AGENT":
+	case errors.Is(err, registry.ErrNotAnAgent):
 		return errAgentNotAgent
 	}
 	return err

@@ -1,4 +1,4 @@
-package gateway
+package rest
 
 import (
 	"net/http"
@@ -65,8 +65,7 @@ func toRequestResponse(req *registry.Request) requestResponse {
 }
 
 var (
-	errNotAgentRequest    = apperr.New(apperr.Invalid, "NOT_AN_AGENT_REQUEST", "the request is not an agent request").WithAltinn("AUTH-00025")
-	errRequestNotFoundRST = apperr.New(apperr.NotFound, "REQUEST_NOT_FOUND", "request not found").WithAltinn("AUTH-00010")
+	errNotAgentRequest = apperr.New(apperr.Invalid, "NOT_AN_AGENT_REQUEST", "the request is not an agent request").WithAltinn("AUTH-00025")
 )
 
 // writeCreatedRequest answers 201 with Location for a new request, 200 with
@@ -133,7 +132,7 @@ func typedRequest(req *registry.Request, typ string) error {
 	case typ == registry.TypeAgent:
 		return errNotAgentRequest
 	default:
-		return errRequestNotFoundRST
+		return registry.ErrRequestNotFound
 	}
 }
 

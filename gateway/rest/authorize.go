@@ -1,27 +1,12 @@
-package gateway
+package rest
 
 import (
-	"context"
 	"io"
 	"net/http"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
 	"github.com/systemuser-gateway/systemuser/identity"
-	"github.com/systemuser-gateway/systemuser/pdp"
 )
-
-// PDPVerifier lets the PDP check system-user tokens with the gateway's
-// verifier, which caches verified tokens until they expire.
-type PDPVerifier struct{ V *Verifier }
-
-// Verify implements pdp.TokenVerifier.
-func (p PDPVerifier) Verify(ctx context.Context, token string) (*pdp.TokenClaims, error) {
-	e, err := p.V.lookup(ctx, token)
-	if err != nil {
-		return nil, err
-	}
-	return e.pdp, nil
-}
 
 var errNotAuthorizer = apperr.New(apperr.Forbidden, "MISSING_SCOPE", "authorize needs the scope altinn:authorization/authorize")
 
@@ -56,12 +41,16 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 
 var jsonContentType = []string{"application/json; charset=utf-8"}
 
+// maxPrealloc bounds the buffer readBody allocates up front; the gateway's
+// body limit refuses longer bodies anyway.
+const maxPrealloc = 1 << 20
+
 // readBody reads the whole body into one buffer of the announced size
 // (io.ReadAll would start small and grow by copying); a body longer than
 // announced cannot get past net/http, and an unannounced one is read as
 // io.ReadAll would.
 func readBody(r *http.Request) ([]byte, error) {
-	if r.ContentLength <= 0 || r.ContentLength > maxBody {
+	if r.ContentLength <= 0 || r.ContentLength > maxPrealloc {
 		return io.ReadAll(r.Body)
 	}
 	b := make([]byte, r.ContentLength)

@@ -1,14 +1,16 @@
-package gateway
+package ui
 
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/registry"
 )
 
 //go:embed web/templates/*.html web/static/*
@@ -80,33 +82,34 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, ss *session
 // renderAppError shows err: its message when it is a known application
 // error, "internal error" (logged) otherwise.
 func (s *Server) renderAppError(w http.ResponseWriter, r *http.Request, ss *session, err error) {
-	status := HTTPStatus(err)
+	status := apperr.HTTPStatus(err)
 	msg := "Something went wrong on our side. Try again later."
 	if ae, ok := apperr.As(err); ok && ae.Code != apperr.Internal {
-		msg = friendlyMessage(ae)
+		msg = friendlyMessage(err, ae.Message)
 	} else {
 		s.logger.ErrorContext(r.Context(), "confirm page internal error", "error", err, "path", r.URL.Path)
 	}
 	s.renderError(w, r, ss, status, msg)
 }
 
-// friendlyMessage explains the errors a person meets on these pages.
-func friendlyMessage(ae *apperr.Error) string {
-	switch ae.Reason {
-	case "REQUEST_NOT_FOUND", "CHANGE_REQUEST_NOT_FOUND":
+// friendlyMessage explains the errors a person meets on these pages; others
+// keep their own message.
+func friendlyMessage(err error, message string) string {
+	switch {
+	case errors.Is(err, registry.ErrRequestNotFound), errors.Is(err, registry.ErrChangeRequestNotFound):
 		return "The request was not found, or you do not administer the organisation it was sent to."
-	case "REQUEST_NOT_NEW":
+	case errors.Is(err, registry.ErrRequestNotNew):
 		return "The request has already been answered (approved or rejected)."
-	case "REQUEST_TIMED_OUT":
+	case errors.Is(err, registry.ErrRequestTimedOut):
 		return "The request has timed out. Ask the vendor to send a new one."
-	case "SYSTEM_USER_EXISTS":
+	case errors.Is(err, registry.ErrSystemUserExists):
 		return "The organisation already has a system user for this system and reference."
-	case "SYSTEM_NOT_FOUND":
+	case errors.Is(err, registry.ErrSystemNotFound):
 		return "The system no longer exists in the System Register."
-	case "NOT_ADMINISTRATOR":
+	case errors.Is(err, registry.ErrNotAdministrator):
 		return "You do not administer this organisation."
 	}
-	return ae.Message
+	return message
 }
 
 // actionText names an action in plain language.

@@ -1,4 +1,4 @@
-package gateway
+package rest
 
 import (
 	"encoding/json"
@@ -29,7 +29,7 @@ type validationError struct {
 // writeProblem answers err as problem details; internal errors say only
 // "internal error" (the cause is logged by the caller).
 func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
-	status := HTTPStatus(err)
+	status := apperr.HTTPStatus(err)
 	p := problem{Status: status, StatusDescription: http.StatusText(status), Instance: r.URL.Path}
 	if ae, ok := apperr.As(err); ok && ae.Code != apperr.Internal {
 		p.Title = ae.Message
@@ -69,3 +69,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// WriteProblem answers err as Altinn's problem details; internal errors say
+// only "internal error" (the caller logs the cause).
+func WriteProblem(w http.ResponseWriter, r *http.Request, err error) { writeProblem(w, r, err) }
+
+// Unauthorized answers 401 with a Bearer challenge (RFC 6750).
+func Unauthorized(w http.ResponseWriter, r *http.Request, err error) {
+	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	writeProblem(w, r, err)
+}
+
+func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, err error) {
+	Unauthorized(w, r, err)
+}
+
+var errNeedsAuth = apperr.New(apperr.Unauthenticated, "UNAUTHENTICATED", "this route needs a bearer token")

@@ -1,4 +1,4 @@
-package gateway
+package ui
 
 import (
 	"context"
@@ -142,7 +142,7 @@ func (s *Server) requestPage(typ string) func(http.ResponseWriter, *http.Request
 		}
 		req, err := s.deps.Registry.GetRequest(r.Context(), id)
 		if err == nil && req.RequestType != typ {
-			err = errRequestNotFoundRST
+			err = registry.ErrRequestNotFound
 		}
 		if err != nil {
 			s.renderAppError(w, r, ss, err)

@@ -1,4 +1,4 @@
-package gateway
+package rest
 
 import (
 	"net/http"
@@ -86,14 +86,13 @@ func restRouteTable() []restRoute {
 	}
 }
 
-// restRoutes registers the REST API, the OpenAPI document and the confirm
-// pages.
+// restRoutes registers the REST API and the OpenAPI document.
 func (s *Server) restRoutes(mux *http.ServeMux) {
 	shared := map[string][]restRoute{}
 	var order []string
 	for _, rt := range restRouteTable() {
 		if rt.Mux == "" {
-			mux.Handle(rt.Method+" "+rt.Path, s.authenticate(rt.Handler(s)))
+			mux.Handle(rt.Method+" "+rt.Path, rt.Handler(s))
 			continue
 		}
 		key := rt.Method + " " + rt.Mux
@@ -103,10 +102,8 @@ func (s *Server) restRoutes(mux *http.ServeMux) {
 		shared[key] = append(shared[key], rt)
 	}
 	for _, key := range order {
-		mux.Handle(key, s.authenticate(s.dispatch(shared[key])))
+		mux.Handle(key, s.dispatch(shared[key]))
 	}
-	s.confirmRoutes(mux)
-	s.overviewRoutes(mux)
 }
 
 // dispatch picks the route whose Path matches the request, preferring

@@ -1,4 +1,4 @@
-package gateway
+package rest
 
 import (
 	"net/http"
@@ -43,7 +43,7 @@ func (s *Server) handleSystemUserByExternalID(w http.ResponseWriter, r *http.Req
 	su, err := s.deps.Registry.LookupSystemUser(r.Context(), q.Get("clientId"), q.Get("systemProviderOrgNo"),
 		q.Get("systemUserOwnerOrgNo"), q.Get("externalRef"))
 	if err != nil {
-		if HTTPStatus(err) == http.StatusNotFound {
+		if apperr.HTTPStatus(err) == http.StatusNotFound {
 			w.WriteHeader(http.StatusNotFound)
 			return
 		}
@@ -55,7 +55,7 @@ func (s *Server) handleSystemUserByExternalID(w http.ResponseWriter, r *http.Req
 
 // restError answers err as problem details and logs internal errors in full.
 func (s *Server) restError(w http.ResponseWriter, r *http.Request, err error) {
-	if HTTPStatus(err) >= 500 {
+	if apperr.HTTPStatus(err) >= 500 {
 		s.logger.ErrorContext(r.Context(), "rest internal error", "error", err, "path", r.URL.Path)
 	}
 	writeProblem(w, r, err)
