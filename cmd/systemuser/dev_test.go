@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -29,9 +30,10 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-// TestDevCommand runs `systemuser dev` twice on one state dir: it starts its
-// own PostgreSQL, writes demo.json, answers, stops PostgreSQL on shutdown,
-// and reuses the data the second time.
+// TestDevCommand runs `systemuser dev --world FILE` twice on one state dir:
+// it starts its own PostgreSQL, loads the demo world and the file's, writes
+// demo.json, answers, stops PostgreSQL on shutdown, and reuses the data the
+// second time.
 func TestDevCommand(t *testing.T) {
 	state, err := os.MkdirTemp("", "systemuser-dev-test-")
 	if err != nil {
@@ -83,9 +85,24 @@ func TestDevCommand(t *testing.T) {
 		}
 		_ = json.NewDecoder(resp.Body).Decode(&out)
 		resp.Body.Close()
-		if out.Data.Systems.TotalCount != 1 || out.Data.Systems.Edges[0].Node.SystemID != demo["systemId"] ||
-			out.Data.Systems.Edges[0].Node.Vendor.OrgNumber != demo["vendorOrgNumber"] {
-			t.Fatalf("run %d: systems = %+v, want the seeded visible system", run, out)
+		// The visible systems: the demo's and the world file's.
+		found := map[string]string{}
+		for _, e := range out.Data.Systems.Edges {
+			found[e.Node.SystemID] = e.Node.Vendor.OrgNumber
+		}
+		if out.Data.Systems.TotalCount != 2 || found[demo["systemId"]] != demo["vendorOrgNumber"] || found["931138499_eget"] != "931138499" {
+			t.Fatalf("run %d: systems = %+v, want the demo's and the world's visible systems", run, out)
+		}
+		// --world loaded the team's own organisation next to the demo world.
+		resp, err = http.Post(demo["gatewayUrl"]+"/graphql", "application/json",
+			strings.NewReader(`{"query":"{ organization(orgNumber: \"914785235\") { name } }"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), "Egen Kunde AS") {
+			t.Fatalf("run %d: the world file's organisation: %s", run, body)
 		}
 		if !strings.Contains(stdout.String(), "token --dev") {
 			t.Fatalf("run %d: no how-to printed: %s", run, stdout.String())
@@ -106,7 +123,11 @@ func TestDevCommand(t *testing.T) {
 }
 
 func run1(ctx context.Context, state string, stdout, stderr *syncBuffer) error {
-	return run(ctx, []string{"dev", "--database-url=", "--state-dir", state,
+	world := filepath.Join(state, "world.yaml")
+	if err := os.WriteFile(world, []byte(ownWorld), 0o600); err != nil {
+		return err
+	}
+	return run(ctx, []string{"dev", "--database-url=", "--state-dir", state, "--world", world,
 		"--gateway-addr", "127.0.0.1:0", "--simulator-addr", "127.0.0.1:0"}, stdout, stderr)
 }
 
