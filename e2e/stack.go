@@ -239,6 +239,9 @@ func (s *Stack) simulatorSpec(simURL string) appContainer {
 			"SYSTEMUSER_GATEWAY_URL":    "http://gateway:8080",
 			"SYSTEMUSER_STATE_DIR":      "/tmp/systemuser",
 			"SYSTEMUSER_LOG_LEVEL":      s.opts.LogLevel,
+
+			// The harness creates clients and person tokens through them.
+			"SYSTEMUSER_DEV_ENDPOINTS": "true",
 		},
 		port:    simulatorPort,
 		ready:   "/.well-known/oauth-authorization-server",

@@ -13,25 +13,26 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/systemuser-gateway/systemuser/db"
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/simulator"
 )
 
 func TestAuthentication(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t)
+	e := gatewaytest.New(t)
 	mustExec(t, e.DB, &db.Organization{OrgNumber: "313775429", Name: "Kunde AS"},
 		&db.Person{PID: "02056260016", Name: "Kari"}, &db.PersonRole{PID: "02056260016", OrgNumber: "313775429", Role: "DAGL"})
 	ctx := context.Background()
-	valid := e.vendorToken(t, "313775429", "a:b")
+	valid := e.VendorToken(t, "313775429", "a:b")
 
 	otherKeys, _ := simulator.NewKeySet(simulator.KeyOptions{})
-	unknownKid, _ := simulator.NewIssuer(otherKeys, simulator.IssuerOptions{Issuer: testIssuer}).
+	unknownKid, _ := simulator.NewIssuer(otherKeys, simulator.IssuerOptions{Issuer: gatewaytest.Issuer}).
 		IssueMaskinporten(ctx, simulator.MaskinportenGrant{ClientID: "c", ConsumerOrg: "313775429", Scopes: []string{"a"}})
 	wrongIssuerTok := otherIssuer(t, "http://evil.test/")
 	expired := issueAt(t, e, time.Now().Add(-time.Hour))
 
 	parts := strings.Split(valid, ".")
-	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"iss":"`+testIssuer+`","consumer":{"ID":"0192:991825827"},"scope":"altinn:authentication/systemregister.admin","exp":9999999999,"iat":1}`)) + "." + parts[2]
+	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"iss":"`+gatewaytest.Issuer+`","consumer":{"ID":"0192:991825827"},"scope":"altinn:authentication/systemregister.admin","exp":9999999999,"iat":1}`)) + "." + parts[2]
 	none := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none"}`)) + "." + parts[1] + "."
 	hs256 := hmacWithPublicKey(t, e, parts[1])
 
@@ -42,7 +43,7 @@ func TestAuthentication(t *testing.T) {
 	}{
 		{"no token is anonymous", "", 200, "ANONYMOUS"},
 		{"vendor token", "Bearer " + valid, 200, "ORGANIZATION"},
-		{"person token", "Bearer " + e.personToken(t, "02056260016"), 200, "PERSON"},
+		{"person token", "Bearer " + e.PersonToken(t, "02056260016"), 200, "PERSON"},
 		{"scheme is case-insensitive", "bearer " + valid, 200, "ORGANIZATION"},
 		{"ErrNotBearer", "Basic dXNlcjpwYXNz", 401, ""},
 		{"ErrGarbage", "Bearer not-a-jwt", 401, ""},
@@ -110,9 +111,9 @@ func otherIssuer(t *testing.T, issuer string) string {
 }
 
 // issueAt mints a token with the trusted key set as if it were now at.
-func issueAt(t *testing.T, e *testEnv, at time.Time) string {
+func issueAt(t *testing.T, e *gatewaytest.Env, at time.Time) string {
 	t.Helper()
-	tok, err := simulator.NewIssuer(e.Keys, simulator.IssuerOptions{Issuer: testIssuer, Now: func() time.Time { return at }}).
+	tok, err := simulator.NewIssuer(e.Keys, simulator.IssuerOptions{Issuer: gatewaytest.Issuer, Now: func() time.Time { return at }}).
 		IssueMaskinporten(context.Background(), simulator.MaskinportenGrant{ClientID: "c", ConsumerOrg: "313775429", Scopes: []string{"a"}})
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +123,7 @@ func issueAt(t *testing.T, e *testEnv, at time.Time) string {
 
 // hmacWithPublicKey is the classic algorithm-confusion attack: HS256 keyed
 // with the bytes of the issuer's public RSA key.
-func hmacWithPublicKey(t *testing.T, e *testEnv, payload string) string {
+func hmacWithPublicKey(t *testing.T, e *gatewaytest.Env, payload string) string {
 	t.Helper()
 	jwks := e.Keys.PublicJWKS()
 	pub, ok := jwks.Keys[0].Key.(*rsa.PublicKey)

@@ -14,13 +14,12 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/pdp"
 	"github.com/systemuser-gateway/systemuser/registry"
-	"github.com/systemuser-gateway/systemuser/simulator"
 )
 
 // DESIGN §6: authorize, cached, with the caller's bearer token verified,
@@ -151,49 +150,19 @@ type authzEnv struct {
 
 func newAuthzEnv(tb testing.TB) *authzEnv {
 	tb.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	bdb := dbtest.New(tb)
-	counter := &dbtest.QueryCounter{}
-	bdb = bdb.WithQueryHook(counter)
+	ge := gatewaytest.New(tb, gatewaytest.WithEvents(), gatewaytest.WithTokenLifetime(10*time.Minute),
+		gatewaytest.WithConfig(func(c *gateway.Config) { c.GraphQL = gateway.GraphQLConfig{} }))
 	orgs := validOrgNumbers(3)
-	env := &authzEnv{bdb: bdb, counter: counter, serviceOwner: orgs[0], owner: orgs[1], systemID: orgs[2] + "_ledger"}
+	env := &authzEnv{bdb: ge.DB, counter: ge.Counter, engine: ge.PDP,
+		serviceOwner: orgs[0], owner: orgs[1], systemID: orgs[2] + "_ledger"}
 	env.seed(tb, orgs[2])
 	env.cachedUser = env.freshSystemUsers(tb, 1)[0]
-
-	keys, trusted := trustedKeySet(tb)
-	issuer := simulator.NewIssuer(keys, simulator.IssuerOptions{Issuer: testIssuer, TokenLifetime: 10 * time.Minute})
-	tok, err := issuer.IssueMaskinporten(ctx, simulator.MaskinportenGrant{
-		ClientID: "client-so", ConsumerOrg: env.serviceOwner, Scopes: []string{"altinn:authorization/authorize"},
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	env.bearer = "Bearer " + tok.AccessToken
-
-	verifier := auth.NewVerifier(trusted, nil, nil, nil)
-	ln := db.NewListener(bdb, nil)
-	env.engine = pdp.New(bdb, pdp.Options{Listener: ln, Verifier: verifier})
-	done := make(chan struct{}, 2)
-	go func() { _ = ln.Run(ctx); done <- struct{}{} }()
-	go func() { _ = env.engine.Run(ctx); done <- struct{}{} }()
-	gw := gateway.New(gateway.Config{TrustedIssuers: trusted},
-		gateway.Deps{DB: db.Probe{DB: bdb}, Registry: registry.New(bdb, registry.Options{PublicURL: "http://gateway.test"}),
-			PDP: env.engine, Events: ln, Verifier: verifier})
-	srv := httptest.NewServer(gw)
+	env.bearer = "Bearer " + ge.VendorToken(tb, env.serviceOwner, "altinn:authorization/authorize")
 	bare := httptest.NewServer(newBareHandler(map[string]string{
 		env.cachedUser.String() + "|read|res-a|" + env.owner: "Permit",
 	}))
-	tb.Cleanup(func() {
-		bare.Close()
-		srv.Close()
-		cancel()
-		<-done
-		<-done
-		if err := env.engine.Close(context.Background()); err != nil {
-			tb.Errorf("close engine: %v", err)
-		}
-	})
-	env.gatewayURL, env.bareURL = srv.URL, bare.URL
+	tb.Cleanup(bare.Close)
+	env.gatewayURL, env.bareURL = ge.URL, bare.URL
 	cached, cachedGQL := env.xacml(env.cachedUser), env.graphqlBody(env.cachedUser)
 	env.cachedBody = func(int) []byte { return cached }
 	env.cachedGraphQL = func(int) []byte { return cachedGQL }

@@ -17,9 +17,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/systemuser-gateway/systemuser/auth"
-	"github.com/systemuser-gateway/systemuser/db"
-	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/registry"
 	"github.com/systemuser-gateway/systemuser/simulator"
@@ -69,8 +68,6 @@ func TestBrowserApprovesRequest(t *testing.T) {
 	if err := os.MkdirAll(artifacts, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	bdb := dbtest.New(t)
-	seedCatalog(t, bdb)
 	keys, err := simulator.NewKeySet(simulator.KeyOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -84,13 +81,11 @@ func TestBrowserApprovesRequest(t *testing.T) {
 		}
 		return sim
 	})
-	var reg *registry.Service
-	gwURL := loopbackServer(t, func(url string) http.Handler {
-		reg = registry.New(bdb, registry.Options{PublicURL: url})
-		return gateway.New(gateway.Config{PublicURL: url, LoginURL: simURL + "/login",
-			TrustedIssuers: []auth.TrustedIssuer{{Issuer: simURL + "/", JWKSURL: simURL + "/jwk"}},
-		}, gateway.Deps{DB: db.Probe{DB: bdb}, Registry: reg})
-	})
+	gw := gatewaytest.New(t, gatewaytest.WithLoopbackURL(),
+		gatewaytest.WithTrustedIssuers(auth.TrustedIssuer{Issuer: simURL + "/", JWKSURL: simURL + "/jwk"}),
+		gatewaytest.WithConfig(func(c *gateway.Config) { c.LoginURL = simURL + "/login" }))
+	reg, gwURL := gw.Registry, gw.URL
+	seedCatalog(t, gw.DB)
 	hits := make(chan string, 1)
 	vendorURL := loopbackServer(t, func(string) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -65,14 +65,14 @@ func (c overviewClient) overview(t *testing.T) (string, string) {
 func TestOverviewCreatesSystemUser(t *testing.T) {
 	t.Parallel()
 	e := newRESTEnv(t)
-	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", e.vendorToken(t, vendorOrg, srWrite...), requestSystem).must(t, http.StatusOK)
+	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", e.VendorToken(t, vendorOrg, srWrite...), requestSystem).must(t, http.StatusOK)
 	vendor := identity.NewContext(context.Background(), &identity.Identity{Kind: identity.Organization, OrgNumber: vendorOrg,
 		Scopes: []string{identity.ScopeSystemRegisterWrite}})
-	if _, err := e.reg.RegisterSystem(vendor, registry.SystemInput{ID: vendorOrg + "_hidden", Name: registry.Texts{NB: "H", NN: "H", EN: "Hidden"},
+	if _, err := e.Registry.RegisterSystem(vendor, registry.SystemInput{ID: vendorOrg + "_hidden", Name: registry.Texts{NB: "H", NN: "H", EN: "Hidden"},
 		Description: registry.Texts{NB: "d", NN: "d", EN: "d"}, Rights: []registry.Right{{Resource: "ske-mva"}}}); err != nil {
 		t.Fatal(err)
 	}
-	c := overviewClient{e: e, token: e.personToken(t, adminPID)}
+	c := overviewClient{e: e, token: e.PersonToken(t, adminPID)}
 	html, csrf := c.overview(t)
 	if !strings.Contains(html, `action="/accessmanagement/ui/systemuser/overview/create"`) ||
 		!strings.Contains(html, `<option value="991825827_my-system">`) || strings.Contains(html, vendorOrg+"_hidden") ||
@@ -88,7 +88,7 @@ func TestOverviewCreatesSystemUser(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/accessmanagement/ui/systemuser/overview#su-") {
 		t.Fatalf("create: %d Location %q", resp.StatusCode, loc)
 	}
-	conn, err := e.reg.ListSystemUsers(asPerson(adminPID), registry.SystemUserFilter{OwnerOrg: customerOrg}, registry.Page{})
+	conn, err := e.Registry.ListSystemUsers(asPerson(adminPID), registry.SystemUserFilter{OwnerOrg: customerOrg}, registry.Page{})
 	if err != nil || conn.TotalCount != 1 {
 		t.Fatalf("system users = %+v, %v", conn, err)
 	}
@@ -131,7 +131,7 @@ func TestOverviewCreatesSystemUser(t *testing.T) {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
 	})
-	if conn, err := e.reg.ListSystemUsers(asPerson(adminPID), registry.SystemUserFilter{}, registry.Page{}); err != nil || conn.TotalCount != 1 {
+	if conn, err := e.Registry.ListSystemUsers(asPerson(adminPID), registry.SystemUserFilter{}, registry.Page{}); err != nil || conn.TotalCount != 1 {
 		t.Fatalf("refused posts created system users: %+v, %v", conn, err)
 	}
 }

@@ -7,28 +7,20 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/systemuser-gateway/systemuser/db"
-	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/registry"
-	"github.com/systemuser-gateway/systemuser/simulator"
 )
 
 // TestConfirmPagesGuardTheirForms drives the confirm pages over HTTP without
 // a browser: login redirect, callback, CSRF and the errors a person meets.
 func TestConfirmPagesGuardTheirForms(t *testing.T) {
 	t.Parallel()
-	bdb := dbtest.New(t)
-	seedCatalog(t, bdb)
-	keys, trusted := trustedKeySet(t)
-	issuer := simulator.NewIssuer(keys, simulator.IssuerOptions{Issuer: testIssuer})
-	var reg *registry.Service
-	gwURL := loopbackServer(t, func(u string) http.Handler {
-		reg = registry.New(bdb, registry.Options{PublicURL: u})
-		return gateway.New(gateway.Config{PublicURL: u, LoginURL: "http://127.0.0.1:9/login",
-			TrustedIssuers: trusted}, gateway.Deps{DB: db.Probe{DB: bdb}, Registry: reg})
-	})
+	e := gatewaytest.New(t, gatewaytest.WithLoopbackURL(),
+		gatewaytest.WithConfig(func(c *gateway.Config) { c.LoginURL = "http://127.0.0.1:9/login" }))
+	seedCatalog(t, e.DB)
+	reg, gwURL := e.Registry, e.URL
 	vendor := identity.NewContext(context.Background(), &identity.Identity{Kind: identity.Organization, OrgNumber: vendorOrg,
 		Scopes: []string{identity.ScopeSystemRegisterWrite, identity.ScopeRequestWrite}})
 	if _, err := reg.RegisterSystem(vendor, registry.SystemInput{ID: vendorOrg + "_s", Name: registry.Texts{NB: "S", NN: "S", EN: "S"},
@@ -39,13 +31,7 @@ func TestConfirmPagesGuardTheirForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok := func(pid string) string {
-		tk, err := issuer.IssuePerson(context.Background(), simulator.Person{PID: pid, Name: "P"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tk.AccessToken
-	}
+	tok := func(pid string) string { return e.PersonToken(t, pid) }
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	send := func(method, path, cookie string, form url.Values) *http.Response {
 		t.Helper()

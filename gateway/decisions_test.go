@@ -5,13 +5,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 )
 
 // approvedSystemUser registers a system with res-a read and res-b (every
 // action), and returns a system user of w.cust holding res-a read.
-func approvedSystemUser(t *testing.T, e *testEnv, w lifecycleWorld) string {
+func approvedSystemUser(t *testing.T, e *gatewaytest.Env, w lifecycleWorld) string {
 	t.Helper()
-	vendor := e.vendorToken(t, w.vendor, scopeRegister, scopeReqWrite, scopeReqRead)
+	vendor := e.VendorToken(t, w.vendor, scopeRegister, scopeReqWrite, scopeReqRead)
 	mustData(t, e, vendor, registerMutation, map[string]any{"in": systemInput(w.systemID,
 		[]map[string]any{{"resource": "res-a", "action": "read"}, {"resource": "res-b"}}, []string{pkgStd}, nil)})
 	id := decode[struct {
@@ -19,7 +21,7 @@ func approvedSystemUser(t *testing.T, e *testEnv, w lifecycleWorld) string {
 	}](t, mustData(t, e, vendor, `mutation($in: CreateSystemUserRequestInput!) { createSystemUserRequest(input: $in) { request { requestId } } }`,
 		map[string]any{"in": map[string]any{"systemId": w.systemID, "partyOrgNumber": w.cust,
 			"rights": []map[string]any{{"resource": "res-a", "action": "read"}}}})).CreateSystemUserRequest.Request.RequestID
-	mustData(t, e, e.personToken(t, w.custAdmin), `mutation($id: ID!) { approveSystemUserRequest(id: $id) { systemUserId } }`,
+	mustData(t, e, e.PersonToken(t, w.custAdmin), `mutation($id: ID!) { approveSystemUserRequest(id: $id) { systemUserId } }`,
 		map[string]any{"id": id})
 	return id
 }
@@ -29,10 +31,10 @@ func approvedSystemUser(t *testing.T, e *testEnv, w lifecycleWorld) string {
 // to the service owner that asked, newest first, and to nobody else.
 func TestAuthorizeBatchAndDecisionLog(t *testing.T) {
 	t.Parallel()
-	e, _ := newFullEnv(t)
+	e := gatewaytest.New(t, gatewaytest.WithEvents())
 	w := newLifecycleWorld(t, e)
 	suID := approvedSystemUser(t, e, w)
-	owner := e.vendorToken(t, w.owner, scopeAuthorize)
+	owner := e.VendorToken(t, w.owner, scopeAuthorize)
 	in := func(resource, action, party string) map[string]any {
 		return map[string]any{"systemUserId": suID, "resourceId": resource, "action": action, "partyOrgNumber": party}
 	}
@@ -64,7 +66,7 @@ func TestAuthorizeBatchAndDecisionLog(t *testing.T) {
 		}
 	}
 	// The log is written off the hot path; wait (bounded) for it.
-	custAdmin := e.personToken(t, w.custAdmin)
+	custAdmin := e.PersonToken(t, w.custAdmin)
 	var seen page
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -86,11 +88,11 @@ func TestAuthorizeBatchAndDecisionLog(t *testing.T) {
 	if len(asOwner.Decisions.Edges) != 4 {
 		t.Fatalf("the service owner sees %d decisions, want the 4 it asked", len(asOwner.Decisions.Edges))
 	}
-	stranger := decode[page](t, mustData(t, e, e.personToken(t, w.cust2Admin), list, map[string]any{"f": map[string]any{"partyOrgNumber": w.cust}}))
+	stranger := decode[page](t, mustData(t, e, e.PersonToken(t, w.cust2Admin), list, map[string]any{"f": map[string]any{"partyOrgNumber": w.cust}}))
 	if len(stranger.Decisions.Edges) != 0 {
 		t.Fatalf("another organisation's administrator sees %d decisions about %s", len(stranger.Decisions.Edges), w.cust)
 	}
-	resp := e.graphql(t, "", list, nil)
+	resp := e.GraphQL(t, "", list, nil)
 	if len(resp.Errors) == 0 || resp.Errors[0].Extensions["code"] != "UNAUTHENTICATED" {
 		t.Fatalf("anonymous decisions: %+v", resp)
 	}
@@ -100,12 +102,12 @@ func TestAuthorizeBatchAndDecisionLog(t *testing.T) {
 // system users; a deletion arrives as DELETED with no system user.
 func TestSubscriptionSystemUserChanged(t *testing.T) {
 	t.Parallel()
-	e, _ := newFullEnv(t)
+	e := gatewaytest.New(t, gatewaytest.WithEvents())
 	w := newLifecycleWorld(t, e)
 	suID := approvedSystemUser(t, e, w)
-	custAdmin := e.personToken(t, w.custAdmin)
+	custAdmin := e.PersonToken(t, w.custAdmin)
 
-	stranger := dialWS(t, e, e.personToken(t, w.cust2Admin))
+	stranger := dialWS(t, e, e.PersonToken(t, w.cust2Admin))
 	stranger.subscribe("s", `subscription($org: String!) { systemUserChanged(orgNumber: $org) { kind } }`, map[string]any{"org": w.cust})
 	if m := stranger.next(); !strings.Contains(string(m.Payload), `"NOT_ADMINISTRATOR"`) {
 		t.Fatalf("a stranger's subscription got %s %s, want NOT_ADMINISTRATOR", m.Type, m.Payload)
@@ -116,7 +118,7 @@ func TestSubscriptionSystemUserChanged(t *testing.T) {
 		map[string]any{"org": w.cust})
 	// The server subscribes to events asynchronously: make changes (portal
 	// creations of other system users) until one arrives, then it is live.
-	vendor := e.vendorToken(t, w.vendor, scopeReqWrite)
+	vendor := e.VendorToken(t, w.vendor, scopeReqWrite)
 	live := false
 	for i := 0; i < 10 && !live; i++ {
 		id := decode[struct {

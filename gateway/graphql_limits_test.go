@@ -12,12 +12,13 @@ import (
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
 func TestGraphQLLimits(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t)
+	e := gatewaytest.New(t)
 	deep := "{ systems(first: 1) { edges { node { vendor { systems(first: 1) { edges { node { vendor { systems(first: 1) { edges { node { vendor { name } } } } } } } } } } } } }"
 	wide := "{ systems(first: 500) { edges { node { rights { resource { owner { systems(first: 500) { totalCount } } } } } } } }"
 	for _, tc := range []struct{ name, query, code string }{
@@ -40,7 +41,7 @@ func TestGraphQLLimits(t *testing.T) {
 
 func TestAutomaticPersistedQueries(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t)
+	e := gatewaytest.New(t)
 	query := "{ resources { totalCount } }"
 	sum := sha256.Sum256([]byte(query))
 	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
@@ -95,7 +96,7 @@ func postRaw(t *testing.T, url string, payload map[string]any) (string, int) {
 // caller's mistake, shown as such, not an internal error.
 func TestBadArgumentIsAClearInputError(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t)
+	e := gatewaytest.New(t)
 	body, _ := postRaw(t, e.URL, map[string]any{
 		"query": `mutation { createChangeRequest(input: {correlationId: "not-a-uuid", systemUserId: "x"}) { created } }`,
 	})

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/systemuser-gateway/systemuser/db"
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 )
 
 const nestedSystemsQuery = `{ systems(first: 100) { totalCount edges { cursor node {
@@ -31,17 +33,17 @@ func TestNestedListQueriesDoNotGrowWithTheList(t *testing.T) {
 	t.Parallel()
 	const owner = "313775429"
 	count := func(t *testing.T, n int, query string, asOwnerAdmin bool) int {
-		e := newTestEnv(t)
+		e := gatewaytest.New(t, gatewaytest.WithLoaderWait(50*time.Millisecond))
 		mustExec(t, e.DB, &db.Organization{OrgNumber: owner, Name: "Owner AS"},
 			&db.Person{PID: "02056260016", Name: "Kari"},
 			&db.PersonRole{PID: "02056260016", OrgNumber: owner, Role: "DAGL"})
 		world(t, e.DB, n, owner)
 		token := ""
 		if asOwnerAdmin {
-			token = e.personToken(t, "02056260016")
+			token = e.PersonToken(t, "02056260016")
 		}
 		e.Counter.Reset()
-		resp := e.graphql(t, token, query, map[string]any{"org": owner})
+		resp := e.GraphQL(t, token, query, map[string]any{"org": owner})
 		if len(resp.Errors) > 0 {
 			t.Fatalf("errors: %+v", resp.Errors)
 		}
@@ -84,7 +86,7 @@ func TestNestedListQueriesDoNotGrowWithTheList(t *testing.T) {
 
 func TestReadGraph(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t)
+	e := gatewaytest.New(t)
 	systems := world(t, e.DB, 1, "")
 	ctx := context.Background()
 	_ = ctx
@@ -105,7 +107,7 @@ func TestReadGraph(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			resp := e.graphql(t, "", tc.query, nil)
+			resp := e.GraphQL(t, "", tc.query, nil)
 			if len(resp.Errors) > 0 {
 				t.Fatalf("errors: %+v", resp.Errors)
 			}
@@ -116,9 +118,9 @@ func TestReadGraph(t *testing.T) {
 
 func TestNodeRefetch(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t)
+	e := gatewaytest.New(t)
 	world(t, e.DB, 1, "")
-	resp := e.graphql(t, "", `{ systems { edges { node { id systemId } } } }`, nil)
+	resp := e.GraphQL(t, "", `{ systems { edges { node { id systemId } } } }`, nil)
 	var got struct {
 		Systems struct {
 			Edges []struct{ Node struct{ ID, SystemID string } }
@@ -128,9 +130,9 @@ func TestNodeRefetch(t *testing.T) {
 		t.Fatalf("systems: %s %v", resp.Data, err)
 	}
 	n := got.Systems.Edges[0].Node
-	resp = e.graphql(t, "", `query($id: ID!) { node(id: $id) { id ... on System { systemId } } }`, map[string]any{"id": n.ID})
+	resp = e.GraphQL(t, "", `query($id: ID!) { node(id: $id) { id ... on System { systemId } } }`, map[string]any{"id": n.ID})
 	assertJSONEqual(t, resp.Data, fmt.Sprintf(`{"node":{"id":%q,"systemId":%q}}`, n.ID, n.SystemID))
-	resp = e.graphql(t, "", `{ node(id: "bm90LWEtaWQ=") { id } }`, nil)
+	resp = e.GraphQL(t, "", `{ node(id: "bm90LWEtaWQ=") { id } }`, nil)
 	assertJSONEqual(t, resp.Data, `{"node":null}`)
 }
 

@@ -1,123 +1,14 @@
 package gateway_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/uptrace/bun"
 
-	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
-	"github.com/systemuser-gateway/systemuser/db/dbtest"
-	"github.com/systemuser-gateway/systemuser/gateway"
-	"github.com/systemuser-gateway/systemuser/registry"
-	"github.com/systemuser-gateway/systemuser/simulator"
 )
-
-const testIssuer = "http://simulator.test/"
-
-// testEnv is a gateway on a fresh database, trusting a real simulator key
-// set published by an httptest JWKS server.
-type testEnv struct {
-	DB      *bun.DB
-	Counter *dbtest.QueryCounter
-	URL     string
-	Issuer  *simulator.Issuer
-	Keys    *simulator.KeySet
-}
-
-func newTestEnv(t *testing.T) *testEnv {
-	t.Helper()
-	bdb := dbtest.New(t)
-	counter := &dbtest.QueryCounter{}
-	bdb = bdb.WithQueryHook(counter)
-	keys, trusted := trustedKeySet(t)
-	reg := registry.New(bdb, registry.Options{PublicURL: "http://gateway.test"})
-	gw := gateway.New(gateway.Config{
-		TrustedIssuers: trusted,
-		GraphQL:        gateway.GraphQLConfig{Introspection: true, LoaderWait: 50 * time.Millisecond},
-	}, gateway.Deps{DB: db.Probe{DB: bdb}, Registry: reg})
-	srv := httptest.NewServer(gw)
-	t.Cleanup(srv.Close)
-	return &testEnv{DB: bdb, Counter: counter, URL: srv.URL, Keys: keys,
-		Issuer: simulator.NewIssuer(keys, simulator.IssuerOptions{Issuer: testIssuer})}
-}
-
-// trustedKeySet is a fresh simulator key set published by an httptest JWKS
-// server, and the trusted-issuer list a gateway needs to accept its tokens.
-func trustedKeySet(tb testing.TB) (*simulator.KeySet, []auth.TrustedIssuer) {
-	tb.Helper()
-	keys, err := simulator.NewKeySet(simulator.KeyOptions{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(keys.PublicJWKS())
-	}))
-	tb.Cleanup(jwks.Close)
-	return keys, []auth.TrustedIssuer{{Issuer: testIssuer, JWKSURL: jwks.URL}}
-}
-
-// vendorToken is a real signed Maskinporten token for org with scopes.
-func (e *testEnv) vendorToken(t *testing.T, org string, scopes ...string) string {
-	t.Helper()
-	tok, err := e.Issuer.IssueMaskinporten(context.Background(), simulator.MaskinportenGrant{
-		ClientID: "client-" + org, ConsumerOrg: org, Scopes: scopes,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok.AccessToken
-}
-
-func (e *testEnv) personToken(t *testing.T, pid string) string {
-	t.Helper()
-	tok, err := e.Issuer.IssuePerson(context.Background(), simulator.Person{PID: pid, Name: "Test Person"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok.AccessToken
-}
-
-type gqlResponse struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []struct {
-		Message    string         `json:"message"`
-		Extensions map[string]any `json:"extensions"`
-	} `json:"errors"`
-}
-
-// graphql posts a query and decodes the response; it fails the test on a
-// non-200 status.
-func (e *testEnv) graphql(t *testing.T, token, query string, vars map[string]any) gqlResponse {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out gqlResponse
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatalf("decode (status %d): %v", resp.StatusCode, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("status %d: %+v", resp.StatusCode, out.Errors)
-	}
-	return out
-}
 
 func mustExec(t *testing.T, bdb *bun.DB, models ...any) {
 	t.Helper()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/identity"
 )
 
@@ -14,9 +15,9 @@ import (
 // value), a verified caller, or a 401 problem with WWW-Authenticate; never
 // a 5xx.
 func FuzzAuthorizationHeader(f *testing.F) {
-	e := newSecEnv(f)
-	vendor := e.vendorToken(f, vendorOrg, "a:b")
-	person := e.personToken(f, adminPID)
+	e := gatewaytest.New(f, gatewaytest.WithPDP())
+	vendor := e.VendorToken(f, vendorOrg, "a:b")
+	person := e.PersonToken(f, adminPID)
 	for _, s := range []string{
 		"", "Bearer " + vendor, "bearer " + person, "BEARER   " + vendor + "  ", "Bearer", "Bearer ", "Bearer  ",
 		"Basic dXNlcjpwYXNz", "Bearer a b", "Bearer " + vendor + ", Bearer " + person, "Bearer " + vendor + " " + person,
@@ -28,7 +29,7 @@ func FuzzAuthorizationHeader(f *testing.F) {
 	}
 	const query = `{"query":"{ viewer { kind } }"}`
 	f.Fuzz(func(t *testing.T, authz string) {
-		w := e.serve("POST", "/graphql", authz, "application/json", strings.NewReader(query))
+		w := e.Serve("POST", "/graphql", authz, "application/json", strings.NewReader(query))
 		switch w.Code {
 		case http.StatusOK:
 			var out struct {
@@ -50,7 +51,7 @@ func FuzzAuthorizationHeader(f *testing.F) {
 		default:
 			t.Fatalf("status %d for %q: %s", w.Code, authz, w.Body)
 		}
-		if logged := e.Errors.take(); len(logged) > 0 {
+		if logged := e.Errors.Take(); len(logged) > 0 {
 			t.Fatalf("errors logged: %q", logged)
 		}
 	})
@@ -113,15 +114,15 @@ func graphqlSeeds(w secWorld) [][2]string {
 }
 
 // gqlFuzzCallers are the identities the GraphQL and REST fuzzers act as.
-func gqlFuzzCallers(tb testing.TB, e *secEnv, w secWorld) []string {
+func gqlFuzzCallers(tb testing.TB, e *gatewaytest.Env, w secWorld) []string {
 	all := append(append(append([]string{}, srWrite...), reqWrite...), identity.ScopeAuthorize)
 	return []string{
 		"",
-		e.vendorToken(tb, vendorOrg, all...),
-		e.vendorToken(tb, otherVendor, all...),
-		e.personToken(tb, adminPID),
-		e.personToken(tb, strangerPID),
-		e.systemUserToken(tb, vendorOrg, customerOrg, w.SystemUserID, w.SystemID, "a:b"),
+		e.VendorToken(tb, vendorOrg, all...),
+		e.VendorToken(tb, otherVendor, all...),
+		e.PersonToken(tb, adminPID),
+		e.PersonToken(tb, strangerPID),
+		e.SystemUserToken(tb, vendorOrg, customerOrg, w.SystemUserID, w.SystemID, "a:b"),
 	}
 }
 
@@ -130,7 +131,7 @@ func gqlFuzzCallers(tb testing.TB, e *secEnv, w secWorld) []string {
 // document rejected as a whole (errors without a path: parse, validation,
 // variables, limits) or sent anonymously changes nothing.
 func FuzzGraphQL(f *testing.F) {
-	e := newSecEnv(f)
+	e := gatewaytest.New(f, gatewaytest.WithPDP())
 	w := seedSecWorld(f, e)
 	callers := gqlFuzzCallers(f, e, w)
 	for i, s := range graphqlSeeds(w) {
@@ -153,12 +154,12 @@ func FuzzGraphQL(f *testing.F) {
 			auth = "Bearer " + caller
 		}
 		before := snapshot(t, e.DB)
-		resp := e.serve("POST", "/graphql", auth, "application/json", bytes.NewReader(raw))
+		resp := e.Serve("POST", "/graphql", auth, "application/json", bytes.NewReader(raw))
 		after := snapshot(t, e.DB)
 		if resp.Code >= 500 {
 			t.Fatalf("status %d: %s", resp.Code, resp.Body)
 		}
-		if logged := e.Errors.take(); len(logged) > 0 {
+		if logged := e.Errors.Take(); len(logged) > 0 {
 			t.Fatalf("errors logged: %q", logged)
 		}
 		var out struct {
@@ -205,11 +206,11 @@ func restFuzzRoutes(w secWorld) [][2]string {
 // the vendor with every scope: a 2xx, or a 4xx Altinn problem; never a 5xx
 // and never an error in the log.
 func FuzzRESTBody(f *testing.F) {
-	e := newSecEnv(f)
+	e := gatewaytest.New(f, gatewaytest.WithPDP())
 	w := seedSecWorld(f, e)
 	routes := restFuzzRoutes(w)
 	all := append(append(append([]string{}, srWrite...), reqWrite...), identity.ScopeAuthorize)
-	token := "Bearer " + e.vendorToken(f, vendorOrg, all...)
+	token := "Bearer " + e.VendorToken(f, vendorOrg, all...)
 	xacml := `{"Request":{"AccessSubject":[{"Attribute":[{"AttributeId":"urn:altinn:systemuser:uuid","Value":"` + w.SystemUserID + `"}]}],` +
 		`"Action":[{"Attribute":[{"AttributeId":"urn:oasis:names:tc:xacml:1.0:action:action-id","Value":"read"}]}],` +
 		`"Resource":[{"Attribute":[{"AttributeId":"urn:altinn:resource","Value":"ske-krav-og-betalinger"},{"AttributeId":"urn:altinn:organization:identifier-no","Value":"` + customerOrg + `"}]}]}}`
@@ -237,7 +238,7 @@ func FuzzRESTBody(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
 		rt := routes[int(route)%len(routes)]
-		resp := e.serve(rt[0], rt[1], token, "application/json", bytes.NewReader(body))
+		resp := e.Serve(rt[0], rt[1], token, "application/json", bytes.NewReader(body))
 		switch {
 		case resp.Code >= 500:
 			t.Fatalf("%s %s: status %d: %s", rt[0], rt[1], resp.Code, resp.Body)
@@ -248,7 +249,7 @@ func FuzzRESTBody(f *testing.F) {
 		case resp.Code < 200 || resp.Code > 299:
 			t.Fatalf("%s %s: status %d", rt[0], rt[1], resp.Code)
 		}
-		if logged := e.Errors.take(); len(logged) > 0 {
+		if logged := e.Errors.Take(); len(logged) > 0 {
 			t.Fatalf("%s %s: errors logged: %q", rt[0], rt[1], logged)
 		}
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/graph"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
@@ -44,7 +45,7 @@ func introspectionDocuments(t *testing.T) map[string]string {
 // (all options, and defaults) and GraphiQL's get the complete schema.
 func TestStandardIntrospectionDocuments(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t)
+	e := gatewaytest.New(t)
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	for name, doc := range introspectionDocuments(t) {
 		t.Run(name, func(t *testing.T) {
@@ -116,7 +117,7 @@ func countIntrospectionFields(def *ast.Definition) int {
 // are refused before anything runs.
 func TestIntrospectionBound(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t)
+	e := gatewaytest.New(t)
 	full := introspectionDocuments(t)["graphql-js-16.15.0-all-options.graphql"]
 	fragments := full[strings.Index(full, "fragment FullType"):]
 	var aliases strings.Builder

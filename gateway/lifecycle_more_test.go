@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 )
 
 const scopeAuthorize = "altinn:authorization/authorize"
@@ -15,11 +17,11 @@ const scopeAuthorize = "altinn:authorization/authorize"
 // the customer approves, and authorize now permits it (DESIGN.md §3 flow 6).
 func TestGraphQLChangeRequestWidensAuthorize(t *testing.T) {
 	t.Parallel()
-	e, _ := newFullEnv(t)
+	e := gatewaytest.New(t, gatewaytest.WithEvents())
 	w := newLifecycleWorld(t, e)
-	vendor := e.vendorToken(t, w.vendor, scopeRegister, scopeReqWrite, scopeReqRead)
-	custAdmin, cust2Admin := e.personToken(t, w.custAdmin), e.personToken(t, w.cust2Admin)
-	owner := e.vendorToken(t, w.owner, scopeAuthorize)
+	vendor := e.VendorToken(t, w.vendor, scopeRegister, scopeReqWrite, scopeReqRead)
+	custAdmin, cust2Admin := e.PersonToken(t, w.custAdmin), e.PersonToken(t, w.cust2Admin)
+	owner := e.VendorToken(t, w.owner, scopeAuthorize)
 	mustData(t, e, vendor, registerMutation, map[string]any{"in": systemInput(w.systemID,
 		[]map[string]any{{"resource": "res-a", "action": "read"}, {"resource": "res-b"}}, []string{pkgStd}, nil)})
 	created := decode[struct {
@@ -92,9 +94,9 @@ func TestGraphQLChangeRequestWidensAuthorize(t *testing.T) {
 // graphql-transport-ws, as graphql-ws clients do: token in connection_init.
 func TestSubscriptionRequestStatusChanged(t *testing.T) {
 	t.Parallel()
-	e, _ := newFullEnv(t)
+	e := gatewaytest.New(t, gatewaytest.WithEvents())
 	w := newLifecycleWorld(t, e)
-	vendor := e.vendorToken(t, w.vendor, scopeRegister, scopeReqWrite, scopeReqRead)
+	vendor := e.VendorToken(t, w.vendor, scopeRegister, scopeReqWrite, scopeReqRead)
 	mustData(t, e, vendor, registerMutation, map[string]any{"in": systemInput(w.systemID,
 		[]map[string]any{{"resource": "res-a", "action": "read"}}, nil, nil)})
 	reqID := decode[struct {
@@ -113,7 +115,7 @@ func TestSubscriptionRequestStatusChanged(t *testing.T) {
 	if got := status(); got != "NEW" {
 		t.Fatalf("initial status %s, want NEW", got)
 	}
-	mustData(t, e, e.personToken(t, w.custAdmin), `mutation($id: ID!) { approveSystemUserRequest(id: $id) { systemUserId } }`,
+	mustData(t, e, e.PersonToken(t, w.custAdmin), `mutation($id: ID!) { approveSystemUserRequest(id: $id) { systemUserId } }`,
 		map[string]any{"id": reqID})
 	if got := status(); got != "ACCEPTED" {
 		t.Fatalf("status after approval %s, want ACCEPTED", got)

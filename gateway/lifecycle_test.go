@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/systemuser-gateway/systemuser/db"
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 )
 
 const (
@@ -27,7 +28,7 @@ type lifecycleWorld struct {
 	custAdmin, cust2Admin, firmAdmin string
 }
 
-func newLifecycleWorld(t *testing.T, e *testEnv) lifecycleWorld {
+func newLifecycleWorld(t *testing.T, e *gatewaytest.Env) lifecycleWorld {
 	t.Helper()
 	o := validOrgNumbers(9)
 	w := lifecycleWorld{owner: o[0], vendor: o[1], vendor2: o[2], cust: o[3], cust2: o[4], firm: o[5], client: o[6], stranger: o[7],
@@ -65,11 +66,11 @@ type gqlCase struct {
 	check func(t *testing.T, data json.RawMessage)
 }
 
-func runCases(t *testing.T, e *testEnv, cases []gqlCase) {
+func runCases(t *testing.T, e *gatewaytest.Env, cases []gqlCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			resp := e.graphql(t, tc.token, tc.query, tc.vars)
+			resp := e.GraphQL(t, tc.token, tc.query, tc.vars)
 			if tc.code == "" {
 				if len(resp.Errors) > 0 {
 					t.Fatalf("errors: %+v", resp.Errors)
@@ -111,11 +112,12 @@ func systemInput(id string, rights []map[string]any, pkgs []string, clientIDs []
 
 func TestGraphQLSystemUserLifecycle(t *testing.T) {
 	t.Parallel()
-	e, clock := newFullEnv(t)
+	e := gatewaytest.New(t, gatewaytest.WithEvents(), gatewaytest.WithClock())
+	clock := e.Clock
 	w := newLifecycleWorld(t, e)
-	vendor := e.vendorToken(t, w.vendor, scopeRegister, scopeReqWrite, scopeReqRead)
-	vendor2 := e.vendorToken(t, w.vendor2, scopeRegister, scopeReqWrite, scopeReqRead)
-	custAdmin, cust2Admin, firmAdmin := e.personToken(t, w.custAdmin), e.personToken(t, w.cust2Admin), e.personToken(t, w.firmAdmin)
+	vendor := e.VendorToken(t, w.vendor, scopeRegister, scopeReqWrite, scopeReqRead)
+	vendor2 := e.VendorToken(t, w.vendor2, scopeRegister, scopeReqWrite, scopeReqRead)
+	custAdmin, cust2Admin, firmAdmin := e.PersonToken(t, w.custAdmin), e.PersonToken(t, w.cust2Admin), e.PersonToken(t, w.firmAdmin)
 	rights := []map[string]any{{"resource": "res-a", "action": "read"}, {"resource": "res-b"}}
 
 	runCases(t, e, []gqlCase{
@@ -364,9 +366,9 @@ func TestGraphQLSystemUserLifecycle(t *testing.T) {
 }
 
 // mustData runs a query that must succeed and returns its data.
-func mustData(t *testing.T, e *testEnv, token, query string, vars map[string]any) json.RawMessage {
+func mustData(t *testing.T, e *gatewaytest.Env, token, query string, vars map[string]any) json.RawMessage {
 	t.Helper()
-	resp := e.graphql(t, token, query, vars)
+	resp := e.GraphQL(t, token, query, vars)
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %+v", resp.Errors)
 	}

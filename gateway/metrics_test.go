@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/systemuser-gateway/systemuser/gateway"
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/gateway/metrics"
 )
 
@@ -34,7 +35,7 @@ func scrape(t *testing.T, url string) metrics.Samples {
 // as they happen, and the exposition parses.
 func TestMetricsMove(t *testing.T) {
 	t.Parallel()
-	e, _ := newFullEnv(t)
+	e := gatewaytest.New(t, gatewaytest.WithEvents())
 	w := newLifecycleWorld(t, e)
 	suID := approvedSystemUser(t, e, w)
 
@@ -44,7 +45,7 @@ func TestMetricsMove(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	owner := e.vendorToken(t, w.owner, scopeAuthorize)
+	owner := e.VendorToken(t, w.owner, scopeAuthorize)
 	for _, party := range []string{w.cust, w.cust, w.cust2} {
 		mustData(t, e, owner, `mutation($in: [AuthorizeInput!]!) { authorizeBatch(inputs: $in) { result } }`,
 			map[string]any{"in": []any{map[string]any{"systemUserId": suID, "resourceId": "res-a", "action": "read", "partyOrgNumber": party}}})

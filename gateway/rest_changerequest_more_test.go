@@ -23,9 +23,9 @@ type changeRequestJSON struct {
 // sample request and returns the system user's id.
 func (e *restEnv) approvedSystemUser(t *testing.T) string {
 	t.Helper()
-	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", e.vendorToken(t, vendorOrg, srWrite...), requestSystem).must(t, http.StatusOK)
+	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", e.VendorToken(t, vendorOrg, srWrite...), requestSystem).must(t, http.StatusOK)
 	var req requestJSON
-	e.do(t, "POST", "/authentication/api/v1/systemuser/request/vendor", e.vendorToken(t, vendorOrg, reqWrite...), requestSample).
+	e.do(t, "POST", "/authentication/api/v1/systemuser/request/vendor", e.VendorToken(t, vendorOrg, reqWrite...), requestSample).
 		must(t, http.StatusCreated).JSON(t, &req)
 	e.MustApprove(t, req.ID)
 	return req.ID
@@ -44,7 +44,7 @@ func TestChangeRequestVendorReads(t *testing.T) {
 	t.Parallel()
 	e := newRESTEnv(t)
 	suID := e.approvedSystemUser(t)
-	tok := e.vendorToken(t, vendorOrg, reqWrite...)
+	tok := e.VendorToken(t, vendorOrg, reqWrite...)
 	const n = 52 // more than a page of 50
 	ids := make([]string, n)
 	for i := range ids {
@@ -86,13 +86,13 @@ func TestChangeRequestVendorReads(t *testing.T) {
 		code              string
 	}{
 		{"ByExternalRefOtherVendor", crVendorBase + "/byexternalref/991825827_my-system/" + customerOrg + "/customer-313775429",
-			e.vendorToken(t, otherVendor, reqWrite...), 404, "AUTH-00010"},
+			e.VendorToken(t, otherVendor, reqWrite...), 404, "AUTH-00010"},
 		{"ByExternalRefUnknownRef", crVendorBase + "/byexternalref/991825827_my-system/" + customerOrg + "/nope", tok, 404, "AUTH-00010"},
 		{"ByExternalRefNoScope", crVendorBase + "/byexternalref/991825827_my-system/" + customerOrg + "/customer-313775429",
-			e.vendorToken(t, vendorOrg, srWrite...), 403, "MISSING_SCOPE"},
+			e.VendorToken(t, vendorOrg, srWrite...), 403, "MISSING_SCOPE"},
 		{"ByExternalRefOwnersPerson", crVendorBase + "/byexternalref/991825827_my-system/" + customerOrg + "/customer-313775429",
-			e.personToken(t, adminPID), 403, "MISSING_SCOPE"},
-		{"BySystemOtherVendor", crVendorBase + "/bysystem/991825827_my-system", e.vendorToken(t, otherVendor, reqWrite...), 404, "AUTH-00011"},
+			e.PersonToken(t, adminPID), 403, "MISSING_SCOPE"},
+		{"BySystemOtherVendor", crVendorBase + "/bysystem/991825827_my-system", e.VendorToken(t, otherVendor, reqWrite...), 404, "AUTH-00011"},
 		{"BySystemBadToken", crVendorBase + "/bysystem/991825827_my-system?token=garbage", tok, 400, "INVALID_CURSOR"},
 		{"BySystemAnonymous", crVendorBase + "/bysystem/991825827_my-system", "", 401, "UNAUTHENTICATED"},
 	}
@@ -111,7 +111,7 @@ func TestChangeRequestVendorDelete(t *testing.T) {
 	t.Parallel()
 	e := newRESTEnv(t)
 	suID := e.approvedSystemUser(t)
-	tok := e.vendorToken(t, vendorOrg, reqWrite...)
+	tok := e.VendorToken(t, vendorOrg, reqWrite...)
 	id := e.mustChangeRequest(t, tok, suID)
 
 	steps := []struct { // in order: the 202 step deletes
@@ -119,8 +119,8 @@ func TestChangeRequestVendorDelete(t *testing.T) {
 		status          int
 		code            string
 	}{
-		{"OtherVendor", id, e.vendorToken(t, otherVendor, reqWrite...), 404, "AUTH-00010"},
-		{"ReadScopeOnly", id, e.vendorToken(t, vendorOrg, identity.ScopeRequestRead), 403, "MISSING_SCOPE"},
+		{"OtherVendor", id, e.VendorToken(t, otherVendor, reqWrite...), 404, "AUTH-00010"},
+		{"ReadScopeOnly", id, e.VendorToken(t, vendorOrg, identity.ScopeRequestRead), 403, "MISSING_SCOPE"},
 		{"NotAGUID", "not-a-guid", tok, 400, "STD-00000"},
 		{"Unknown", uuid.NewString(), tok, 404, "AUTH-00010"},
 		{"OK", id, tok, 202, ""},

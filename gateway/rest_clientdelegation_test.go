@@ -40,7 +40,7 @@ func agentEnv(t *testing.T) (e *restEnv, agentID, standardID string) {
 	e = newRESTEnv(t)
 	standardID = e.approvedSystemUser(t)
 	var agent requestJSON
-	e.do(t, "POST", "/authentication/api/v1/systemuser/request/vendor/agent", e.vendorToken(t, vendorOrg, reqWrite...),
+	e.do(t, "POST", "/authentication/api/v1/systemuser/request/vendor/agent", e.VendorToken(t, vendorOrg, reqWrite...),
 		`{"systemId":"991825827_my-system","partyOrgNo":"313775429","accessPackages":[{"urn":"urn:altinn:accesspackage:skattnaering"}]}`).
 		must(t, http.StatusCreated).JSON(t, &agent)
 	e.MustApprove(t, agent.ID)
@@ -73,7 +73,7 @@ func clientsPath(agent, client string) string {
 func TestClientDelegationFlow(t *testing.T) {
 	t.Parallel()
 	e, agentID, _ := agentEnv(t)
-	tok := e.personToken(t, kladmPID)
+	tok := e.PersonToken(t, kladmPID)
 
 	var agents []struct{ ID, UserType, ReporteeOrgNo string }
 	e.do(t, "GET", euBase+"/agents?party="+customerOrg, tok, nil).must(t, http.StatusOK).JSON(t, &agents)
@@ -114,8 +114,8 @@ func TestClientDelegationFlow(t *testing.T) {
 func TestClientDelegationErrors(t *testing.T) {
 	t.Parallel()
 	e, agentID, standardID := agentEnv(t)
-	kladm, admin, stranger := e.personToken(t, kladmPID), e.personToken(t, adminPID), e.personToken(t, "01017012345")
-	vendor := e.vendorToken(t, vendorOrg, reqWrite...)
+	kladm, admin, stranger := e.PersonToken(t, kladmPID), e.PersonToken(t, adminPID), e.PersonToken(t, "01017012345")
+	vendor := e.VendorToken(t, vendorOrg, reqWrite...)
 
 	tests := []struct {
 		name, method, path, token string
@@ -181,7 +181,7 @@ func TestClientDelegationListPages(t *testing.T) {
 			}
 		}
 	}
-	tok := e.personToken(t, kladmPID)
+	tok := e.PersonToken(t, kladmPID)
 	seen := map[string]bool{}
 	path, pages := clientsPath(agentID, ""), 0
 	for path != "" && pages < 4 {

@@ -11,16 +11,16 @@ import (
 func TestRESTErrorsAreAltinnProblems(t *testing.T) {
 	t.Parallel()
 	e := newRESTEnv(t)
-	srTok := e.vendorToken(t, vendorOrg, srWrite...)
+	srTok := e.VendorToken(t, vendorOrg, srWrite...)
 	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", srTok, requestSystem).must(t, http.StatusOK)
-	tok := e.vendorToken(t, vendorOrg, reqWrite...)
+	tok := e.VendorToken(t, vendorOrg, reqWrite...)
 	var existing requestJSON
 	e.do(t, "POST", "/authentication/api/v1/systemuser/request/vendor", tok, requestSample).must(t, http.StatusCreated).JSON(t, &existing)
 	var approved requestJSON
 	approvedBody := strings.Replace(requestSample, "customer-313775429", "approved-ref", 1)
 	e.do(t, "POST", "/authentication/api/v1/systemuser/request/vendor", tok, approvedBody).must(t, http.StatusCreated).JSON(t, &approved)
 	e.MustApprove(t, approved.ID)
-	otherTok := e.vendorToken(t, otherVendor, append(srWrite, reqWrite...)...)
+	otherTok := e.VendorToken(t, otherVendor, append(srWrite, reqWrite...)...)
 
 	const (
 		sr  = "/authentication/api/v1/systemregister"

@@ -12,8 +12,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/identity"
-	"github.com/systemuser-gateway/systemuser/registry"
 )
 
 // Organisation numbers with valid mod-11 check digits, and a test person.
@@ -29,18 +29,14 @@ var (
 	reqWrite = []string{identity.ScopeRequestWrite, identity.ScopeRequestRead}
 )
 
-// restEnv is a testEnv with a catalog: two vendors, a customer whose
+// restEnv is a gateway with a catalog: two vendors, a customer whose
 // administrator is adminPID, the resources and the package of Altinn's
 // documentation samples.
-type restEnv struct {
-	*testEnv
-	reg *registry.Service
-}
+type restEnv struct{ *gatewaytest.Env }
 
 func newRESTEnv(t *testing.T) *restEnv {
 	t.Helper()
-	e := &restEnv{testEnv: newTestEnv(t)}
-	e.reg = registry.New(e.DB, registry.Options{PublicURL: "http://gateway.test"})
+	e := &restEnv{gatewaytest.New(t)}
 	seedCatalog(t, e.DB)
 	return e
 }
@@ -135,7 +131,7 @@ func asPerson(pid string) context.Context {
 // MustApprove approves a request as the customer's administrator.
 func (e *restEnv) MustApprove(t *testing.T, id string) {
 	t.Helper()
-	if _, err := e.reg.ApproveRequest(asPerson(adminPID), uuid.MustParse(id)); err != nil {
+	if _, err := e.Registry.ApproveRequest(asPerson(adminPID), uuid.MustParse(id)); err != nil {
 		t.Fatalf("approve %s: %v", id, err)
 	}
 }

@@ -53,8 +53,8 @@ type page[T any] struct {
 func TestVendorRequestRoutesAnswerAltinnShapes(t *testing.T) {
 	t.Parallel()
 	e := newRESTEnv(t)
-	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", e.vendorToken(t, vendorOrg, srWrite...), requestSystem).must(t, http.StatusOK)
-	tok := e.vendorToken(t, vendorOrg, reqWrite...)
+	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", e.VendorToken(t, vendorOrg, srWrite...), requestSystem).must(t, http.StatusOK)
+	tok := e.VendorToken(t, vendorOrg, reqWrite...)
 	const base = "/authentication/api/v1/systemuser/request/vendor"
 
 	created := e.do(t, "POST", base, tok, requestSample).must(t, http.StatusCreated)
@@ -107,7 +107,7 @@ func TestVendorRequestRoutesAnswerAltinnShapes(t *testing.T) {
 	var su page[struct {
 		ID, SystemID, ReporteeOrgNo, ExternalRef, UserType, SupplierOrgno string
 	}]
-	e.do(t, "GET", "/authentication/api/v1/systemuser/vendor/bysystem/991825827_my-system", e.vendorToken(t, vendorOrg, srWrite...), nil).
+	e.do(t, "GET", "/authentication/api/v1/systemuser/vendor/bysystem/991825827_my-system", e.VendorToken(t, vendorOrg, srWrite...), nil).
 		must(t, http.StatusOK).JSON(t, &su)
 	if len(su.Data) != 1 || su.Data[0].ID != req.ID || su.Data[0].ReporteeOrgNo != customerOrg || su.Data[0].UserType != "standard" {
 		t.Fatalf("system users by system = %+v", su)
@@ -151,8 +151,8 @@ func TestVendorRequestRoutesAnswerAltinnShapes(t *testing.T) {
 func TestVendorRequestListsPage(t *testing.T) {
 	t.Parallel()
 	e := newRESTEnv(t)
-	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", e.vendorToken(t, vendorOrg, srWrite...), requestSystem).must(t, http.StatusOK)
-	tok := e.vendorToken(t, vendorOrg, reqWrite...)
+	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", e.VendorToken(t, vendorOrg, srWrite...), requestSystem).must(t, http.StatusOK)
+	tok := e.VendorToken(t, vendorOrg, reqWrite...)
 	const n = 53 // more than Altinn's page size of 50
 	want := map[string]bool{}
 	for i := range n {

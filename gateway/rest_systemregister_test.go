@@ -54,7 +54,7 @@ type systemDTO struct {
 func TestSystemRegisterRoutesAnswerAltinnShapes(t *testing.T) {
 	t.Parallel()
 	e := newRESTEnv(t)
-	tok := e.vendorToken(t, vendorOrg, srWrite...)
+	tok := e.VendorToken(t, vendorOrg, srWrite...)
 
 	var internalID string
 	e.do(t, "POST", "/authentication/api/v1/systemregister/vendor", tok, systemSample).must(t, http.StatusOK).JSON(t, &internalID)
@@ -132,7 +132,7 @@ func TestSystemRegisterRoutesAnswerAltinnShapes(t *testing.T) {
 func TestSystemRegisterIsVisibleDefaultsToTrue(t *testing.T) {
 	t.Parallel()
 	e := newRESTEnv(t)
-	tok := e.vendorToken(t, vendorOrg, srWrite...)
+	tok := e.VendorToken(t, vendorOrg, srWrite...)
 	body := strings.Replace(systemSample, `,
   "isVisible": true`, ``, 1)
 	if strings.Contains(body, "isVisible") {

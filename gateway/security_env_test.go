@@ -3,141 +3,15 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/systemuser-gateway/systemuser/auth"
-	"github.com/systemuser-gateway/systemuser/db"
-	"github.com/systemuser-gateway/systemuser/db/dbtest"
-	"github.com/systemuser-gateway/systemuser/gateway"
-	"github.com/systemuser-gateway/systemuser/pdp"
-	"github.com/systemuser-gateway/systemuser/registry"
-	"github.com/systemuser-gateway/systemuser/simulator"
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 )
-
-// errorRecorder is a slog handler that keeps the messages of ERROR records:
-// an input problem that the gateway logs as an internal error is a finding
-// even when the client saw a 4xx.
-type errorRecorder struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (r *errorRecorder) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelError }
-func (r *errorRecorder) WithAttrs([]slog.Attr) slog.Handler           { return r }
-func (r *errorRecorder) WithGroup(string) slog.Handler                { return r }
-func (r *errorRecorder) Handle(_ context.Context, rec slog.Record) error {
-	var b strings.Builder
-	b.WriteString(rec.Message)
-	rec.Attrs(func(a slog.Attr) bool {
-		b.WriteString(" " + a.Key + "=" + a.Value.String())
-		return true
-	})
-	r.mu.Lock()
-	r.msgs = append(r.msgs, b.String())
-	r.mu.Unlock()
-	return nil
-}
-
-// take returns and forgets the recorded messages.
-func (r *errorRecorder) take() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.msgs
-	r.msgs = nil
-	return out
-}
-
-// secEnv is a gateway with the PDP on a fresh database, reachable in-process
-// (Handler, for fuzz iterations) and over loopback HTTP (URL). Unlike
-// newTestEnv it takes a testing.TB so fuzz functions can build one before
-// f.Fuzz.
-type secEnv struct {
-	DB      *bun.DB
-	Handler http.Handler
-	URL     string
-	Issuer  *simulator.Issuer
-	Keys    *simulator.KeySet
-	Errors  *errorRecorder
-	Reg     *registry.Service
-}
-
-func newSecEnv(tb testing.TB) *secEnv {
-	tb.Helper()
-	bdb := dbtest.New(tb)
-	keys, trusted := trustedKeySet(tb)
-	rec := &errorRecorder{}
-	logger := slog.New(rec)
-	reg := registry.New(bdb, registry.Options{PublicURL: "http://gateway.test", Logger: logger})
-	verifier := auth.NewVerifier(trusted, nil, nil, logger)
-	engine := pdp.New(bdb, pdp.Options{Logger: logger, Verifier: verifier})
-	gw := gateway.New(gateway.Config{GraphQL: gateway.GraphQLConfig{Introspection: true}},
-		gateway.Deps{DB: db.Probe{DB: bdb}, Registry: reg, PDP: engine, Verifier: verifier, Logger: logger})
-	srv := httptest.NewServer(gw)
-	tb.Cleanup(func() {
-		srv.Close()
-		_ = engine.Close(context.Background())
-	})
-	return &secEnv{DB: bdb, Handler: gw, URL: srv.URL, Errors: rec, Keys: keys, Reg: reg,
-		Issuer: simulator.NewIssuer(keys, simulator.IssuerOptions{Issuer: testIssuer})}
-}
-
-func (e *secEnv) vendorToken(tb testing.TB, org string, scopes ...string) string {
-	tb.Helper()
-	tok, err := e.Issuer.IssueMaskinporten(context.Background(), simulator.MaskinportenGrant{
-		ClientID: "client-" + org, ConsumerOrg: org, Scopes: scopes,
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return tok.AccessToken
-}
-
-func (e *secEnv) personToken(tb testing.TB, pid string) string {
-	tb.Helper()
-	tok, err := e.Issuer.IssuePerson(context.Background(), simulator.Person{PID: pid, Name: "Test Person"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return tok.AccessToken
-}
-
-// systemUserToken is a token as the simulator issues it to a vendor's
-// software acting as a customer's system user.
-func (e *secEnv) systemUserToken(tb testing.TB, vendor, owner, systemUserID, systemID string, scopes ...string) string {
-	tb.Helper()
-	tok, err := e.Issuer.IssueMaskinporten(context.Background(), simulator.MaskinportenGrant{
-		ClientID: "client-" + vendor, ConsumerOrg: vendor, Scopes: scopes,
-		SystemUser: &simulator.SystemUserGrant{OwnerOrg: owner, SystemUserID: systemUserID, SystemID: systemID},
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return tok.AccessToken
-}
-
-// serve runs one request in-process; a panic that escaped the gateway's own
-// recoverer would fail the fuzz target directly.
-func (e *secEnv) serve(method, path, authorization, contentType string, body io.Reader) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(method, path, body)
-	if authorization != "" {
-		req.Header["Authorization"] = []string{authorization}
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	w := httptest.NewRecorder()
-	e.Handler.ServeHTTP(w, req)
-	return w
-}
 
 // stateTables are the tables whose content a rejected request must leave
 // alone. The decision log is left out: logging an answer is not a change.
@@ -216,7 +90,7 @@ type secWorld struct {
 	ChangeRequestID         string
 }
 
-func seedSecWorld(tb testing.TB, e *secEnv) secWorld {
+func seedSecWorld(tb testing.TB, e *gatewaytest.Env) secWorld {
 	tb.Helper()
 	ctx := context.Background()
 	for _, q := range []string{
@@ -235,8 +109,8 @@ func seedSecWorld(tb testing.TB, e *secEnv) secWorld {
 		}
 	}
 	w := secWorld{SystemID: "991825827_my-system", OtherSystemID: otherVendor + "_other"}
-	vendor := e.vendorToken(tb, vendorOrg, append(srWrite, reqWrite...)...)
-	other := e.vendorToken(tb, otherVendor, srWrite...)
+	vendor := e.VendorToken(tb, vendorOrg, append(srWrite, reqWrite...)...)
+	other := e.VendorToken(tb, otherVendor, srWrite...)
 	otherSystem := strings.NewReplacer("991825827_my-system", w.OtherSystemID, "0192:991825827", "0192:"+otherVendor,
 		"f2a6f9c4-1111-4c1e-9c5e-7d9c1c0a0001", "f2a6f9c4-2222-4c1e-9c5e-7d9c1c0a0002").Replace(requestSystem)
 	mustServe(tb, e, "POST", "/authentication/api/v1/systemregister/vendor", vendor, requestSystem, http.StatusOK, nil)
@@ -247,7 +121,7 @@ func seedSecWorld(tb testing.TB, e *secEnv) secWorld {
 	mustServe(tb, e, "POST", base, vendor, strings.Replace(requestSample, "customer-313775429", "approved-ref", 1), http.StatusCreated, &approved)
 	mustServe(tb, e, "POST", base+"/agent", vendor,
 		`{"systemId":"991825827_my-system","partyOrgNo":"313775429","accessPackages":[{"urn":"urn:altinn:accesspackage:skattnaering"}]}`, http.StatusCreated, &agent)
-	su, err := e.Reg.ApproveRequest(asPerson(adminPID), uuid.MustParse(approved.ID))
+	su, err := e.Registry.ApproveRequest(asPerson(adminPID), uuid.MustParse(approved.ID))
 	if err != nil {
 		tb.Fatalf("approve: %v", err)
 	}
@@ -259,13 +133,13 @@ func seedSecWorld(tb testing.TB, e *secEnv) secWorld {
 }
 
 // mustServe sends a request in-process and decodes a JSON answer into out.
-func mustServe(tb testing.TB, e *secEnv, method, path, token, body string, want int, out any) {
+func mustServe(tb testing.TB, e *gatewaytest.Env, method, path, token, body string, want int, out any) {
 	tb.Helper()
 	auth := ""
 	if token != "" {
 		auth = "Bearer " + token
 	}
-	w := e.serve(method, path, auth, "application/json", strings.NewReader(body))
+	w := e.Serve(method, path, auth, "application/json", strings.NewReader(body))
 	if w.Code != want {
 		tb.Fatalf("%s %s: status %d, want %d: %s", method, path, w.Code, want, w.Body)
 	}

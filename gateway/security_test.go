@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/simulator"
 )
@@ -37,7 +38,7 @@ type httpAnswer struct {
 
 // send makes a real loopback HTTP request; token "" sends none, and a token
 // beginning with "raw:" is sent as the whole Authorization value.
-func (e *secEnv) send(t *testing.T, method, path, token string, body []byte) httpAnswer {
+func send(t *testing.T, e *gatewaytest.Env, method, path, token string, body []byte) httpAnswer {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -76,7 +77,7 @@ type restCase struct {
 }
 
 // runREST asserts status, problem code and that no state table changed.
-func runREST(t *testing.T, e *secEnv, cases []restCase) {
+func runREST(t *testing.T, e *gatewaytest.Env, cases []restCase) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -85,11 +86,11 @@ func runREST(t *testing.T, e *secEnv, cases []restCase) {
 				body = []byte(c.body)
 			}
 			before := snapshot(t, e.DB)
-			a := e.send(t, c.method, c.path, c.token, body)
+			a := send(t, e, c.method, c.path, c.token, body)
 			if changed := changedTables(before, snapshot(t, e.DB)); len(changed) > 0 {
 				t.Errorf("state changed: %v", changed)
 			}
-			if logged := e.Errors.take(); len(logged) > 0 {
+			if logged := e.Errors.Take(); len(logged) > 0 {
 				t.Errorf("errors logged: %q", logged)
 			}
 			if a.status != c.status {
@@ -148,12 +149,12 @@ func secRoutes(w secWorld) []secRoute {
 
 // forgedTokens are tokens the gateway must refuse, with the code it must
 // refuse them with.
-func forgedTokens(t *testing.T, e *secEnv) []struct{ name, token, code string } {
+func forgedTokens(t *testing.T, e *gatewaytest.Env) []struct{ name, token, code string } {
 	t.Helper()
 	ctx := context.Background()
-	valid := e.vendorToken(t, vendorOrg, append(srWrite, reqWrite...)...)
+	valid := e.VendorToken(t, vendorOrg, append(srWrite, reqWrite...)...)
 	parts := strings.Split(valid, ".")
-	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"iss":"`+testIssuer+`","consumer":{"ID":"0192:`+otherVendor+`"},"scope":"altinn:authentication/systemregister.admin","exp":9999999999,"iat":1}`)) + "." + parts[2]
+	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"iss":"`+gatewaytest.Issuer+`","consumer":{"ID":"0192:`+otherVendor+`"},"scope":"altinn:authentication/systemregister.admin","exp":9999999999,"iat":1}`)) + "." + parts[2]
 	none := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + parts[1] + "."
 	jwks := e.Keys.PublicJWKS()
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: jwks.Keys[0].Key.(*rsa.PublicKey).N.Bytes()},
@@ -164,12 +165,12 @@ func forgedTokens(t *testing.T, e *secEnv) []struct{ name, token, code string } 
 	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
 	jws, _ := signer.Sign(payload)
 	hs256, _ := jws.CompactSerialize()
-	expired, err := simulator.NewIssuer(e.Keys, simulator.IssuerOptions{Issuer: testIssuer, Now: func() time.Time { return time.Now().Add(-time.Hour) }}).
+	expired, err := simulator.NewIssuer(e.Keys, simulator.IssuerOptions{Issuer: gatewaytest.Issuer, Now: func() time.Time { return time.Now().Add(-time.Hour) }}).
 		IssueMaskinporten(ctx, simulator.MaskinportenGrant{ClientID: "c", ConsumerOrg: vendorOrg, Scopes: append(srWrite, reqWrite...)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	future, err := simulator.NewIssuer(e.Keys, simulator.IssuerOptions{Issuer: testIssuer, Now: func() time.Time { return time.Now().Add(time.Hour) }}).
+	future, err := simulator.NewIssuer(e.Keys, simulator.IssuerOptions{Issuer: gatewaytest.Issuer, Now: func() time.Time { return time.Now().Add(time.Hour) }}).
 		IssueMaskinporten(ctx, simulator.MaskinportenGrant{ClientID: "c", ConsumerOrg: vendorOrg, Scopes: append(srWrite, reqWrite...)})
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +182,7 @@ func forgedTokens(t *testing.T, e *secEnv) []struct{ name, token, code string } 
 		t.Fatal(err)
 	}
 	// Right issuer name, wrong key (kid unknown to the JWKS).
-	impostor, err := simulator.NewIssuer(otherKeys, simulator.IssuerOptions{Issuer: testIssuer}).
+	impostor, err := simulator.NewIssuer(otherKeys, simulator.IssuerOptions{Issuer: gatewaytest.Issuer}).
 		IssueMaskinporten(ctx, simulator.MaskinportenGrant{ClientID: "c", ConsumerOrg: vendorOrg, Scopes: append(srWrite, reqWrite...)})
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +204,7 @@ func forgedTokens(t *testing.T, e *secEnv) []struct{ name, token, code string } 
 // refuse every forged, expired or foreign token with 401 and its code.
 func TestSecurityForgedTokensOnEveryRoute(t *testing.T) {
 	t.Parallel()
-	e := newSecEnv(t)
+	e := gatewaytest.New(t, gatewaytest.WithPDP())
 	w := seedSecWorld(t, e)
 	routes := append(secRoutes(w), secRoute{"POST", "/graphql", `{"query":"{ viewer { kind } }"}`})
 	var cases []restCase
@@ -221,9 +222,9 @@ func TestSecurityForgedTokensOnEveryRoute(t *testing.T) {
 // or system users through any route (IDOR).
 func TestSecurityRESTForeignVendor(t *testing.T) {
 	t.Parallel()
-	e := newSecEnv(t)
+	e := gatewaytest.New(t, gatewaytest.WithPDP())
 	w := seedSecWorld(t, e)
-	other := e.vendorToken(t, otherVendor, append(append(srWrite, reqWrite...), identity.ScopeSystemRegisterWrite)...)
+	other := e.VendorToken(t, otherVendor, append(append(srWrite, reqWrite...), identity.ScopeSystemRegisterWrite)...)
 	otherBody := strings.NewReplacer("customer-313775429", "idor-ref").Replace(requestSample)
 	runREST(t, e, []restCase{
 		{"ReadSystemAsVendor", "GET", secSR + "/vendor/" + w.SystemID, other, "", 403, "NOT_SYSTEM_VENDOR"},
@@ -260,13 +261,13 @@ func TestSecurityRESTForeignVendor(t *testing.T) {
 // confusion).
 func TestSecurityRESTScopes(t *testing.T) {
 	t.Parallel()
-	e := newSecEnv(t)
+	e := gatewaytest.New(t, gatewaytest.WithPDP())
 	w := seedSecWorld(t, e)
-	noScope := e.vendorToken(t, vendorOrg, "ske:krav")
-	srOnly := e.vendorToken(t, vendorOrg, srWrite...)
-	reqOnly := e.vendorToken(t, vendorOrg, reqWrite...)
-	person := e.personToken(t, adminPID)
-	suTok := e.systemUserToken(t, vendorOrg, customerOrg, w.SystemUserID, w.SystemID, "ske:krav")
+	noScope := e.VendorToken(t, vendorOrg, "ske:krav")
+	srOnly := e.VendorToken(t, vendorOrg, srWrite...)
+	reqOnly := e.VendorToken(t, vendorOrg, reqWrite...)
+	person := e.PersonToken(t, adminPID)
+	suTok := e.SystemUserToken(t, vendorOrg, customerOrg, w.SystemUserID, w.SystemID, "ske:krav")
 	var cases []restCase
 	for _, rt := range secRoutes(w) {
 		public := rt.method == "GET" && (rt.path == secSR || (strings.HasPrefix(rt.path, secSR+"/") && !strings.HasPrefix(rt.path, secSR+"/vendor")))
@@ -293,9 +294,9 @@ func TestSecurityRESTScopes(t *testing.T) {
 // 4xx problem (413 or 400), never a 5xx, and change nothing.
 func TestSecurityBodies(t *testing.T) {
 	t.Parallel()
-	e := newSecEnv(t)
+	e := gatewaytest.New(t, gatewaytest.WithPDP())
 	w := seedSecWorld(t, e)
-	all := e.vendorToken(t, vendorOrg, append(append(srWrite, reqWrite...), identity.ScopeAuthorize)...)
+	all := e.VendorToken(t, vendorOrg, append(append(srWrite, reqWrite...), identity.ScopeAuthorize)...)
 	huge := `{"id":"` + strings.Repeat("x", 1<<20+10) + `"}`
 	nested := strings.Repeat(`{"a":`, 100_000) + `1` + strings.Repeat(`}`, 100_000)
 	arrays := strings.Repeat(`[`, 100_000) + strings.Repeat(`]`, 100_000)
@@ -327,17 +328,17 @@ func TestSecurityBodies(t *testing.T) {
 	} {
 		t.Run("GraphQL"+c.name, func(t *testing.T) {
 			before := snapshot(t, e.DB)
-			a := e.send(t, "POST", "/graphql", all, []byte(c.body))
+			a := send(t, e, "POST", "/graphql", all, []byte(c.body))
 			if changed := changedTables(before, snapshot(t, e.DB)); len(changed) > 0 {
 				t.Errorf("state changed: %v", changed)
 			}
 			if a.status < 400 && a.status != 200 || a.status >= 500 {
 				t.Fatalf("status %d: %.300s", a.status, a.body)
 			}
-			if logged := e.Errors.take(); len(logged) > 0 {
+			if logged := e.Errors.Take(); len(logged) > 0 {
 				t.Errorf("errors logged: %q", logged)
 			}
-			var out gqlResponse
+			var out gatewaytest.GraphQLResponse
 			if err := json.Unmarshal(a.body, &out); err != nil || len(out.Errors) == 0 {
 				t.Fatalf("status %d, want GraphQL errors: %.300s", a.status, a.body)
 			}
@@ -350,18 +351,18 @@ func TestSecurityBodies(t *testing.T) {
 // are refused before the body is read.
 func TestSecurityXACMLCaller(t *testing.T) {
 	t.Parallel()
-	e := newSecEnv(t)
+	e := gatewaytest.New(t, gatewaytest.WithPDP())
 	w := seedSecWorld(t, e)
 	body := `{"Request":{"AccessSubject":[{"Attribute":[{"AttributeId":"urn:altinn:systemuser:uuid","Value":"` + w.SystemUserID + `"}]}],` +
 		`"Action":[{"Attribute":[{"AttributeId":"urn:oasis:names:tc:xacml:1.0:action:action-id","Value":"read"}]}],` +
 		`"Resource":[{"Attribute":[{"AttributeId":"urn:altinn:resource","Value":"ske-krav-og-betalinger"},{"AttributeId":"urn:altinn:organization:identifier-no","Value":"` + customerOrg + `"}]}]}}`
 	runREST(t, e, []restCase{
 		{"Anonymous", "POST", secPDP, "", body, 401, "UNAUTHENTICATED"},
-		{"Person", "POST", secPDP, e.personToken(t, adminPID), body, 403, "MISSING_SCOPE"},
-		{"VendorWithoutScope", "POST", secPDP, e.vendorToken(t, vendorOrg, append(srWrite, reqWrite...)...), body, 403, "MISSING_SCOPE"},
-		{"SystemUserTokenWithoutScope", "POST", secPDP, e.systemUserToken(t, vendorOrg, customerOrg, w.SystemUserID, w.SystemID, "ske:krav"), body, 403, "MISSING_SCOPE"},
-		{"ScopeAsPrefix", "POST", secPDP, e.vendorToken(t, otherVendor, identity.ScopeAuthorize+"x"), body, 403, "MISSING_SCOPE"},
-		{"ServiceOwner", "POST", secPDP, e.vendorToken(t, otherVendor, identity.ScopeAuthorize), body, 200, ""},
+		{"Person", "POST", secPDP, e.PersonToken(t, adminPID), body, 403, "MISSING_SCOPE"},
+		{"VendorWithoutScope", "POST", secPDP, e.VendorToken(t, vendorOrg, append(srWrite, reqWrite...)...), body, 403, "MISSING_SCOPE"},
+		{"SystemUserTokenWithoutScope", "POST", secPDP, e.SystemUserToken(t, vendorOrg, customerOrg, w.SystemUserID, w.SystemID, "ske:krav"), body, 403, "MISSING_SCOPE"},
+		{"ScopeAsPrefix", "POST", secPDP, e.VendorToken(t, otherVendor, identity.ScopeAuthorize+"x"), body, 403, "MISSING_SCOPE"},
+		{"ServiceOwner", "POST", secPDP, e.VendorToken(t, otherVendor, identity.ScopeAuthorize), body, 200, ""},
 	})
 }
 
@@ -374,23 +375,23 @@ type gqlSecCase struct {
 	want               string
 }
 
-func runGraphQLSec(t *testing.T, e *secEnv, cases []gqlSecCase) {
+func runGraphQLSec(t *testing.T, e *gatewaytest.Env, cases []gqlSecCase) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			body, _ := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
 			before := snapshot(t, e.DB)
-			a := e.send(t, "POST", "/graphql", c.token, body)
+			a := send(t, e, "POST", "/graphql", c.token, body)
 			if changed := changedTables(before, snapshot(t, e.DB)); len(changed) > 0 {
 				t.Errorf("state changed: %v", changed)
 			}
-			if logged := e.Errors.take(); len(logged) > 0 {
+			if logged := e.Errors.Take(); len(logged) > 0 {
 				t.Errorf("errors logged: %q", logged)
 			}
 			if a.status != http.StatusOK {
 				t.Fatalf("status %d: %s", a.status, a.body)
 			}
-			var out gqlResponse
+			var out gatewaytest.GraphQLResponse
 			if err := json.Unmarshal(a.body, &out); err != nil {
 				t.Fatal(err)
 			}
@@ -426,14 +427,14 @@ func runGraphQLSec(t *testing.T, e *secEnv, cases []gqlSecCase) {
 // and change requests; each mutation refuses the wrong kind of caller.
 func TestSecurityGraphQL(t *testing.T) {
 	t.Parallel()
-	e := newSecEnv(t)
+	e := gatewaytest.New(t, gatewaytest.WithPDP())
 	w := seedSecWorld(t, e)
 	all := append(append(append([]string{}, srWrite...), reqWrite...), identity.ScopeAuthorize)
-	other := e.vendorToken(t, otherVendor, all...)
-	vendor := e.vendorToken(t, vendorOrg, all...)
-	admin := e.personToken(t, adminPID)
-	stranger := e.personToken(t, strangerPID)
-	suTok := e.systemUserToken(t, vendorOrg, customerOrg, w.SystemUserID, w.SystemID, "ske:krav")
+	other := e.VendorToken(t, otherVendor, all...)
+	vendor := e.VendorToken(t, vendorOrg, all...)
+	admin := e.PersonToken(t, adminPID)
+	stranger := e.PersonToken(t, strangerPID)
+	suTok := e.SystemUserToken(t, vendorOrg, customerOrg, w.SystemUserID, w.SystemID, "ske:krav")
 
 	var ids struct {
 		SystemUser struct{ ID string } `json:"systemUser"`
@@ -441,8 +442,8 @@ func TestSecurityGraphQL(t *testing.T) {
 	}
 	idBody, _ := json.Marshal(map[string]any{"query": `query($s: ID!, $r: ID!) { systemUser(id: $s) { id } request(id: $r) { id } }`,
 		"variables": map[string]any{"s": w.SystemUserID, "r": w.RequestID}})
-	var idResp gqlResponse
-	_ = json.Unmarshal(e.send(t, "POST", "/graphql", admin, idBody).body, &idResp)
+	var idResp gatewaytest.GraphQLResponse
+	_ = json.Unmarshal(send(t, e, "POST", "/graphql", admin, idBody).body, &idResp)
 	if err := json.Unmarshal(idResp.Data, &ids); err != nil || ids.SystemUser.ID == "" || ids.Request.ID == "" {
 		t.Fatalf("global ids: %s %+v", idResp.Data, idResp.Errors)
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
+
+	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 )
 
 // wsClient speaks graphql-transport-ws as graphql-ws clients do: the token
@@ -26,7 +28,7 @@ type wsMessage struct {
 	Payload json.RawMessage `json:"payload"`
 }
 
-func dialWS(t *testing.T, e *testEnv, token string) *wsClient {
+func dialWS(t *testing.T, e *gatewaytest.Env, token string) *wsClient {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	t.Cleanup(cancel)

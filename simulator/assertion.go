@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -58,13 +59,15 @@ type verifiedGrant struct {
 	systemUser *systemUserDetail
 	jti        string
 	keyID      string
+	clientAMR  string // ClientAMRPrivateKey or ClientAMRCertificate
 }
 
 type assertionVerifier struct {
 	log         *slog.Logger
 	issuer      string
 	clients     ClientStore
-	replay      *replayCache
+	replay      ReplayStore
+	roots       *x509.CertPool // CAs of enterprise certificates (x5c)
 	leeway      time.Duration
 	maxLifetime time.Duration
 	now         func() time.Time
@@ -98,17 +101,30 @@ func (v *assertionVerifier) verify(ctx context.Context, assertion string) (*veri
 		v.log.ErrorContext(ctx, "client store failed", "client_id", c.Issuer, "error", err)
 		return nil, ErrServer
 	}
-	if hdr.KeyID == "" {
-		return nil, ErrMissingKid
+	// Either kid or x5c (Digdir); with both, the certificate decides, as it
+	// carries its own key and the kid may name a key never registered here.
+	var verifyKey any
+	amr := ClientAMRPrivateKey
+	if _, err := hdr.Certificates(x509.VerifyOptions{Roots: x509.NewCertPool()}); !errors.Is(err, jose.ErrMissingX5cHeader) {
+		k, oerr := v.x5cKey(hdr, client, v.now())
+		if oerr != nil {
+			return nil, oerr
+		}
+		verifyKey, amr = k, ClientAMRCertificate
+	} else {
+		if hdr.KeyID == "" {
+			return nil, ErrMissingKid
+		}
+		key, ok := client.Key(hdr.KeyID)
+		if !ok {
+			return nil, ErrUnknownKid
+		}
+		if key.Algorithm != "" && key.Algorithm != hdr.Algorithm {
+			return nil, ErrBadSignature
+		}
+		verifyKey = key.Key
 	}
-	key, ok := client.Key(hdr.KeyID)
-	if !ok {
-		return nil, ErrUnknownKid
-	}
-	if key.Algorithm != "" && key.Algorithm != hdr.Algorithm {
-		return nil, ErrBadSignature
-	}
-	if err := tok.Claims(key.Key); err != nil {
+	if err := tok.Claims(verifyKey); err != nil {
 		return nil, ErrBadSignature
 	}
 	if c.Subject != "" && c.Subject != c.Issuer {
@@ -123,16 +139,18 @@ func (v *assertionVerifier) verify(ctx context.Context, assertion string) (*veri
 	if c.IssuedAt == nil {
 		return nil, ErrMissingIat
 	}
-	if c.ID == "" {
-		return nil, ErrMissingJti
-	}
 	now := v.now()
 	exp, iat := c.Expiry.Time(), c.IssuedAt.Time()
 	if !now.Before(exp.Add(v.leeway)) {
 		return nil, ErrExpired
 	}
+	// Maskinporten accepts iat only within its clock skew either way, so an
+	// assertion is usable for about 2×leeway whatever its exp says.
 	if iat.After(now.Add(v.leeway)) {
 		return nil, ErrIssuedInFuture
+	}
+	if iat.Before(now.Add(-v.leeway)) {
+		return nil, ErrIssuedTooLongAgo
 	}
 	if c.NotBefore != nil && c.NotBefore.Time().After(now.Add(v.leeway)) {
 		return nil, ErrNotYetValid
@@ -154,13 +172,17 @@ func (v *assertionVerifier) verify(ctx context.Context, assertion string) (*veri
 		return nil, oerr
 	}
 	// Last, so a rejected assertion does not burn its jti.
-	switch v.replay.use(client.ID+"\x00"+c.ID, exp.Add(v.leeway), now) {
-	case replayUsed:
+	switch err := v.replay.Use(ctx, grantReplayKey(client.ID, c.ID, assertion), exp.Add(v.leeway), now); {
+	case err == nil:
+	case errors.Is(err, ErrGrantUsed):
 		return nil, ErrReplayed
-	case replayFull:
+	case errors.Is(err, ErrReplayStoreFull):
 		return nil, ErrReplayCacheFull
+	default:
+		v.log.ErrorContext(ctx, "replay store failed", "client_id", client.ID, "jti", c.ID, "error", err)
+		return nil, ErrServer
 	}
-	return &verifiedGrant{client: client, scopes: scopes, audience: c.Resource, systemUser: su, jti: c.ID, keyID: hdr.KeyID}, nil
+	return &verifiedGrant{client: client, scopes: scopes, audience: c.Resource, systemUser: su, jti: c.ID, keyID: hdr.KeyID, clientAMR: amr}, nil
 }
 
 func parseAuthorizationDetails(raw []json.RawMessage) (*systemUserDetail, *OAuthError) {

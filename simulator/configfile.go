@@ -19,6 +19,11 @@ import (
 //	    name: Demo vendor
 //	    scopes: [altinn:authentication/systemregister.write]
 //	    jwks: {keys: [{kty: RSA, kid: k1, n: ..., e: AQAB}]}
+//	  - clientId: cert-vendor          # org from its enterprise certificate
+//	    scopes: [altinn:authentication/systemregister.write]
+//	    certificate: |
+//	      -----BEGIN CERTIFICATE-----
+//	      ...
 //	persons:
 //	  - {pid: "01017012345", name: Kari Nordmann}
 type FileConfig struct {
@@ -33,6 +38,9 @@ type FileClient struct {
 	Name      string             `json:"name"`
 	Scopes    []string           `json:"scopes"`
 	JWKS      jose.JSONWebKeySet `json:"jwks"`
+	// Certificate is an enterprise certificate (PEM, leaf first) registered
+	// as a key; orgNumber may then be left out.
+	Certificate string `json:"certificate"`
 }
 
 // LoadFileConfig reads a YAML or JSON seed file.
@@ -67,7 +75,15 @@ func ParseFileConfig(b []byte) (FileConfig, error) {
 // Seed adds the file's clients and persons to the stores.
 func (fc FileConfig) Seed(ctx context.Context, clients ClientStore, persons *MemoryPersonStore) error {
 	for _, c := range fc.Clients {
-		err := clients.Create(ctx, Client{ID: c.ClientID, OrgNumber: c.OrgNumber, Name: c.Name, Scopes: c.Scopes, Keys: c.JWKS.Keys})
+		keys := c.JWKS.Keys
+		if c.Certificate != "" {
+			k, org, err := fileCertificateKey(c.Certificate, c.OrgNumber)
+			if err != nil {
+				return fmt.Errorf("simulator: seed client %q: %w", c.ClientID, err)
+			}
+			c.OrgNumber, keys = org, append(keys, k)
+		}
+		err := clients.Create(ctx, Client{ID: c.ClientID, OrgNumber: c.OrgNumber, Name: c.Name, Scopes: c.Scopes, Keys: keys})
 		if err != nil {
 			return fmt.Errorf("simulator: seed client %q: %w", c.ClientID, err)
 		}

@@ -2,7 +2,10 @@ package simulator
 
 import (
 	"encoding/json"
+	"encoding/pem"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -53,5 +56,39 @@ func TestClientStoreStripsPrivateKeys(t *testing.T) {
 	c, _ := s.Get(t.Context(), "c")
 	if !c.Keys[0].IsPublic() {
 		t.Fatal("store kept a private key")
+	}
+}
+
+func TestFileConfigCertificateClient(t *testing.T) {
+	t.Parallel()
+	now := newClock().Now()
+	leaf := mustIssue(t, testCAs()[0], EnterpriseCertOptions{OrgNumber: testVendor, NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(1, 0, 0)})
+	pemCert := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Raw}))
+	indent := "      " + strings.ReplaceAll(strings.TrimSpace(pemCert), "\n", "\n      ")
+	for _, tt := range []struct {
+		name, org string
+		wantErr   bool
+	}{
+		{"OKOrgFromCertificate", "", false},
+		{"OKSameOrg", `    orgNumber: "` + testVendor + `"` + "\n", false},
+		{"ErrOtherOrg", `    orgNumber: "` + testCustomer + `"` + "\n", true},
+	} {
+		doc := "clients:\n  - clientId: cert\n" + tt.org + "    scopes: [a]\n    certificate: |\n" + indent + "\n"
+		fc, err := ParseFileConfig([]byte(doc))
+		if err != nil {
+			t.Fatalf("%s: parse: %v", tt.name, err)
+		}
+		clients := NewMemoryClientStore()
+		err = fc.Seed(t.Context(), clients, NewMemoryPersonStore())
+		if (err != nil) != tt.wantErr {
+			t.Fatalf("%s: seed err %v", tt.name, err)
+		}
+		if tt.wantErr {
+			continue
+		}
+		c, err := clients.Get(t.Context(), "cert")
+		if err != nil || c.OrgNumber != testVendor || len(c.Keys) != 1 || len(c.Keys[0].Certificates) != 1 {
+			t.Fatalf("%s: client %+v %v", tt.name, c, err)
+		}
 	}
 }

@@ -99,6 +99,7 @@ type MaskinportenGrant struct {
 	Scopes      []string // at least one
 	Audience    []string // empty means "unspecified"
 	SystemUser  *SystemUserGrant
+	ClientAMR   string // how the client authenticated; default ClientAMRPrivateKey
 }
 
 // Token is an issued access token with the values the token endpoint returns.
@@ -169,11 +170,14 @@ func (i *Issuer) IssueMaskinporten(_ context.Context, g MaskinportenGrant) (Toke
 	if len(aud) == 0 {
 		aud = jwt.Audience{DefaultUnspecified}
 	}
+	if g.ClientAMR == "" {
+		g.ClientAMR = ClientAMRPrivateKey
+	}
 	scope := strings.Join(g.Scopes, " ")
 	c := MaskinportenClaims{
 		Scope:     scope,
 		Issuer:    i.opts.Issuer,
-		ClientAMR: ClientAMRPrivateKey,
+		ClientAMR: g.ClientAMR,
 		TokenType: "Bearer",
 		Audience:  aud,
 		Expiry:    jwt.NewNumericDate(exp),

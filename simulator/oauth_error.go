@@ -25,6 +25,7 @@ const (
 	descBadSignature     = "Could not validate JWT Signature"
 	descReplayed         = "Grant is used before"
 	descIssuedInFuture   = "Issue time is after now"
+	descIssuedTooLongAgo = "Issue time is before now minus the allowed clock skew"
 	descInvalidParameter = "Invalid assertion. Invalid parameter value"
 	descInvalidScopes    = "Token request contains invalid scopes for client"
 	descNoSystemUser     = "No system user found for the given system, customer and externalRef (MP-303)"
@@ -56,19 +57,21 @@ var (
 	ErrWrongAudience        = grantErr("wrong_aud", descWrongAudience)
 	ErrMissingExp           = requestErr("missing_exp")
 	ErrMissingIat           = requestErr("missing_iat")
-	ErrMissingJti           = requestErr("missing_jti")
 	ErrExpired              = grantErr("expired", descExpired)
 	ErrIssuedInFuture       = grantErr("iat_in_future", descIssuedInFuture)
 	ErrNotYetValid          = grantErr("nbf_in_future", descIssuedInFuture)
-	ErrLifetimeTooLong      = grantErr("lifetime_too_long", descInvalidParameter)
-	ErrReplayed             = grantErr("jti_replayed", descReplayed)
-	ErrMissingScope         = scopeErr("missing_scope")
-	ErrScopeNotAllowed      = scopeErr("scope_not_allowed")
-	ErrBadAuthzDetails      = requestErr("bad_authorization_details")
-	ErrNoSystemUser         = &OAuthError{ID: "no_system_user", Status: http.StatusBadRequest, Code: "invalid_altinn_customer_configuration", Description: descNoSystemUser}
-	ErrReplayCacheFull      = &OAuthError{ID: "replay_cache_full", Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "Too many grants in flight, retry shortly"}
-	ErrLookupFailed         = &OAuthError{ID: "lookup_failed", Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "System user lookup failed, retry shortly"}
-	ErrServer               = &OAuthError{ID: "server_error", Status: http.StatusInternalServerError, Code: "server_error", Description: "Internal error"}
+	// Digdir documents no text for an iat older than the clock skew; ours
+	// names the rule the grant broke.
+	ErrIssuedTooLongAgo = grantErr("iat_too_old", descIssuedTooLongAgo)
+	ErrLifetimeTooLong  = grantErr("lifetime_too_long", descInvalidParameter)
+	ErrReplayed         = grantErr("jti_replayed", descReplayed)
+	ErrMissingScope     = scopeErr("missing_scope")
+	ErrScopeNotAllowed  = scopeErr("scope_not_allowed")
+	ErrBadAuthzDetails  = requestErr("bad_authorization_details")
+	ErrNoSystemUser     = &OAuthError{ID: "no_system_user", Status: http.StatusBadRequest, Code: "invalid_altinn_customer_configuration", Description: descNoSystemUser}
+	ErrReplayCacheFull  = &OAuthError{ID: "replay_cache_full", Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "Too many grants in flight, retry shortly"}
+	ErrLookupFailed     = &OAuthError{ID: "lookup_failed", Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "System user lookup failed, retry shortly"}
+	ErrServer           = &OAuthError{ID: "server_error", Status: http.StatusInternalServerError, Code: "server_error", Description: "Internal error"}
 )
 
 // ReasonHeader carries OAuthError.ID on every token endpoint rejection.

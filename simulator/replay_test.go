@@ -1,6 +1,8 @@
 package simulator
 
 import (
+	"crypto/sha256"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -8,31 +10,57 @@ import (
 	"github.com/go-jose/go-jose/v4"
 )
 
-func TestReplayCacheBounded(t *testing.T) {
+func TestMemoryReplayStoreBounded(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1_800_000_000, 0)
-	c := newReplayCache(2)
+	c := NewMemoryReplayStore(2)
+	k := func(s string) ReplayKey { return sha256.Sum256([]byte(s)) }
 	steps := []struct {
 		key  string
 		exp  time.Duration
 		at   time.Duration
-		want replayResult
+		want error
 	}{
-		{"a", 10 * time.Second, 0, replayFresh},
-		{"a", 10 * time.Second, 0, replayUsed},
-		{"b", 20 * time.Second, 0, replayFresh},
-		{"c", 20 * time.Second, 0, replayFull}, // full of live entries: refuse, never forget
-		{"a", 10 * time.Second, 5 * time.Second, replayUsed},
-		{"c", 30 * time.Second, 10 * time.Second, replayFresh}, // a expired, its slot is free
-		{"b", 20 * time.Second, 15 * time.Second, replayUsed},
+		{"a", 10 * time.Second, 0, nil},
+		{"a", 10 * time.Second, 0, ErrGrantUsed},
+		{"b", 20 * time.Second, 0, nil},
+		{"c", 20 * time.Second, 0, ErrReplayStoreFull}, // full of live entries: refuse, never forget
+		{"a", 10 * time.Second, 5 * time.Second, ErrGrantUsed},
+		{"c", 30 * time.Second, 10 * time.Second, nil}, // a expired, its slot is free
+		{"b", 20 * time.Second, 15 * time.Second, ErrGrantUsed},
 	}
 	for i, s := range steps {
-		if got := c.use(s.key, now.Add(s.exp), now.Add(s.at)); got != s.want {
+		if got := c.Use(t.Context(), k(s.key), now.Add(s.exp), now.Add(s.at)); !errors.Is(got, s.want) {
 			t.Fatalf("step %d (%s): got %v, want %v", i, s.key, got, s.want)
 		}
 	}
-	if c.len() != 2 {
-		t.Fatalf("len %d", c.len())
+	if c.Len() != 2 {
+		t.Fatalf("len %d", c.Len())
+	}
+}
+
+func TestGrantReplayKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		a, b [3]string // clientID, jti, assertion
+		same bool
+	}{
+		{"SameJtiOtherAssertion", [3]string{"c", "j", "h.p.s1"}, [3]string{"c", "j", "h.p2.s2"}, true},
+		{"SameJtiOtherClient", [3]string{"c1", "j", "h.p.s"}, [3]string{"c2", "j", "h.p.s"}, false},
+		{"NoJtiSignatureReencoded", [3]string{"c", "", "h.p.s1"}, [3]string{"c", "", "h.p.s2"}, true},
+		{"NoJtiOtherPayload", [3]string{"c", "", "h.p.s"}, [3]string{"c", "", "h.q.s"}, false},
+		{"JtiVersusNoJti", [3]string{"c", "h.p", "x.y.z"}, [3]string{"c", "", "h.p.z"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ka := grantReplayKey(tt.a[0], tt.a[1], tt.a[2])
+			kb := grantReplayKey(tt.b[0], tt.b[1], tt.b[2])
+			if (ka == kb) != tt.same {
+				t.Fatalf("keys equal = %v, want %v", ka == kb, tt.same)
+			}
+		})
 	}
 }
 

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -32,11 +33,21 @@ type Config struct {
 	Leeway time.Duration
 	// MaxAssertionLifetime bounds exp - iat, default 120 s.
 	MaxAssertionLifetime time.Duration
-	// ReplayCacheSize bounds the remembered assertion ids, default 100 000.
+	// ReplayCacheSize bounds the in-memory replay store (used when Replay is
+	// nil), default 100 000 live grants.
 	ReplayCacheSize int
+	// DevEndpoints serves the client admin API (/admin/clients) and
+	// /person-token; without it they are 404 (devendpoints.go).
+	DevEndpoints bool
 	// AdminOpen serves /admin without a token. Only for a local dev stack:
 	// bootstrapping needs a client before anyone can hold an admin token.
 	AdminOpen bool
+	// AllowPrivilegedScopes lets the admin API create, rotate and delete
+	// clients holding privileged scopes (privilegedScope).
+	AllowPrivilegedScopes bool
+	// TrustedCAs are the roots of enterprise certificates (x5c grants);
+	// nil refuses every x5c grant (x5c.go).
+	TrustedCAs *x509.CertPool
 	// LoginRedirectHosts are the hosts (host or host:port) the dev login may
 	// send a person token to, besides loopback hosts which are always allowed.
 	LoginRedirectHosts []string
@@ -45,6 +56,7 @@ type Config struct {
 	Clients    ClientStore      // default: empty in-memory store
 	Persons    PersonStore      // default: empty in-memory store
 	Lookup     SystemUserLookup // default: HTTP lookup against GatewayURL
+	Replay     ReplayStore      // default: in memory, ReplayCacheSize entries
 	HTTPClient *http.Client     // for the default lookup
 	Logger     *slog.Logger
 	Now        func() time.Time
@@ -60,7 +72,7 @@ type Server struct {
 	persons  PersonStore
 	lookup   SystemUserLookup
 	verifier *assertionVerifier
-	replay   *replayCache
+	replay   ReplayStore
 	mux      *http.ServeMux
 	metadata []byte
 }
@@ -118,9 +130,12 @@ func NewServer(cfg Config) (*Server, error) {
 		}}
 		s.lookup = &HTTPSystemUserLookup{BaseURL: cfg.GatewayURL, Client: cfg.HTTPClient, Token: self.get}
 	}
-	s.replay = newReplayCache(cfg.ReplayCacheSize)
+	s.replay = cfg.Replay
+	if s.replay == nil {
+		s.replay = NewMemoryReplayStore(cfg.ReplayCacheSize)
+	}
 	s.verifier = &assertionVerifier{
-		log: s.log, issuer: cfg.Issuer, clients: cfg.Clients, replay: s.replay,
+		log: s.log, issuer: cfg.Issuer, clients: cfg.Clients, replay: s.replay, roots: cfg.TrustedCAs,
 		leeway: cfg.Leeway, maxLifetime: cfg.MaxAssertionLifetime, now: cfg.Now,
 	}
 	md, err := json.Marshal(s.discovery())
@@ -145,11 +160,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	m.HandleFunc("GET /login", s.handleLoginPage)
 	m.HandleFunc("POST /login", s.handleLoginSubmit)
-	m.HandleFunc("POST /person-token", s.handlePersonToken)
-	m.Handle("GET /admin/clients", s.admin(s.handleListClients))
-	m.Handle("POST /admin/clients", s.admin(s.handleCreateClient))
-	m.Handle("DELETE /admin/clients/{id}", s.admin(s.handleDeleteClient))
-	m.Handle("POST /admin/clients/{id}/rotate", s.admin(s.handleRotateClient))
+	if s.cfg.DevEndpoints {
+		s.devRoutes(m)
+	}
 	s.mux = m
 }
 
@@ -195,5 +208,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// ReplayCacheLen is the number of remembered assertion ids (for tests and metrics).
-func (s *Server) ReplayCacheLen() int { return s.replay.len() }
+// ReplayCacheLen is the number of grants the in-memory replay store
+// remembers (for tests and metrics); 0 with another store.
+func (s *Server) ReplayCacheLen() int {
+	if m, ok := s.replay.(*MemoryReplayStore); ok {
+		return m.Len()
+	}
+	return 0
+}

@@ -50,7 +50,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, oerr)
 		return
 	}
-	grant := MaskinportenGrant{ClientID: g.client.ID, ConsumerOrg: g.client.OrgNumber, Scopes: g.scopes, Audience: g.audience}
+	grant := MaskinportenGrant{ClientID: g.client.ID, ConsumerOrg: g.client.OrgNumber, Scopes: g.scopes, Audience: g.audience, ClientAMR: g.clientAMR}
 	if g.systemUser != nil {
 		owner := g.systemUser.SystemUserOrg.OrgNumber()
 		ref := g.systemUser.ExternalRef

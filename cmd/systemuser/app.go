@@ -136,6 +136,16 @@ func (a *App) buildSimulator() error {
 	if persons == nil {
 		persons = pgstore.NewPersons(a.DB)
 	}
+	// With a database, used grants are shared by every simulator instance on
+	// it and survive a restart; without one (--config) they stay in memory.
+	var replay simulator.ReplayStore
+	if a.DB != nil {
+		replay = pgstore.NewReplay(a.DB)
+	}
+	roots, err := trustedCAPool(a.Config.TrustedCAFiles)
+	if err != nil {
+		return err
+	}
 	keys, err := simulator.NewKeySet(simulator.KeyOptions{Path: filepath.Join(a.Config.StateDir, "simulator-keys.json")})
 	if err != nil {
 		return fmt.Errorf("simulator keys: %w", err)
@@ -147,7 +157,14 @@ func (a *App) buildSimulator() error {
 		Keys:       keys,
 		Clients:    clients,
 		Persons:    persons,
+		Replay:     replay,
 		Logger:     a.Logger.With("component", "simulator"),
+
+		// Explicit, never implied by AdminOpen: an App built by a test or an
+		// embedder gets the dev endpoints only when it asks for them.
+		DevEndpoints:          a.Config.DevEndpoints,
+		AllowPrivilegedScopes: a.Config.AdminPrivilegedScopes,
+		TrustedCAs:            roots,
 	})
 	if err != nil {
 		return fmt.Errorf("simulator: %w", err)

@@ -52,10 +52,14 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 	c.commonFlags(fs)
 	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "http://localhost:8080", "gateway base URL for system-user lookups")
 	fs.str(&c.SimulatorFile, "config", "SYSTEMUSER_SIMULATOR_CONFIG", "", "clients and persons file (YAML or JSON); no database needed")
-	fs.boolean(&c.AdminOpen, "admin-open", "SYSTEMUSER_ADMIN_OPEN", false, "serve the client admin API without a token (local use only)")
+	fs.boolean(&c.DevEndpoints, "dev-endpoints", "SYSTEMUSER_DEV_ENDPOINTS", false, "serve the client admin API (/admin/clients) and /person-token (local use only)")
+	fs.boolean(&c.AdminOpen, "admin-open", "SYSTEMUSER_ADMIN_OPEN", false, "serve the client admin API without a token (local use only; implies --dev-endpoints)")
+	fs.boolean(&c.AdminPrivilegedScopes, "admin-privileged-scopes", "SYSTEMUSER_ADMIN_PRIVILEGED_SCOPES", false, "let the admin API create and rotate clients holding admin or lookup scopes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// Asking for an open admin API is asking for the admin API.
+	c.DevEndpoints = c.DevEndpoints || c.AdminOpen
 	logger, err := c.logger(stderr)
 	if err != nil {
 		return err

@@ -32,6 +32,15 @@ type Config struct {
 	AdminOpen      bool
 	LogLevel       string
 	LogFormat      string
+
+	// DevEndpoints serves the simulator's /admin/* and /person-token.
+	DevEndpoints bool
+	// AdminPrivilegedScopes lets the admin API manage clients holding
+	// privileged scopes (systemregister.admin, the lookup scope, *.admin).
+	AdminPrivilegedScopes bool
+	// TrustedCAFiles are comma-separated PEM files of the CAs whose
+	// enterprise certificates the simulator accepts in x5c grants.
+	TrustedCAFiles string
 }
 
 type flagSet struct {
@@ -85,6 +94,7 @@ func (c *Config) simulatorFlags(fs flagSet) {
 	fs.str(&c.SimulatorAddr, "simulator-addr", "SYSTEMUSER_SIMULATOR_ADDR", ":8090", "simulator listen address")
 	fs.str(&c.SimulatorURL, "simulator-url", "SYSTEMUSER_SIMULATOR_URL", "", "public base URL of the simulator (default http://localhost:<port>)")
 	fs.str(&c.Issuer, "issuer", "SYSTEMUSER_ISSUER", "", "simulator issuer URL, exact iss of its tokens (default <simulator-url>/)")
+	fs.str(&c.TrustedCAFiles, "trusted-ca", "SYSTEMUSER_SIMULATOR_TRUSTED_CA", "", "comma-separated PEM files of CAs whose enterprise certificates x5c grants may use (dev adds its test CA)")
 }
 
 // corsFlag: dev allows any localhost port (a Vite or Next dev server), the

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -31,7 +32,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	c.AdminOpen = true // a local dev stack must be able to bootstrap clients
+	// A local dev stack must be able to bootstrap clients and log persons in
+	// from scripts; the simulator logs that these endpoints are on.
+	c.AdminOpen, c.DevEndpoints = true, true
 	logger, err := c.logger(stderr)
 	if err != nil {
 		return err
@@ -75,6 +78,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	certs, err := issueDevCerts(ctx, bdb, keyDir, demo)
+	if err != nil {
+		return err
+	}
+	c.TrustedCAFiles = strings.TrimPrefix(c.TrustedCAFiles+","+certs.TestCAFile, ",")
 	if c.World != "" {
 		if _, err := loadWorldFile(ctx, bdb, c.World, keyDir, logger); err != nil {
 			return err
@@ -89,7 +97,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	demoFile := filepath.Join(app.Config.StateDir, "demo.json")
-	if err := writeDemo(demoFile, app.Config, dsn, demo); err != nil {
+	if err := writeDemo(demoFile, app.Config, dsn, demo, certs); err != nil {
 		return err
 	}
 	printHowTo(stdout, app.Config, demo, demoFile, dsn, time.Since(start))
@@ -97,7 +105,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 // writeDemo writes the keys scripts rely on (and nothing else).
-func writeDemo(path string, c Config, databaseURL string, d *seed.Demo) error {
+func writeDemo(path string, c Config, databaseURL string, d *seed.Demo, certs devCerts) error {
 	abs := func(p string) string {
 		if p == "" {
 			return ""
@@ -133,6 +141,13 @@ func writeDemo(path string, c Config, databaseURL string, d *seed.Demo) error {
 		// So a second gateway (or psql) can be pointed at the same data.
 		"databaseUrl": databaseURL,
 		"stateDir":    abs(c.StateDir),
+
+		// Enterprise test certificates (x5c grants) and the CA that issued them.
+		"testCaFile":              abs(certs.TestCAFile),
+		"clientCertFile":          abs(certs.ClientCertFile),
+		"clientCertKeyFile":       abs(certs.ClientCertKeyFile),
+		"serviceOwnerCertFile":    abs(certs.ServiceOwnerCertFile),
+		"serviceOwnerCertKeyFile": abs(certs.ServiceOwnerCertKeyFile),
 	}
 	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
@@ -157,6 +172,7 @@ Try it:
   curl -s %[2]s/graphql -H 'Content-Type: application/json' \
     -d '{"query":"{ systems(first: 10) { totalCount edges { node { systemId vendor { orgNumber name } } } } }"}'
   go run ./cmd/systemuser token --dev --scope altinn:authentication/systemuser.request.write
+  go run ./cmd/systemuser token --dev --x5c --scope altinn:authentication/systemuser.request.write
   go run ./cmd/systemuser token person --pid %[5]s --issuer %[3]s/
 
 Demo world: vendor %[6]s with system %[7]s (client %[8]s), customer %[9]s

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/systemuser-gateway/systemuser/simulator/tokencli"
 )
 
 // syncBuffer is a bytes.Buffer safe for the command's logger and the test.
@@ -104,8 +106,19 @@ func TestDevCommand(t *testing.T) {
 		if !strings.Contains(string(body), "Egen Kunde AS") {
 			t.Fatalf("run %d: the world file's organisation: %s", run, body)
 		}
+		// The demo vendor's enterprise test certificate gets a token by x5c.
+		var claims bytes.Buffer
+		err = tokencli.RunTokenCommand(ctx, []string{"--client-id", demo["clientId"], "--x5c", "--cert", demo["clientCertFile"],
+			"--key", demo["clientCertKeyFile"], "--scope", "altinn:authentication/systemregister.write",
+			"--issuer", demo["simulatorUrl"], "--decode"}, &claims, &claims)
+		if err != nil || !strings.Contains(claims.String(), `"client_amr": "virksomhetssertifikat"`) {
+			t.Fatalf("run %d: x5c token: %v\n%s", run, err, claims.String())
+		}
 		if !strings.Contains(stdout.String(), "token --dev") {
 			t.Fatalf("run %d: no how-to printed: %s", run, stdout.String())
+		}
+		if !strings.Contains(stderr.String(), "dev endpoints enabled") {
+			t.Fatalf("run %d: no startup log line about the simulator's dev endpoints", run)
 		}
 		if got := strings.Contains(stderr.String(), "cold=true"); got != wantCold {
 			t.Fatalf("run %d: cold start = %v, want %v", run, got, wantCold)

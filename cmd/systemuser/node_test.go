@@ -41,7 +41,7 @@ func TestNodeClients(t *testing.T) {
 
 	s := startStack(t)
 	demoFile := filepath.Join(t.TempDir(), "demo.json")
-	if err := writeDemo(demoFile, s.app.Config, "", s.demo); err != nil {
+	if err := writeDemo(demoFile, s.app.Config, "", s.demo, devCerts{}); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.CommandContext(t.Context(), node, append([]string{"--test", "--test-reporter=spec"}, files...)...)

@@ -44,11 +44,8 @@ test('a grant with jti gets a token jose verifies from jwks_uri, and is single-u
 });
 
 // Maskinporten marks jti as Recommended, and authlib and Nimbus leave it
-// out. The simulator accepts that once helper "simgrant"'s change (replay
-// detected by a hash of the assertion) is on main; until then this case is
-// expected to fail and runs as a todo, which does not fail the suite.
-const jtiOptional = process.env.SYSTEMUSER_GRANT_WITHOUT_JTI === '1';
-test('a grant without jti (authlib, Nimbus) gets a token; its replay does not', { todo: jtiOptional ? false : 'needs simgrant: jti optional in the simulator' }, async () => {
+// out: the simulator detects the replay by a hash of the assertion.
+test('a grant without jti (authlib, Nimbus) gets a token; its replay does not', async () => {
   const config = await discover();
   const grant = await assertion(await vendorKey(), { scope });
   const tokens = await client.genericGrantRequest(config, JWT_BEARER, { assertion: grant });

@@ -7,6 +7,7 @@ package mpclient
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,9 @@ type Assertion struct {
 	// Key is the client's private JWK; its kid goes in the header and its
 	// alg (default RS256) selects the signature algorithm.
 	Key jose.JSONWebKey
+	// CertChain, when set, is the enterprise certificate chain (leaf first)
+	// sent as the x5c header instead of a kid; Key is the leaf's private key.
+	CertChain []*x509.Certificate
 	// Audience is the authorization server's issuer, exactly
 	// (e.g. "https://test.maskinporten.no/").
 	Audience string
@@ -64,14 +68,25 @@ func (a Assertion) Sign() (string, error) {
 	if a.ClientID == "" || a.Audience == "" || len(a.Scopes) == 0 {
 		return "", errors.New("mpclient: client id, audience and scopes are required")
 	}
-	if a.Key.IsPublic() || a.Key.KeyID == "" {
-		return "", errors.New("mpclient: a private key with a kid is required")
+	if a.Key.IsPublic() || (a.Key.KeyID == "" && len(a.CertChain) == 0) {
+		return "", errors.New("mpclient: a private key with a kid, or with a certificate chain, is required")
 	}
 	alg := jose.SignatureAlgorithm(a.Key.Algorithm)
 	if alg == "" {
 		alg = jose.RS256
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: a.Key}, (&jose.SignerOptions{}).WithType("JWT"))
+	opts := (&jose.SignerOptions{}).WithType("JWT")
+	var signKey any = a.Key
+	if len(a.CertChain) > 0 {
+		// The raw key, so no kid goes in the header: the certificate names it.
+		signKey = a.Key.Key
+		x5c := make([]string, len(a.CertChain))
+		for i, c := range a.CertChain {
+			x5c[i] = base64.StdEncoding.EncodeToString(c.Raw) // RFC 7515: base64, not base64url
+		}
+		opts = opts.WithHeader("x5c", x5c)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: signKey}, opts)
 	if err != nil {
 		return "", fmt.Errorf("mpclient: signer: %w", err)
 	}
@@ -205,12 +220,20 @@ func do(hc *http.Client, req *http.Request) (*TokenResponse, error) {
 	return &tr, nil
 }
 
-// LoadKey reads a private JWK from a JSON file.
+// LoadKey reads a private key: a JWK (JSON) or a PEM private key (PKCS #8
+// or #1, as a certificate's key usually comes).
 func LoadKey(path string) (jose.JSONWebKey, error) {
 	var k jose.JSONWebKey
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return k, fmt.Errorf("mpclient: %w", err)
+	}
+	if isPEM(b) {
+		k, err := parsePEMKey(b)
+		if err != nil {
+			return k, fmt.Errorf("mpclient: key %s: %w", path, err)
+		}
+		return k, nil
 	}
 	if err := k.UnmarshalJSON(b); err != nil {
 		return k, fmt.Errorf("mpclient: key %s: %w", path, err)

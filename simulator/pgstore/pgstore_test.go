@@ -3,8 +3,10 @@ package pgstore_test
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
@@ -74,5 +76,42 @@ func TestCreateUnknownOrgIsInvalid(t *testing.T) {
 	err := store.Create(context.Background(), simulator.Client{ID: "x", OrgNumber: "313775429", Scopes: []string{"a"}})
 	if !errors.Is(err, simulator.ErrInvalidClient) {
 		t.Fatalf("got %v, want ErrInvalidClient", err)
+	}
+}
+
+// A key registered with its enterprise certificate keeps the chain (x5c)
+// through the database.
+func TestClientCertificateKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	bdb := dbtest.New(t)
+	if _, err := bdb.NewInsert().Model(&db.Organization{OrgNumber: "991825827", Name: "Vendor AS"}).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ca, err := simulator.NewTestCA(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := simulator.GenerateKey(jose.RS256, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.Issue(key.Public().Key, simulator.EnterpriseCertOptions{OrgNumber: "991825827", OrgName: "Vendor AS", NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := key.Public()
+	pub.Certificates = []*x509.Certificate{cert, ca.Cert}
+	store := pgstore.NewClients(bdb, 0)
+	if err := store.Create(ctx, simulator.Client{ID: "cert-client", OrgNumber: "991825827", Scopes: []string{"a:b"}, Keys: []jose.JSONWebKey{pub}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := store.Get(ctx, "cert-client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, ok := got.Key(key.KeyID)
+	if !ok || len(k.Certificates) != 2 || !k.Certificates[0].Equal(cert) {
+		t.Fatalf("key %+v", k)
 	}
 }

@@ -27,10 +27,12 @@ const defaultIssuer = "http://localhost:8090/"
 const DemoFile = "demo.json"
 
 type demoConfig struct {
-	SimulatorURL  string `json:"simulatorUrl"`
-	ClientID      string `json:"clientId"`
-	ClientKeyFile string `json:"clientKeyFile"`
-	AdminPID      string `json:"adminPid"`
+	SimulatorURL      string `json:"simulatorUrl"`
+	ClientID          string `json:"clientId"`
+	ClientKeyFile     string `json:"clientKeyFile"`
+	ClientCertFile    string `json:"clientCertFile"`
+	ClientCertKeyFile string `json:"clientCertKeyFile"`
+	AdminPID          string `json:"adminPid"`
 }
 
 // stateDirFlag is the dev command's state directory, where --dev finds
@@ -51,7 +53,9 @@ func RunTokenCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	clientID := fs.String("client-id", "", "Maskinporten client id")
-	keyFile := fs.String("key", "", "file with the client's private JWK")
+	keyFile := fs.String("key", "", "file with the client's private key (JWK, or PEM for --x5c)")
+	x5c := fs.Bool("x5c", false, "authenticate with an enterprise certificate (x5c header, client_amr virksomhetssertifikat) instead of a kid")
+	certFile := fs.String("cert", "", "with --x5c: the certificate chain, PEM, leaf first")
 	scope := fs.String("scope", "", "space-separated scopes")
 	suOrg := fs.String("systemuser-org", "", "ask for a system-user token: the owning org number (9 digits)")
 	extRef := fs.String("external-ref", "", "externalRef of the system user (default: the org number)")
@@ -80,6 +84,9 @@ func RunTokenCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		if *clientID == "" {
 			*clientID = d.ClientID
 		}
+		if *x5c && *certFile == "" && *keyFile == "" {
+			*certFile, *keyFile = d.ClientCertFile, d.ClientCertKeyFile
+		}
 		if *keyFile == "" {
 			*keyFile = d.ClientKeyFile
 		}
@@ -95,6 +102,15 @@ func RunTokenCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	a := mpclient.Assertion{
 		ClientID: *clientID, Key: key, Audience: withSlash(*issuer), Scopes: strings.Fields(*scope),
 		SystemUserOrg: *suOrg, ExternalRef: *extRef, Resource: *resource,
+	}
+	if *x5c {
+		if *certFile == "" {
+			fs.Usage()
+			return errors.New("token: --x5c needs --cert (or --dev with a demo certificate)")
+		}
+		if a.CertChain, err = mpclient.LoadCertChain(*certFile); err != nil {
+			return err
+		}
 	}
 	tr, err := mpclient.RequestToken(ctx, httpClient(), a)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/systemuser-gateway/systemuser/simulator"
@@ -17,11 +18,30 @@ import (
 	"github.com/systemuser-gateway/systemuser/simulator/tokencli"
 )
 
-// startSimulator serves a real simulator on loopback whose issuer is its own URL.
+type sim struct {
+	issuer, keyFile      string
+	certFile, certKeyPEM string // enterprise certificate of the client's org
+}
+
+// startSimulator serves a real simulator on loopback whose issuer is its own
+// URL, trusting a test CA that issued the client's organisation a certificate.
 func startSimulator(t *testing.T) (issuer, keyFile string) {
+	s := startSim(t)
+	return s.issuer, s.keyFile
+}
+
+func startSim(t *testing.T) sim {
 	t.Helper()
+	ca, err := simulator.NewTestCA(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, certKeyFile, err := ca.EnsureEnterpriseCert(t.TempDir(), "cli", "991825827", "Vendor AS", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewUnstartedServer(nil)
-	issuer = "http://" + ts.Listener.Addr().String() + "/"
+	issuer := "http://" + ts.Listener.Addr().String() + "/"
 	keys, err := simulator.NewKeySet(simulator.KeyOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +55,7 @@ func startSimulator(t *testing.T) (issuer, keyFile string) {
 		t.Fatal(err)
 	}
 	srv, err := simulator.NewServer(simulator.Config{
-		Issuer: issuer, Keys: keys, Clients: clients,
+		Issuer: issuer, Keys: keys, Clients: clients, TrustedCAs: ca.Pool(), DevEndpoints: true,
 		Persons: simulator.NewMemoryPersonStore(simulator.Person{PID: "01017012345", Name: "Kari Nordmann"}),
 	})
 	if err != nil {
@@ -45,16 +65,17 @@ func startSimulator(t *testing.T) (issuer, keyFile string) {
 	ts.Start()
 	t.Cleanup(ts.Close)
 	b, _ := json.Marshal(clientKey)
-	keyFile = filepath.Join(t.TempDir(), "client.jwk")
+	keyFile := filepath.Join(t.TempDir(), "client.jwk")
 	if err := os.WriteFile(keyFile, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return issuer, keyFile
+	return sim{issuer: issuer, keyFile: keyFile, certFile: certFile, certKeyPEM: certKeyFile}
 }
 
 func TestRunTokenCommand(t *testing.T) {
 	t.Parallel()
-	issuer, keyFile := startSimulator(t)
+	sm := startSim(t)
+	issuer, keyFile := sm.issuer, sm.keyFile
 	base := []string{"--client-id", "cli", "--key", keyFile, "--scope", "s1 s2", "--issuer", issuer}
 	tests := []struct {
 		name    string
@@ -84,6 +105,14 @@ func TestRunTokenCommand(t *testing.T) {
 				t.Errorf("claims %q", out)
 			}
 		}, ""},
+		{"OKX5C", []string{"--client-id", "cli", "--x5c", "--cert", sm.certFile, "--key", sm.certKeyPEM, "--scope", "s1", "--issuer", issuer, "--decode"}, func(t *testing.T, out string) {
+			var c map[string]any
+			if err := json.Unmarshal([]byte(out), &c); err != nil || c["client_amr"] != "virksomhetssertifikat" || c["client_id"] != "cli" {
+				t.Errorf("claims %q: %v", out, err)
+			}
+		}, ""},
+		{"ErrX5CWithoutCert", []string{"--client-id", "cli", "--x5c", "--key", sm.certKeyPEM, "--scope", "s1", "--issuer", issuer}, nil, "--cert"},
+		{"ErrX5CCertKeyByKid", []string{"--client-id", "cli", "--key", sm.certKeyPEM, "--scope", "s1", "--issuer", issuer}, nil, "kid"},
 		{"ErrScope", []string{"--client-id", "cli", "--key", keyFile, "--scope", "s3", "--issuer", issuer}, nil, "invalid_scope"},
 		{"ErrSystemUserNoGateway", append(slices.Clone(base), "--systemuser-org", "313775429"), nil, "temporarily_unavailable"},
 		{"ErrMissingFlags", []string{"--client-id", "cli"}, nil, "required"},

@@ -1,0 +1,1 @@
+DROP TABLE simulator_used_grants;
