@@ -83,6 +83,8 @@ var (
 	ErrInvalidToken    = &Error{"INVALID_TOKEN", "the bearer token is not valid"}
 	ErrUntrustedIssuer = &Error{"UNTRUSTED_ISSUER", "the token's issuer is not trusted"}
 	ErrTokenExpired    = &Error{"TOKEN_EXPIRED", "the token has expired or is not yet valid"}
+	ErrForeignAudience = &Error{"FOREIGN_AUDIENCE", "the token was issued for another audience"}
+	ErrNotPortalToken  = &Error{"PORTAL_SCOPE_MISSING", "a person's token needs the scope " + identity.ScopePortal}
 )
 
 // HasScope reports whether the token grants scope exactly.
@@ -99,6 +101,49 @@ type Verifier struct {
 	cache     sync.Map // token string -> *verified
 	cacheSize atomic.Int64
 	maxCache  int64
+
+	audiences atomic.Pointer[map[string]bool] // accepted "aud" values
+}
+
+// Audiences every Verifier accepts. Maskinporten puts Unspecified in a
+// token asked for without a resource; GatewayAudience is what the bundled
+// simulator's person login issues for this gateway. A token for any other
+// named audience was minted for another API and is refused (replaying it
+// here is the attack), as is a token without an audience.
+const (
+	Unspecified     = "unspecified"
+	GatewayAudience = "systemuser-gateway"
+)
+
+// AcceptAudiences adds audiences (e.g. the gateway's public URL, given to
+// Maskinporten as the token's resource) to those accepted.
+func (v *Verifier) AcceptAudiences(auds ...string) {
+	for {
+		old := v.audiences.Load()
+		next := map[string]bool{}
+		for a := range *old {
+			next[a] = true
+		}
+		for _, a := range auds {
+			if a != "" {
+				next[a] = true
+			}
+		}
+		if v.audiences.CompareAndSwap(old, &next) {
+			return
+		}
+	}
+}
+
+// acceptsAudience reports whether one of aud is accepted.
+func (v *Verifier) acceptsAudience(aud jwt.Audience) bool {
+	accepted := *v.audiences.Load()
+	for _, a := range aud {
+		if accepted[a] {
+			return true
+		}
+	}
+	return false
 }
 
 // verified is a cache entry: the claims and the views of them that callers
@@ -122,6 +167,7 @@ func NewVerifier(issuers []TrustedIssuer, client *http.Client, now func() time.T
 		logger = slog.New(slog.DiscardHandler)
 	}
 	v := &Verifier{issuers: map[string]*jwks{}, now: now, logger: logger, maxCache: 100_000}
+	v.audiences.Store(&map[string]bool{Unspecified: true, GatewayAudience: true})
 	for _, is := range issuers {
 		v.issuers[is.Issuer] = &jwks{url: is.JWKSURL, client: client, now: now}
 	}
@@ -230,9 +276,17 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 	if err := rc.Claims.ValidateWithLeeway(jwt.Expected{Issuer: unverified.Issuer, Time: v.now()}, tokenLeeway); err != nil {
 		return nil, ErrTokenExpired
 	}
+	if !v.acceptsAudience(rc.Audience) {
+		return nil, ErrForeignAudience
+	}
 	c := &Claims{
 		Issuer: rc.Issuer, Expiry: rc.Expiry.Time(), JTI: rc.ID, Scopes: strings.Fields(rc.Scope),
 		ClientID: rc.ClientID, PID: rc.PID, Name: rc.Name,
+	}
+	if c.PID != "" && !c.HasScope(identity.ScopePortal) {
+		// A person's token issued for something else than acting in the
+		// portal (another application's login) is not one here.
+		return nil, ErrNotPortalToken
 	}
 	if len(rc.Consumer) > 0 {
 		c.ConsumerOrg = orgOf(rc.Consumer)

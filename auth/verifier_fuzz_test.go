@@ -37,6 +37,8 @@ type verifierRig struct {
 	es       *ecdsa.PrivateKey
 	rsaPub   *rsa.PublicKey
 	now      time.Time
+	keys     *simulator.KeySet
+	clock    func() time.Time
 }
 
 func newVerifierRig(tb testing.TB) *verifierRig {
@@ -66,6 +68,8 @@ func newVerifierRig(tb testing.TB) *verifierRig {
 		es:       esKey.Key.(*ecdsa.PrivateKey),
 		rsaPub:   set.Keys[0].Key.(*rsa.PublicKey),
 		now:      now,
+		keys:     keys,
+		clock:    clock,
 	}
 }
 

@@ -47,7 +47,7 @@ func (s *Server) graphqlHandler() http.Handler {
 	if s.deps.Events != nil {
 		res.Events = s.deps.Events
 	}
-	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Directives: directives(), Complexity: complexity()})
+	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()})
 	srv := handler.New(schema)
 	// Websocket first: it must see the upgrade before the HTTP transports.
 	srv.AddTransport(transport.Websocket{
@@ -71,6 +71,7 @@ func (s *Server) graphqlHandler() http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
+	srv.AroundFields(checkFieldPolicy)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})

@@ -73,23 +73,25 @@ func TestSystemRegisterRoutesAnswerAltinnShapes(t *testing.T) {
 		t.Fatalf("rights = %+v", got.Rights)
 	}
 
+	// The portal reads need an end user's portal token (Altinn's Portal policy).
+	portal := e.PersonToken(t, adminPID)
 	var list []systemDTO
-	e.do(t, "GET", "/authentication/api/v1/systemregister", "", nil).must(t, http.StatusOK).JSON(t, &list)
+	e.do(t, "GET", "/authentication/api/v1/systemregister", portal, nil).must(t, http.StatusOK).JSON(t, &list)
 	if !slices.ContainsFunc(list, func(d systemDTO) bool {
 		return d.SystemID == sampleSystemID && d.SystemVendorOrgNumber == vendorOrg && d.SystemVendorOrgName == "Vendor AS"
 	}) {
 		t.Fatalf("visible list = %+v", list)
 	}
 	var one systemDTO
-	e.do(t, "GET", "/authentication/api/v1/systemregister/"+sampleSystemID, "", nil).must(t, http.StatusOK).JSON(t, &one)
+	e.do(t, "GET", "/authentication/api/v1/systemregister/"+sampleSystemID, portal, nil).must(t, http.StatusOK).JSON(t, &one)
 	if one.SystemID != sampleSystemID || !one.IsVisible {
 		t.Fatalf("GET {id} = %+v", one)
 	}
-	rights := e.do(t, "GET", "/authentication/api/v1/systemregister/"+sampleSystemID+"/rights", "", nil).must(t, http.StatusOK)
+	rights := e.do(t, "GET", "/authentication/api/v1/systemregister/"+sampleSystemID+"/rights", portal, nil).must(t, http.StatusOK)
 	if string(rights.Body) != `[{"resource":[{"id":"urn:altinn:resource","value":"ske-krav-og-betalinger"}]}]`+"\n" {
 		t.Fatalf("GET {id}/rights = %s", rights.Body)
 	}
-	pkgs := e.do(t, "GET", "/authentication/api/v1/systemregister/"+sampleSystemID+"/accesspackages", "", nil).must(t, http.StatusOK)
+	pkgs := e.do(t, "GET", "/authentication/api/v1/systemregister/"+sampleSystemID+"/accesspackages", portal, nil).must(t, http.StatusOK)
 	if string(pkgs.Body) != `[{"urn":"urn:altinn:accesspackage:skattnaering"}]`+"\n" {
 		t.Fatalf("GET {id}/accesspackages = %s", pkgs.Body)
 	}
@@ -120,7 +122,7 @@ func TestSystemRegisterRoutesAnswerAltinnShapes(t *testing.T) {
 	if r := e.do(t, "DELETE", "/authentication/api/v1/systemregister/vendor/"+sampleSystemID, tok, nil).must(t, http.StatusOK); string(r.Body) != okBody {
 		t.Fatalf("DELETE = %s", r.Body)
 	}
-	e.do(t, "GET", "/authentication/api/v1/systemregister/"+sampleSystemID, "", nil).must(t, http.StatusNotFound)
+	e.do(t, "GET", "/authentication/api/v1/systemregister/"+sampleSystemID, portal, nil).must(t, http.StatusNotFound)
 	e.do(t, "GET", "/authentication/api/v1/systemregister/vendor", tok, nil).must(t, http.StatusOK).JSON(t, &mine)
 	if len(mine) != 0 {
 		t.Fatalf("vendor list after delete = %+v", mine)

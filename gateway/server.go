@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -30,8 +31,12 @@ type Config struct {
 	// http://localhost:8090/login) the confirm pages send people to.
 	LoginURL       string
 	TrustedIssuers []auth.TrustedIssuer
-	GraphQL        GraphQLConfig
-	Now            func() time.Time
+	// Audiences are accepted in tokens' "aud" besides auth.Unspecified,
+	// auth.GatewayAudience and PublicURL; a token for any other audience is
+	// refused (401).
+	Audiences []string
+	GraphQL   GraphQLConfig
+	Now       func() time.Time
 	// DisableMetrics turns off GET /metrics and request instrumentation
 	// (on by default, so the zero Config serves them).
 	DisableMetrics bool
@@ -95,6 +100,11 @@ func New(cfg Config, deps Deps) *Server {
 	s.verifier = deps.Verifier
 	if s.verifier == nil {
 		s.verifier = auth.NewVerifier(cfg.TrustedIssuers, nil, cfg.Now, logger)
+	}
+	s.verifier.AcceptAudiences(cfg.Audiences...)
+	if cfg.PublicURL != "" {
+		u := strings.TrimRight(cfg.PublicURL, "/")
+		s.verifier.AcceptAudiences(u, u+"/")
 	}
 	s.handler = s.routes()
 	return s

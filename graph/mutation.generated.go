@@ -336,25 +336,7 @@ func (ec *executionContext) _Mutation_registerSystem(ctx context.Context, field 
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().RegisterSystem(ctx, fc.Args["input"].(model.SystemInput))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"altinn:authentication/systemregister.write", "altinn:authentication/systemregister.admin"})
-				if err != nil {
-					var zeroVal *registry.System
-					return zeroVal, err
-				}
-				if ec.Directives.HasScope == nil {
-					var zeroVal *registry.System
-					return zeroVal, errors.New("directive hasScope is not implemented")
-				}
-				return ec.Directives.HasScope(ctx, nil, directive0, anyOf)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *registry.System) graphql.Marshaler {
 			return ec.marshalNSystem2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐSystem(ctx, selections, v)
 		},
@@ -398,25 +380,7 @@ func (ec *executionContext) _Mutation_updateSystem(ctx context.Context, field gr
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().UpdateSystem(ctx, fc.Args["id"].(string), fc.Args["input"].(model.SystemInput))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"altinn:authentication/systemregister.write", "altinn:authentication/systemregister.admin"})
-				if err != nil {
-					var zeroVal *registry.System
-					return zeroVal, err
-				}
-				if ec.Directives.HasScope == nil {
-					var zeroVal *registry.System
-					return zeroVal, errors.New("directive hasScope is not implemented")
-				}
-				return ec.Directives.HasScope(ctx, nil, directive0, anyOf)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *registry.System) graphql.Marshaler {
 			return ec.marshalNSystem2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐSystem(ctx, selections, v)
 		},
@@ -460,25 +424,7 @@ func (ec *executionContext) _Mutation_deleteSystem(ctx context.Context, field gr
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().DeleteSystem(ctx, fc.Args["id"].(string))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"altinn:authentication/systemregister.write", "altinn:authentication/systemregister.admin"})
-				if err != nil {
-					var zeroVal bool
-					return zeroVal, err
-				}
-				if ec.Directives.HasScope == nil {
-					var zeroVal bool
-					return zeroVal, errors.New("directive hasScope is not implemented")
-				}
-				return ec.Directives.HasScope(ctx, nil, directive0, anyOf)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -522,25 +468,7 @@ func (ec *executionContext) _Mutation_createChangeRequest(ctx context.Context, f
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().CreateChangeRequest(ctx, fc.Args["input"].(model.CreateChangeRequestInput))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"altinn:authentication/systemuser.request.write"})
-				if err != nil {
-					var zeroVal *model.CreateChangeRequestPayload
-					return zeroVal, err
-				}
-				if ec.Directives.HasScope == nil {
-					var zeroVal *model.CreateChangeRequestPayload
-					return zeroVal, errors.New("directive hasScope is not implemented")
-				}
-				return ec.Directives.HasScope(ctx, nil, directive0, anyOf)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateChangeRequestPayload) graphql.Marshaler {
 			return ec.marshalNCreateChangeRequestPayload2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐCreateChangeRequestPayload(ctx, selections, v)
 		},
@@ -584,20 +512,7 @@ func (ec *executionContext) _Mutation_approveChangeRequest(ctx context.Context, 
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().ApproveChangeRequest(ctx, fc.Args["id"].(string))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Person == nil {
-					var zeroVal *registry.ChangeRequest
-					return zeroVal, errors.New("directive person is not implemented")
-				}
-				return ec.Directives.Person(ctx, nil, directive0)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *registry.ChangeRequest) graphql.Marshaler {
 			return ec.marshalNChangeRequest2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐChangeRequest(ctx, selections, v)
 		},
@@ -641,20 +556,7 @@ func (ec *executionContext) _Mutation_rejectChangeRequest(ctx context.Context, f
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().RejectChangeRequest(ctx, fc.Args["id"].(string))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Person == nil {
-					var zeroVal *registry.ChangeRequest
-					return zeroVal, errors.New("directive person is not implemented")
-				}
-				return ec.Directives.Person(ctx, nil, directive0)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *registry.ChangeRequest) graphql.Marshaler {
 			return ec.marshalNChangeRequest2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐChangeRequest(ctx, selections, v)
 		},
@@ -698,25 +600,7 @@ func (ec *executionContext) _Mutation_authorize(ctx context.Context, field graph
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().Authorize(ctx, fc.Args["input"].(model.AuthorizeInput))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"altinn:authorization/authorize", "altinn:authorization/authorize.admin"})
-				if err != nil {
-					var zeroVal *pdp.Decision
-					return zeroVal, err
-				}
-				if ec.Directives.HasScope == nil {
-					var zeroVal *pdp.Decision
-					return zeroVal, errors.New("directive hasScope is not implemented")
-				}
-				return ec.Directives.HasScope(ctx, nil, directive0, anyOf)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *pdp.Decision) graphql.Marshaler {
 			return ec.marshalNDecision2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋpdpᚐDecision(ctx, selections, v)
 		},
@@ -760,25 +644,7 @@ func (ec *executionContext) _Mutation_authorizeBatch(ctx context.Context, field 
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().AuthorizeBatch(ctx, fc.Args["inputs"].([]*model.AuthorizeInput))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"altinn:authorization/authorize", "altinn:authorization/authorize.admin"})
-				if err != nil {
-					var zeroVal []*pdp.Decision
-					return zeroVal, err
-				}
-				if ec.Directives.HasScope == nil {
-					var zeroVal []*pdp.Decision
-					return zeroVal, errors.New("directive hasScope is not implemented")
-				}
-				return ec.Directives.HasScope(ctx, nil, directive0, anyOf)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*pdp.Decision) graphql.Marshaler {
 			return ec.marshalNDecision2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋpdpᚐDecisionᚄ(ctx, selections, v)
 		},
@@ -822,25 +688,7 @@ func (ec *executionContext) _Mutation_createSystemUserRequest(ctx context.Contex
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().CreateSystemUserRequest(ctx, fc.Args["input"].(model.CreateSystemUserRequestInput))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"altinn:authentication/systemuser.request.write"})
-				if err != nil {
-					var zeroVal *model.CreateSystemUserRequestPayload
-					return zeroVal, err
-				}
-				if ec.Directives.HasScope == nil {
-					var zeroVal *model.CreateSystemUserRequestPayload
-					return zeroVal, errors.New("directive hasScope is not implemented")
-				}
-				return ec.Directives.HasScope(ctx, nil, directive0, anyOf)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateSystemUserRequestPayload) graphql.Marshaler {
 			return ec.marshalNCreateSystemUserRequestPayload2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐCreateSystemUserRequestPayload(ctx, selections, v)
 		},
@@ -884,25 +732,7 @@ func (ec *executionContext) _Mutation_createAgentSystemUserRequest(ctx context.C
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().CreateAgentSystemUserRequest(ctx, fc.Args["input"].(model.CreateAgentSystemUserRequestInput))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"altinn:authentication/systemuser.request.write"})
-				if err != nil {
-					var zeroVal *model.CreateSystemUserRequestPayload
-					return zeroVal, err
-				}
-				if ec.Directives.HasScope == nil {
-					var zeroVal *model.CreateSystemUserRequestPayload
-					return zeroVal, errors.New("directive hasScope is not implemented")
-				}
-				return ec.Directives.HasScope(ctx, nil, directive0, anyOf)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateSystemUserRequestPayload) graphql.Marshaler {
 			return ec.marshalNCreateSystemUserRequestPayload2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐCreateSystemUserRequestPayload(ctx, selections, v)
 		},
@@ -946,25 +776,7 @@ func (ec *executionContext) _Mutation_deleteSystemUserRequest(ctx context.Contex
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().DeleteSystemUserRequest(ctx, fc.Args["id"].(string))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"altinn:authentication/systemuser.request.write"})
-				if err != nil {
-					var zeroVal bool
-					return zeroVal, err
-				}
-				if ec.Directives.HasScope == nil {
-					var zeroVal bool
-					return zeroVal, errors.New("directive hasScope is not implemented")
-				}
-				return ec.Directives.HasScope(ctx, nil, directive0, anyOf)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -1008,20 +820,7 @@ func (ec *executionContext) _Mutation_approveSystemUserRequest(ctx context.Conte
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().ApproveSystemUserRequest(ctx, fc.Args["id"].(string))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Person == nil {
-					var zeroVal *registry.SystemUser
-					return zeroVal, errors.New("directive person is not implemented")
-				}
-				return ec.Directives.Person(ctx, nil, directive0)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *registry.SystemUser) graphql.Marshaler {
 			return ec.marshalNSystemUser2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐSystemUser(ctx, selections, v)
 		},
@@ -1065,20 +864,7 @@ func (ec *executionContext) _Mutation_rejectSystemUserRequest(ctx context.Contex
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().RejectSystemUserRequest(ctx, fc.Args["id"].(string))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Person == nil {
-					var zeroVal *registry.Request
-					return zeroVal, errors.New("directive person is not implemented")
-				}
-				return ec.Directives.Person(ctx, nil, directive0)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *registry.Request) graphql.Marshaler {
 			return ec.marshalNSystemUserRequest2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐRequest(ctx, selections, v)
 		},
@@ -1122,20 +908,7 @@ func (ec *executionContext) _Mutation_createSystemUser(ctx context.Context, fiel
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().CreateSystemUser(ctx, fc.Args["input"].(model.CreateSystemUserInput))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Person == nil {
-					var zeroVal *registry.SystemUser
-					return zeroVal, errors.New("directive person is not implemented")
-				}
-				return ec.Directives.Person(ctx, nil, directive0)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *registry.SystemUser) graphql.Marshaler {
 			return ec.marshalNSystemUser2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐSystemUser(ctx, selections, v)
 		},
@@ -1179,20 +952,7 @@ func (ec *executionContext) _Mutation_deleteSystemUser(ctx context.Context, fiel
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().DeleteSystemUser(ctx, fc.Args["id"].(string))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Person == nil {
-					var zeroVal bool
-					return zeroVal, errors.New("directive person is not implemented")
-				}
-				return ec.Directives.Person(ctx, nil, directive0)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -1236,20 +996,7 @@ func (ec *executionContext) _Mutation_addClient(ctx context.Context, field graph
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().AddClient(ctx, fc.Args["input"].(model.ClientInput))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Person == nil {
-					var zeroVal *registry.Client
-					return zeroVal, errors.New("directive person is not implemented")
-				}
-				return ec.Directives.Person(ctx, nil, directive0)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *registry.Client) graphql.Marshaler {
 			return ec.marshalNClient2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐClient(ctx, selections, v)
 		},
@@ -1293,20 +1040,7 @@ func (ec *executionContext) _Mutation_removeClient(ctx context.Context, field gr
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().RemoveClient(ctx, fc.Args["input"].(model.ClientInput))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Person == nil {
-					var zeroVal bool
-					return zeroVal, errors.New("directive person is not implemented")
-				}
-				return ec.Directives.Person(ctx, nil, directive0)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -1350,20 +1084,7 @@ func (ec *executionContext) _Subscription_systemUserChanged(ctx context.Context,
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Subscription().SystemUserChanged(ctx, fc.Args["orgNumber"].(string))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Person == nil {
-					var zeroVal *model.SystemUserChange
-					return zeroVal, errors.New("directive person is not implemented")
-				}
-				return ec.Directives.Person(ctx, nil, directive0)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SystemUserChange) graphql.Marshaler {
 			return ec.marshalNSystemUserChange2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐSystemUserChange(ctx, selections, v)
 		},
@@ -1407,20 +1128,7 @@ func (ec *executionContext) _Subscription_requestStatusChanged(ctx context.Conte
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Subscription().RequestStatusChanged(ctx, fc.Args["id"].(string))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Authenticated == nil {
-					var zeroVal *registry.Request
-					return zeroVal, errors.New("directive authenticated is not implemented")
-				}
-				return ec.Directives.Authenticated(ctx, nil, directive0)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *registry.Request) graphql.Marshaler {
 			return ec.marshalNSystemUserRequest2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐRequest(ctx, selections, v)
 		},

@@ -39,9 +39,6 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
-	Authenticated func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
-	HasScope      func(ctx context.Context, obj any, next graphql.Resolver, anyOf []string) (res any, err error)
-	Person        func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -1679,7 +1676,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "change_request.graphqls" "decision.graphqls" "directives.graphqls" "mutation.graphqls" "organization.graphqls" "request.graphqls" "resource.graphqls" "schema.graphqls" "system.graphqls" "system_user.graphqls" "viewer.graphqls"
+//go:embed "change_request.graphqls" "decision.graphqls" "mutation.graphqls" "organization.graphqls" "request.graphqls" "resource.graphqls" "schema.graphqls" "system.graphqls" "system_user.graphqls" "viewer.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1693,7 +1690,6 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "change_request.graphqls", Input: sourceData("change_request.graphqls"), BuiltIn: false},
 	{Name: "decision.graphqls", Input: sourceData("decision.graphqls"), BuiltIn: false},
-	{Name: "directives.graphqls", Input: sourceData("directives.graphqls"), BuiltIn: false},
 	{Name: "mutation.graphqls", Input: sourceData("mutation.graphqls"), BuiltIn: false},
 	{Name: "organization.graphqls", Input: sourceData("organization.graphqls"), BuiltIn: false},
 	{Name: "request.graphqls", Input: sourceData("request.graphqls"), BuiltIn: false},

@@ -194,7 +194,7 @@ func (tk *tokens) sign(tb testing.TB, key *rsa.PrivateKey, systemUser uuid.UUID,
 	}
 	now := tk.now()
 	c := tokenClaims{
-		Claims:               jwt.Claims{Issuer: "https://sim.test/", IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(ttl))},
+		Claims:               jwt.Claims{Issuer: "https://sim.test/", Audience: jwt.Audience{"unspecified"}, IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(ttl))},
 		Scope:                scopes,
 		AuthorizationDetails: []authzDetail{{Type: "urn:altinn:systemuser", SystemUserID: []string{systemUser.String()}}},
 	}

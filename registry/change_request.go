@@ -7,6 +7,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/identity"
 )
@@ -49,7 +50,7 @@ func correlationReusable(cr *ChangeRequest, systemUserID uuid.UUID) error {
 // conflict CORRELATION_ID_USED (AUTH-00061).
 func (s *Service) CreateChangeRequest(ctx context.Context, correlationID, systemUserID uuid.UUID, in ChangeRequestInput) (*ChangeRequest, bool, error) {
 	caller := identity.FromContext(ctx)
-	if err := requireOrg(caller, identity.ScopeRequestWrite); err != nil {
+	if err := require(caller, auth.RequestWrite); err != nil {
 		return nil, false, err
 	}
 	if correlationID == uuid.Nil || correlationID == systemUserID {

@@ -1,7 +1,10 @@
 package registry
 
 import (
+	"errors"
+
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/identity"
 )
 
@@ -30,8 +33,22 @@ var (
 	ErrNotAnAgent            = apperr.New(apperr.Invalid, "NOT_AN_AGENT", "the system user is not an agent system user").WithAltinn("AUTH.VLD-00015")
 )
 
+// require checks the caller against an operation's policy from auth's table,
+// the one the transports check too: the rule is written once, and the
+// registry does not trust a transport to have applied it.
+func require(id *identity.Identity, req auth.Requirement) error {
+	switch err := req.Check(id); {
+	case err == nil:
+		return nil
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return ErrUnauthenticated
+	}
+	return ErrMissingScope
+}
+
 // requireOrg returns the caller if it is an organisation holding one of
-// scopes (any scope if none are given).
+// scopes (any scope if none are given). The request reads still use it with
+// both request scopes; the transports apply the stricter auth.RequestRead.
 func requireOrg(id *identity.Identity, scopes ...string) error {
 	switch id.Kind {
 	case identity.Anonymous:

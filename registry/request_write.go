@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/identity"
 )
@@ -57,7 +58,7 @@ func (s *Service) CreateAgentRequest(ctx context.Context, in RequestInput) (*Req
 
 func (s *Service) createRequest(ctx context.Context, in RequestInput, typ string) (*Request, bool, error) {
 	caller := identity.FromContext(ctx)
-	if err := requireOrg(caller, identity.ScopeRequestWrite); err != nil {
+	if err := require(caller, auth.RequestWrite); err != nil {
 		return nil, false, err
 	}
 	if in.ExternalRef == "" {
@@ -252,7 +253,7 @@ func insertRequestChildren(ctx context.Context, tx bun.Tx, id uuid.UUID, rights 
 func (s *Service) DeleteRequest(ctx context.Context, id uuid.UUID) error {
 	caller := identity.FromContext(ctx)
 	if !caller.IsAdmin() {
-		if err := requireOrg(caller, identity.ScopeRequestWrite); err != nil {
+		if err := require(caller, auth.RequestWrite); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/identity"
 )
@@ -185,4 +186,13 @@ func loadSystemChildren(ctx context.Context, idb bun.IDB, items []*System) error
 // likeEscape makes s match literally inside an ILIKE pattern.
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// ShowsSetup reports whether the caller in ctx may see sys's setup (client
+// ids and redirect URLs): the vendor's own configuration, shown to the
+// vendor managing its systems (auth.SystemRegisterWrite) and to admins, not
+// to customers or the public (Altinn's portal model omits them too).
+func ShowsSetup(ctx context.Context, sys *System) bool {
+	id := identity.FromContext(ctx)
+	return id.IsAdmin() || (auth.SystemRegisterWrite.Allows(id) && id.OrgNumber == sys.VendorOrg)
 }

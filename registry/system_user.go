@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/identity"
 )
@@ -33,12 +34,14 @@ func (s *Service) selectSystemUsers(idb bun.IDB) *bun.SelectQuery {
 }
 
 // systemUserScope limits a query on su/s to the system users the caller may
-// see: an admin all, a vendor those of its systems, a person those of the
-// organisations it administers. ok is false if the caller may see none.
+// see: an admin all, a vendor holding an Altinn vendor scope (auth.VendorRead)
+// those of its systems, a person those of the organisations it administers.
+// ok is false if the caller may see none: a token the vendor's software
+// sends to a service owner must not list the vendor's customers.
 func systemUserScope(q *bun.SelectQuery, id *identity.Identity) (ok bool) {
 	switch {
 	case id.IsAdmin():
-	case id.Kind == identity.Organization && id.OrgNumber != "":
+	case id.Kind == identity.Organization && id.OrgNumber != "" && auth.VendorRead.Allows(id):
 		q.Where("s.vendor_org = ?", id.OrgNumber)
 	case id.Kind == identity.Person && id.PID != "":
 		q.Where("su.owner_org IN (SELECT org_number FROM person_roles WHERE pid = ? AND role IN (?))",
@@ -190,6 +193,27 @@ func loadSystemUserChildren(ctx context.Context, idb bun.IDB, items []*SystemUse
 	}
 	for _, r := range pkgs {
 		byID[r.SystemUserID].AccessPackages = append(byID[r.SystemUserID].AccessPackages, r.PackageURN)
+	}
+	return nil
+}
+
+// MayFollowOrg is nil when the caller in ctx may follow org's system users:
+// an admin, or a person administering org.
+// Errors: unauthenticated; forbidden NOT_ADMINISTRATOR.
+func (s *Service) MayFollowOrg(ctx context.Context, org string) error {
+	caller := identity.FromContext(ctx)
+	switch {
+	case caller.IsAdmin():
+		return nil
+	case caller.Kind != identity.Person || caller.PID == "":
+		return ErrUnauthenticated
+	}
+	ok, err := s.administers(ctx, s.db, caller.PID, org, AdminRoles)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNotAdministrator
 	}
 	return nil
 }

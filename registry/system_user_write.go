@@ -7,6 +7,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/identity"
 )
@@ -122,7 +123,7 @@ func (s *Service) DeleteSystemUser(ctx context.Context, id uuid.UUID) error {
 // Errors: unauthenticated; forbidden MISSING_SCOPE; invalid LOOKUP_PARAMETER_MISSING;
 // not_found SYSTEM_USER_NOT_FOUND.
 func (s *Service) LookupSystemUser(ctx context.Context, clientID, providerOrg, ownerOrg, externalRef string) (*SystemUser, error) {
-	if err := requireOrg(identity.FromContext(ctx), identity.ScopeSystemUserLookup); err != nil {
+	if err := require(identity.FromContext(ctx), auth.SystemUserLookup); err != nil {
 		return nil, err
 	}
 	if clientID == "" || providerOrg == "" || ownerOrg == "" {

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/identity"
 )
@@ -37,7 +38,7 @@ var ErrSystemDeleted = apperr.New(apperr.Invalid, "SYSTEM_DELETED", "cannot upda
 
 // requireSystemWriter checks that the caller may write systems of vendor.
 func requireSystemWriter(caller *identity.Identity, vendor string) error {
-	if err := requireOrg(caller, identity.ScopeSystemRegisterWrite, identity.ScopeSystemRegisterAdmin); err != nil {
+	if err := require(caller, auth.SystemRegisterWrite); err != nil {
 		return err
 	}
 	if vendor != caller.OrgNumber && !caller.IsAdmin() {
@@ -145,7 +146,7 @@ func (s *Service) UpdateSystemAccessPackages(ctx context.Context, id string, pkg
 // vendor's or an already deleted system).
 func (s *Service) DeleteSystem(ctx context.Context, id string) error {
 	caller := identity.FromContext(ctx)
-	if err := requireOrg(caller, identity.ScopeSystemRegisterWrite, identity.ScopeSystemRegisterAdmin); err != nil {
+	if err := require(caller, auth.SystemRegisterWrite); err != nil {
 		return err
 	}
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -176,7 +177,7 @@ func (s *Service) DeleteSystem(ctx context.Context, id string) error {
 func (s *Service) updateSystem(ctx context.Context, id string,
 	build func(cur *System) (in *SystemInput, replaceClients, replaceURLs bool, err error)) (*System, error) {
 	caller := identity.FromContext(ctx)
-	if err := requireOrg(caller, identity.ScopeSystemRegisterWrite, identity.ScopeSystemRegisterAdmin); err != nil {
+	if err := require(caller, auth.SystemRegisterWrite); err != nil {
 		return nil, err
 	}
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {

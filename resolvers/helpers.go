@@ -1,14 +1,10 @@
 package resolvers
 
 import (
-	"context"
-
 	"github.com/google/uuid"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
 	"github.com/systemuser-gateway/systemuser/graph/model"
-	"github.com/systemuser-gateway/systemuser/identity"
-	"github.com/systemuser-gateway/systemuser/registry"
 )
 
 // optional maps Go's zero string onto GraphQL's null.
@@ -25,13 +21,6 @@ func asNode[T any](v *T, err error) (model.Node, error) {
 		return nil, err
 	}
 	return v, nil
-}
-
-// vendorOrAdmin: client ids and redirect URLs are the vendor's configuration,
-// not for customers or the public (Altinn's portal model omits them too).
-func vendorOrAdmin(ctx context.Context, s *registry.System) bool {
-	id := identity.FromContext(ctx)
-	return id.IsAdmin() || (id.Kind == identity.Organization && id.OrgNumber == s.VendorOrg)
 }
 
 func deref(s *string) string {

@@ -37,10 +37,10 @@ func (r *mutationResolver) DeleteSystem(ctx context.Context, id string) (bool, e
 }
 
 func (r *subscriptionResolver) SystemUserChanged(ctx context.Context, orgNumber string) (<-chan *model.SystemUserChange, error) {
-	if err := r.mayWatchOrg(ctx, orgNumber); err != nil {
+	if err := r.Registry.MayFollowOrg(ctx, orgNumber); err != nil {
 		return nil, err
 	}
-	return watchEvents(ctx, r.Events, func(ev eventKey) bool { return ev.kind == "system_user" && ev.org == orgNumber },
+	return watchEvents(ctx, r.Events, func(ev eventKey) bool { return ev.kind == registry.KindSystemUser && ev.org == orgNumber },
 		func(ctx context.Context, ev eventKey) (*model.SystemUserChange, bool) {
 			id, err := uuidOf(ev.id, typeSystemUser)
 			if err != nil {

@@ -85,7 +85,7 @@ func (r *subscriptionResolver) RequestStatusChanged(ctx context.Context, id stri
 	}
 	return watch(ctx, r.Events, func(ctx context.Context) (*registry.Request, error) {
 		return r.Registry.GetRequest(ctx, u)
-	}, func(ev eventKey) bool { return ev.kind == "request" && ev.id == u.String() })
+	}, func(ev eventKey) bool { return ev.kind == registry.KindRequest && ev.id == u.String() })
 }
 
 func (r *systemUserRequestResolver) ID(ctx context.Context, obj *registry.Request) (string, error) {

@@ -53,14 +53,14 @@ func (r *systemResolver) AccessPackages(ctx context.Context, obj *registry.Syste
 }
 
 func (r *systemResolver) ClientIds(ctx context.Context, obj *registry.System) ([]string, error) {
-	if !vendorOrAdmin(ctx, obj) {
+	if !registry.ShowsSetup(ctx, obj) {
 		return nil, nil
 	}
 	return nonNil(obj.ClientIDs), nil
 }
 
 func (r *systemResolver) RedirectUrls(ctx context.Context, obj *registry.System) ([]string, error) {
-	if !vendorOrAdmin(ctx, obj) {
+	if !registry.ShowsSetup(ctx, obj) {
 		return nil, nil
 	}
 	return nonNil(obj.RedirectURLs), nil

@@ -5,7 +5,6 @@ import (
 
 	"github.com/systemuser-gateway/systemuser/apperr"
 	"github.com/systemuser-gateway/systemuser/dataloaders"
-	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
@@ -91,23 +90,4 @@ func watchEvents[T any](ctx context.Context, src EventSource, match func(eventKe
 		}
 	}()
 	return out, nil
-}
-
-// mayWatchOrg: only the people who administer an organisation (and admins)
-// follow its system users.
-func (r *Resolver) mayWatchOrg(ctx context.Context, org string) error {
-	id := identity.FromContext(ctx)
-	if id.IsAdmin() {
-		return nil
-	}
-	orgs, err := r.Registry.AdministeredOrgs(ctx, id.PID)
-	if err != nil {
-		return err
-	}
-	for _, o := range orgs {
-		if o == org {
-			return nil
-		}
-	}
-	return apperr.New(apperr.Forbidden, "NOT_ADMINISTRATOR", "you do not administer this organisation")
 }

@@ -43,6 +43,7 @@ type App struct {
 	Simulator              *simulator.Server
 	listener               *db.Listener
 	pdp                    *pdp.Engine
+	decisionLog            *db.DecisionMaintainer
 }
 
 // Listen binds both listeners and fills in the public URLs and issuer from
@@ -107,6 +108,11 @@ func (a *App) buildGateway() error {
 	if err != nil {
 		return err
 	}
+	retention, err := parseRetention(a.Config.DecisionRetention)
+	if err != nil {
+		return err
+	}
+	a.decisionLog = &db.DecisionMaintainer{DB: a.DB, Retention: retention, Logger: a.Logger.With("component", "decision-log")}
 	reg := registry.New(a.DB, registry.Options{PublicURL: a.Config.GatewayURL, Logger: a.Logger})
 	verifier := auth.NewVerifier(issuers, nil, nil, a.Logger.With("component", "auth"))
 	a.listener = db.NewListener(a.DB, a.Logger.With("component", "listener"))
@@ -119,6 +125,7 @@ func (a *App) buildGateway() error {
 		PublicURL:      a.Config.GatewayURL,
 		LoginURL:       strings.TrimSuffix(a.Config.SimulatorURL, "/") + "/login",
 		TrustedIssuers: issuers,
+		Audiences:      splitList(a.Config.Audiences),
 		GraphQL:        gateway.GraphQLConfig{Introspection: a.Config.Introspection},
 		DisableMetrics: !a.Config.Metrics,
 		WorldLoader:    a.WorldLoader,
@@ -204,6 +211,9 @@ func (a *App) Serve(ctx context.Context) error {
 		g.Go(func() error { return ignoreCanceled(a.listener.Run(gctx)) })
 		g.Go(func() error { return ignoreCanceled(a.pdp.Run(gctx)) })
 	}
+	if a.decisionLog != nil {
+		g.Go(func() error { return ignoreCanceled(a.decisionLog.Run(gctx)) })
+	}
 	for i, srv := range servers {
 		g.Go(func() error {
 			if err := srv.Serve(lns[i]); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -248,4 +258,15 @@ func ignoreCanceled(err error) error {
 		return nil
 	}
 	return err
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

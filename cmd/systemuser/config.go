@@ -21,6 +21,7 @@ type Config struct {
 	SimulatorURL   string // public base URL of the simulator
 	Issuer         string // simulator issuer (exact iss), trailing slash
 	TrustedIssuers string // comma-separated issuer=jwksURL pairs trusted by the gateway
+	Audiences      string // comma-separated token audiences accepted besides the defaults
 	StateDir       string
 	Fresh          bool
 	Introspection  bool
@@ -41,6 +42,10 @@ type Config struct {
 	// TrustedCAFiles are comma-separated PEM files of the CAs whose
 	// enterprise certificates the simulator accepts in x5c grants.
 	TrustedCAFiles string
+
+	// DecisionRetention is how long the decision log keeps decisions
+	// (parseRetention); whole days past it are dropped.
+	DecisionRetention string
 }
 
 type flagSet struct {
@@ -86,8 +91,10 @@ func (c *Config) gatewayFlags(fs flagSet) {
 	fs.str(&c.GatewayAddr, "gateway-addr", "SYSTEMUSER_GATEWAY_ADDR", ":8080", "gateway listen address")
 	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "", "public base URL of the gateway (default http://localhost:<port>)")
 	fs.str(&c.TrustedIssuers, "trusted-issuers", "SYSTEMUSER_TRUSTED_ISSUERS", "", "comma-separated issuer=jwks-url pairs the gateway trusts (default: the bundled simulator)")
+	fs.str(&c.Audiences, "audiences", "SYSTEMUSER_AUDIENCES", "", "comma-separated token audiences (aud) the gateway accepts besides \"unspecified\", \"systemuser-gateway\" and its public URL")
 	fs.boolean(&c.Introspection, "introspection", "SYSTEMUSER_INTROSPECTION", true, "allow GraphQL introspection")
 	fs.boolean(&c.Metrics, "metrics", "SYSTEMUSER_METRICS", true, "serve Prometheus metrics at /metrics")
+	fs.str(&c.DecisionRetention, "decision-retention", "SYSTEMUSER_DECISION_RETENTION", "90d", "keep logged decisions this long, then drop whole days (90d, 2160h; 0 keeps all)")
 }
 
 func (c *Config) simulatorFlags(fs flagSet) {

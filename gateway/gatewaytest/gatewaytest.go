@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/uptrace/bun"
 
 	"github.com/systemuser-gateway/systemuser/auth"
@@ -53,6 +55,8 @@ type Env struct {
 	Keys     *simulator.KeySet
 	Clock    *Clock         // the registry's clock when WithClock, else nil
 	Errors   *ErrorRecorder // ERROR records logged by registry, pdp and gateway
+
+	forger jose.JSONWebKey // a key the trusted JWKS also publishes, for Sign
 }
 
 type options struct {
@@ -113,7 +117,13 @@ func New(tb testing.TB, opts ...Option) *Env {
 	e.DB = dbtest.New(tb).WithQueryHook(e.Counter)
 	logger := slog.New(e.Errors)
 	e.Keys = TrustedKeySet(tb)
-	trusted := append([]auth.TrustedIssuer{{Issuer: Issuer, JWKSURL: PublishJWKS(tb, e.Keys)}}, o.trust...)
+	forger, err := simulator.GenerateKey(jose.ES256, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	forger.KeyID = "gatewaytest-forger"
+	e.forger = forger
+	trusted := append([]auth.TrustedIssuer{{Issuer: Issuer, JWKSURL: PublishJWKS(tb, e.Keys, forger.Public())}}, o.trust...)
 	o.issuer.Issuer = Issuer
 	e.Issuer = simulator.NewIssuer(e.Keys, o.issuer)
 	e.Verifier = auth.NewVerifier(trusted, nil, nil, logger)
@@ -193,13 +203,15 @@ func TrustedKeySet(tb testing.TB) *simulator.KeySet {
 	return keys
 }
 
-// PublishJWKS serves keys' public JWKS over HTTP until the test ends and
-// returns its URL.
-func PublishJWKS(tb testing.TB, keys *simulator.KeySet) string {
+// PublishJWKS serves keys' public JWKS, and extra keys, over HTTP until the
+// test ends and returns its URL.
+func PublishJWKS(tb testing.TB, keys *simulator.KeySet, extra ...jose.JSONWebKey) string {
 	tb.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		set := keys.PublicJWKS()
+		set.Keys = append(set.Keys, extra...)
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(keys.PublicJWKS())
+		_ = json.NewEncoder(w).Encode(set)
 	}))
 	tb.Cleanup(srv.Close)
 	return srv.URL
@@ -239,6 +251,22 @@ func (e *Env) SystemUserToken(tb testing.TB, vendor, owner, systemUserID, system
 		ClientID: "client-" + vendor, ConsumerOrg: vendor, Scopes: scopes,
 		SystemUser: &simulator.SystemUserGrant{OwnerOrg: owner, SystemUserID: systemUserID, SystemID: systemID},
 	})
+}
+
+// Sign signs arbitrary claims with a key the gateway trusts for Issuer, for
+// tokens the simulator would not issue (expired, a person's without the
+// portal scope). Set "iss" to Issuer for the gateway to accept it.
+func (e *Env) Sign(tb testing.TB, claims any) string {
+	tb.Helper()
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: e.forger}, (&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	raw, err := jwt.Signed(signer).Claims(claims).Serialize()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return raw
 }
 
 // Serve runs one request in-process (no network), so a panic that escaped

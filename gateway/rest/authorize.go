@@ -8,21 +8,11 @@ import (
 	"github.com/systemuser-gateway/systemuser/identity"
 )
 
-var errNotAuthorizer = apperr.New(apperr.Forbidden, "MISSING_SCOPE", "authorize needs the scope altinn:authorization/authorize")
-
 // handleAuthorize is Altinn's PDP endpoint: XACML 3.0 JSON profile in and
 // out. Whatever the body, the answer is 200 with a decision (malformed input
 // is Indeterminate), as Altinn answers; only the caller's auth can fail it.
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	id := identity.FromContext(r.Context())
-	if id.Kind == identity.Anonymous {
-		s.unauthorized(w, r, errNeedsAuth)
-		return
-	}
-	if id.Kind != identity.Organization || !id.HasAnyScope(identity.ScopeAuthorize, identity.ScopeAuthorizeAdmin) {
-		writeProblem(w, r, errNotAuthorizer)
-		return
-	}
 	body, err := readBody(r)
 	if err != nil {
 		writeProblem(w, r, apperr.New(apperr.Invalid, "BODY_TOO_LARGE", "the request body is too large"))

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
-	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
@@ -93,10 +92,6 @@ func (s *Server) handleCreateChangeRequest(w http.ResponseWriter, r *http.Reques
 }
 
 func (s *Server) handleGetChangeRequest(w http.ResponseWriter, r *http.Request) {
-	if err := requireVendorScope(identity.FromContext(r.Context()), identity.ScopeRequestRead, identity.ScopeRequestWrite); err != nil {
-		s.restError(w, r, err)
-		return
-	}
 	id, err := pathUUID(r, "requestId")
 	if err != nil {
 		s.restError(w, r, err)

@@ -2,8 +2,6 @@ package rest
 
 import (
 	"net/http"
-
-	"github.com/systemuser-gateway/systemuser/identity"
 )
 
 // handleGetChangeRequestByExternalRef answers the newest live change request
@@ -11,10 +9,6 @@ import (
 // the registry would also show the owner's administrators, who use the
 // confirm pages instead.
 func (s *Server) handleGetChangeRequestByExternalRef(w http.ResponseWriter, r *http.Request) {
-	if err := requireVendorScope(identity.FromContext(r.Context()), identity.ScopeRequestRead, identity.ScopeRequestWrite); err != nil {
-		s.restError(w, r, err)
-		return
-	}
 	cr, err := s.deps.Registry.GetChangeRequestByExternalRef(r.Context(), r.PathValue("systemId"),
 		r.PathValue("orgNo"), r.PathValue("externalRef"))
 	if err != nil {

@@ -4,44 +4,12 @@ import (
 	"net/http"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
-	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
-// Altinn's end-user client delegation API wants an Altinn token exchanged
-// from ID-porten with scope altinn:clientdelegations.read/.write, and then
-// checks the person's client-administration right at the owner party. Our
-// person tokens (the simulator's dev login) carry altinn:portal/enduser
-// instead; either is accepted, and the right is the person holding one of
-// registry.ClientAdminRoles at the facilitator, checked inside registry.
-const (
-	scopeClientDelegationsRead  = "altinn:clientdelegations.read"
-	scopeClientDelegationsWrite = "altinn:clientdelegations.write"
-)
-
-var errEndUserOnly = apperr.New(apperr.Forbidden, "END_USER_TOKEN_REQUIRED",
-	"this API is for end users: use a person token (scope altinn:portal/enduser or altinn:clientdelegations.*)")
-
-// requireEndUser admits a person with an end-user scope, or a platform
-// admin; a vendor or service owner token is refused.
-func requireEndUser(id *identity.Identity, write bool) error {
-	switch {
-	case id.Kind == identity.Anonymous:
-		return errRESTUnauthenticated
-	case id.IsAdmin():
-		return nil
-	case id.Kind != identity.Person:
-		return errEndUserOnly
-	}
-	scope := scopeClientDelegationsRead
-	if write {
-		scope = scopeClientDelegationsWrite
-	}
-	if !id.HasAnyScope(identity.ScopePortal, scope) {
-		return errRESTMissingScope
-	}
-	return nil
-}
+// The end-user client delegation API's policy (auth.ClientDelegationRead/
+// Write) admits a person's token; the right itself, a role in
+// registry.ClientAdminRoles at the facilitator, is checked inside registry.
 
 // internalSystemUser is Altinn's "Internal DTO" of a system user (portal and
 // client-delegation APIs). We have no Register party ids, so partyId,
@@ -59,10 +27,6 @@ func toInternalSystemUser(su *registry.SystemUser) internalSystemUser {
 // handleListAgents answers the agent system users of ?party={orgNo} (Altinn
 // takes the party's org number here too).
 func (s *Server) handleListAgents(w http.ResponseWriter, r *http.Request) {
-	if err := requireEndUser(identity.FromContext(r.Context()), false); err != nil {
-		s.restError(w, r, err)
-		return
-	}
 	party := r.URL.Query().Get("party")
 	if !isOrgNumberShape(party) {
 		s.restError(w, r, apperr.Validation([]apperr.Violation{{Reason: "INVALID_PARTY",

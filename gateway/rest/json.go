@@ -87,28 +87,7 @@ func parseUUID(raw, name string) (uuid.UUID, error) {
 	return id, nil
 }
 
-var (
-	errRESTUnauthenticated = apperr.New(apperr.Unauthenticated, "UNAUTHENTICATED", "authentication required")
-	errRESTMissingScope    = apperr.New(apperr.Forbidden, "MISSING_SCOPE", "the token lacks a required scope")
-	errRESTNotVendor       = apperr.New(apperr.Forbidden, "NOT_SYSTEM_VENDOR", "the system belongs to another vendor")
-)
-
-// requireVendorScope is the policy check of routes whose registry method
-// does not check scopes itself (lists filtered by vendor).
-// Anonymous callers are unauthenticated (401); a person or system-user
-// token is authenticated but not a vendor's (403).
-func requireVendorScope(id *identity.Identity, scopes ...string) error {
-	switch id.Kind {
-	case identity.Anonymous:
-		return errRESTUnauthenticated
-	case identity.Person:
-		return errRESTMissingScope
-	}
-	if !id.IsAdmin() && !id.HasAnyScope(scopes...) {
-		return errRESTMissingScope
-	}
-	return nil
-}
+var errRESTNotVendor = apperr.New(apperr.Forbidden, "NOT_SYSTEM_VENDOR", "the system belongs to another vendor")
 
 // requireSystemPrefix rejects a vendor working on a system id whose org
 // prefix is not its own, as Altinn's ownership check does from the id alone

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 type openAPIDoc struct {
@@ -66,7 +68,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 func TestOpenAPIOperationsAreComplete(t *testing.T) {
 	t.Parallel()
 	var raw map[string]any
-	if err := json.Unmarshal(openAPIJSON, &raw); err != nil {
+	if err := json.Unmarshal(openAPIJSON(), &raw); err != nil {
 		t.Fatal(err)
 	}
 	doc := loadOpenAPI(t)
@@ -155,4 +157,40 @@ func equalMaps(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// TestOpenAPISecurityIsTheRoutePolicy: the served document's security is
+// generated from each route's Auth, and openapi.yaml states the same, so a
+// reader of the file sees the rule the router enforces.
+func TestOpenAPISecurityIsTheRoutePolicy(t *testing.T) {
+	t.Parallel()
+	var file struct {
+		Paths map[string]map[string]struct {
+			Security []map[string][]string `yaml:"security"`
+		} `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(openAPIYAML, &file); err != nil {
+		t.Fatal(err)
+	}
+	served := loadOpenAPI(t)
+	for _, rt := range restRouteTable() {
+		name := rt.Method + " " + rt.Path
+		if rt.Auth.Name == "" || len(rt.Auth.Admits) == 0 {
+			t.Errorf("%s has no policy", name)
+			continue
+		}
+		want, _ := json.Marshal(openAPISecurity(rt.Auth))
+		got, _ := json.Marshal(served.Paths[rt.Path][strings.ToLower(rt.Method)]["security"])
+		if string(got) != string(want) {
+			t.Errorf("%s: served security %s, want %s", name, got, want)
+		}
+		inFile := file.Paths[rt.Path][strings.ToLower(rt.Method)].Security
+		if inFile == nil {
+			inFile = []map[string][]string{}
+		}
+		fileJSON, _ := json.Marshal(inFile)
+		if string(fileJSON) != string(want) {
+			t.Errorf("%s: openapi.yaml says security: %s; the route's policy %q is %s", name, fileJSON, rt.Auth.Name, want)
+		}
+	}
 }

@@ -2,9 +2,12 @@ package rest
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/auth"
+	"github.com/systemuser-gateway/systemuser/identity"
 )
 
 // problem is an RFC 9457 problem details body in the shape of Altinn's
@@ -80,8 +83,24 @@ func Unauthorized(w http.ResponseWriter, r *http.Request, err error) {
 	writeProblem(w, r, err)
 }
 
-func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, err error) {
-	Unauthorized(w, r, err)
+// policyFailure answers a caller the route's requirement does not admit as
+// Altinn's policies do: 401 with a Bearer challenge, or 403, and no body.
+func policyFailure(w http.ResponseWriter, err error) {
+	if errors.Is(err, auth.ErrUnauthenticated) {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	w.WriteHeader(http.StatusForbidden)
 }
 
-var errNeedsAuth = apperr.New(apperr.Unauthenticated, "UNAUTHENTICATED", "this route needs a bearer token")
+// guard runs next only for callers req admits.
+func guard(req auth.Requirement, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := req.Check(identity.FromContext(r.Context())); err != nil {
+			policyFailure(w, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
-	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
@@ -138,10 +137,6 @@ func typedRequest(req *registry.Request, typ string) error {
 
 func (s *Server) getRequest(typ string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := requireVendorScope(identity.FromContext(r.Context()), identity.ScopeRequestRead, identity.ScopeRequestWrite); err != nil {
-			s.restError(w, r, err)
-			return
-		}
 		id, err := pathUUID(r, "requestId")
 		if err != nil {
 			s.restError(w, r, err)
@@ -161,10 +156,6 @@ func (s *Server) getRequest(typ string) http.HandlerFunc {
 
 func (s *Server) getRequestByExternalRef(typ string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := requireVendorScope(identity.FromContext(r.Context()), identity.ScopeRequestRead, identity.ScopeRequestWrite); err != nil {
-			s.restError(w, r, err)
-			return
-		}
 		req, err := s.deps.Registry.GetRequestByExternalRef(r.Context(), r.PathValue("systemId"),
 			r.PathValue("orgNo"), r.PathValue("externalRef"), typ)
 		if err != nil {

@@ -42,8 +42,5 @@ func New(cfg Config, deps Deps) http.Handler {
 	s := &Server{cfg: cfg, deps: deps, logger: logger}
 	mux := http.NewServeMux()
 	s.restRoutes(mux)
-	if deps.PDP != nil {
-		mux.HandleFunc("POST /authorization/api/v1/authorize", s.handleAuthorize)
-	}
 	return mux
 }

@@ -5,15 +5,24 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
-// restRoute is one Altinn-compatible REST route. The table is data so that
-// the OpenAPI test can check every registered route is documented (and
-// nothing else is).
+// restRoute is one Altinn-compatible REST route. The table is data: the
+// router checks each route's Auth before its handler runs, OpenAPI's
+// security is generated from Auth, and tests check that every route is
+// documented (and nothing else is) and answers each kind of token as Auth
+// says. To add a route, add a row: Method, Path, Auth and Handler.
 type restRoute struct {
 	Method string
 	Path   string // exactly as in openapi.yaml
+	// Auth is who may call the route, from auth's policy table. A caller it
+	// does not admit gets 401 (anonymous) or 403 with no body, as Altinn's
+	// policies answer, and the handler never runs.
+	Auth auth.Requirement
+	// NeedsPDP routes are served only when the gateway has a PDP.
+	NeedsPDP bool
 	// Mux overrides the ServeMux path for routes ServeMux cannot tell apart
 	// (GET systemregister/vendor/{systemId} and systemregister/{systemId}/rights
 	// both match .../vendor/rights); routes sharing it are told apart by Path.
@@ -27,6 +36,8 @@ const (
 	suBase  = "/authentication/api/v1/systemuser"
 	crBase  = "/authentication/api/v1/systemuser/changerequest/vendor"
 	euBase  = "/authentication/api/v1/enduser/systemuser"
+
+	authorizePath = "/authorization/api/v1/authorize"
 )
 
 func h(f func(*Server, http.ResponseWriter, *http.Request)) func(*Server) http.Handler {
@@ -44,45 +55,47 @@ func hb(f func(*Server, string) http.HandlerFunc, arg string) func(*Server) http
 func restRouteTable() []restRoute {
 	srPair := srBase + "/{a}/{b}"
 	return []restRoute{
-		{Method: "GET", Path: "/openapi.json", Handler: h((*Server).handleOpenAPI)},
+		{Method: "GET", Path: "/openapi.json", Auth: auth.Public, Handler: h((*Server).handleOpenAPI)},
 
-		{Method: "GET", Path: srBase, Handler: h((*Server).handleListVisibleSystems)},
-		{Method: "GET", Path: srBase + "/vendor", Handler: h((*Server).handleListVendorSystems)},
-		{Method: "POST", Path: srBase + "/vendor", Handler: h((*Server).handleRegisterSystem)},
-		{Method: "GET", Path: srBase + "/{systemId}", Handler: h((*Server).handleGetSystem)},
-		{Method: "GET", Path: srBase + "/vendor/{systemId}", Mux: srPair, Handler: h((*Server).handleGetVendorSystem)},
-		{Method: "GET", Path: srBase + "/{systemId}/rights", Mux: srPair, Handler: h((*Server).handleGetSystemRights)},
-		{Method: "GET", Path: srBase + "/{systemId}/accesspackages", Mux: srPair, Handler: h((*Server).handleGetSystemAccessPackages)},
-		{Method: "PUT", Path: srBase + "/vendor/{systemId}", Handler: h((*Server).handleUpdateSystem)},
-		{Method: "PUT", Path: srBase + "/vendor/{systemId}/rights", Handler: h((*Server).handleUpdateSystemRights)},
-		{Method: "PUT", Path: srBase + "/vendor/{systemId}/accesspackages", Handler: h((*Server).handleUpdateSystemAccessPackages)},
-		{Method: "DELETE", Path: srBase + "/vendor/{systemId}", Handler: h((*Server).handleDeleteSystem)},
+		{Method: "GET", Path: srBase, Auth: auth.Portal, Handler: h((*Server).handleListVisibleSystems)},
+		{Method: "GET", Path: srBase + "/vendor", Auth: auth.SystemRegisterWrite, Handler: h((*Server).handleListVendorSystems)},
+		{Method: "POST", Path: srBase + "/vendor", Auth: auth.SystemRegisterWrite, Handler: h((*Server).handleRegisterSystem)},
+		{Method: "GET", Path: srBase + "/{systemId}", Auth: auth.Portal, Handler: h((*Server).handleGetSystem)},
+		{Method: "GET", Path: srBase + "/vendor/{systemId}", Auth: auth.SystemRegisterWrite, Mux: srPair, Handler: h((*Server).handleGetVendorSystem)},
+		{Method: "GET", Path: srBase + "/{systemId}/rights", Auth: auth.Portal, Mux: srPair, Handler: h((*Server).handleGetSystemRights)},
+		{Method: "GET", Path: srBase + "/{systemId}/accesspackages", Auth: auth.Portal, Mux: srPair, Handler: h((*Server).handleGetSystemAccessPackages)},
+		{Method: "PUT", Path: srBase + "/vendor/{systemId}", Auth: auth.SystemRegisterWrite, Handler: h((*Server).handleUpdateSystem)},
+		{Method: "PUT", Path: srBase + "/vendor/{systemId}/rights", Auth: auth.SystemRegisterWrite, Handler: h((*Server).handleUpdateSystemRights)},
+		{Method: "PUT", Path: srBase + "/vendor/{systemId}/accesspackages", Auth: auth.SystemRegisterWrite, Handler: h((*Server).handleUpdateSystemAccessPackages)},
+		{Method: "DELETE", Path: srBase + "/vendor/{systemId}", Auth: auth.SystemRegisterWrite, Handler: h((*Server).handleDeleteSystem)},
 
-		{Method: "POST", Path: reqBase, Handler: h((*Server).handleCreateRequest)},
-		{Method: "POST", Path: reqBase + "/agent", Handler: h((*Server).handleCreateAgentRequest)},
-		{Method: "GET", Path: reqBase + "/{requestId}", Handler: hb((*Server).getRequest, registry.TypeStandard)},
-		{Method: "GET", Path: reqBase + "/agent/{requestId}", Handler: hb((*Server).getRequest, registry.TypeAgent)},
-		{Method: "GET", Path: reqBase + "/byexternalref/{systemId}/{orgNo}/{externalRef}", Handler: hb((*Server).getRequestByExternalRef, registry.TypeStandard)},
-		{Method: "GET", Path: reqBase + "/agent/byexternalref/{systemId}/{orgNo}/{externalRef}", Handler: hb((*Server).getRequestByExternalRef, registry.TypeAgent)},
-		{Method: "GET", Path: reqBase + "/bysystem/{systemId}", Handler: hb((*Server).listRequestsBySystem, registry.TypeStandard)},
-		{Method: "GET", Path: reqBase + "/agent/bysystem/{systemId}", Handler: hb((*Server).listRequestsBySystem, registry.TypeAgent)},
-		{Method: "DELETE", Path: reqBase + "/{requestId}", Handler: h((*Server).handleDeleteRequest)},
+		{Method: "POST", Path: reqBase, Auth: auth.RequestWrite, Handler: h((*Server).handleCreateRequest)},
+		{Method: "POST", Path: reqBase + "/agent", Auth: auth.RequestWrite, Handler: h((*Server).handleCreateAgentRequest)},
+		{Method: "GET", Path: reqBase + "/{requestId}", Auth: auth.RequestRead, Handler: hb((*Server).getRequest, registry.TypeStandard)},
+		{Method: "GET", Path: reqBase + "/agent/{requestId}", Auth: auth.RequestRead, Handler: hb((*Server).getRequest, registry.TypeAgent)},
+		{Method: "GET", Path: reqBase + "/byexternalref/{systemId}/{orgNo}/{externalRef}", Auth: auth.RequestRead, Handler: hb((*Server).getRequestByExternalRef, registry.TypeStandard)},
+		{Method: "GET", Path: reqBase + "/agent/byexternalref/{systemId}/{orgNo}/{externalRef}", Auth: auth.RequestRead, Handler: hb((*Server).getRequestByExternalRef, registry.TypeAgent)},
+		{Method: "GET", Path: reqBase + "/bysystem/{systemId}", Auth: auth.RequestRead, Handler: hb((*Server).listRequestsBySystem, registry.TypeStandard)},
+		{Method: "GET", Path: reqBase + "/agent/bysystem/{systemId}", Auth: auth.RequestRead, Handler: hb((*Server).listRequestsBySystem, registry.TypeAgent)},
+		{Method: "DELETE", Path: reqBase + "/{requestId}", Auth: auth.RequestWrite, Handler: h((*Server).handleDeleteRequest)},
 
-		{Method: "GET", Path: suBase + "/byExternalId", Handler: h((*Server).handleSystemUserByExternalID)},
-		{Method: "GET", Path: suBase + "/vendor/bysystem/{systemId}", Handler: h((*Server).handleVendorSystemUsersBySystem)},
-		{Method: "GET", Path: suBase + "/vendor/byquery", Handler: h((*Server).handleVendorSystemUserByQuery)},
+		{Method: "GET", Path: suBase + "/byExternalId", Auth: auth.SystemUserLookup, Handler: h((*Server).handleSystemUserByExternalID)},
+		{Method: "GET", Path: suBase + "/vendor/bysystem/{systemId}", Auth: auth.SystemRegisterWrite, Handler: h((*Server).handleVendorSystemUsersBySystem)},
+		{Method: "GET", Path: suBase + "/vendor/byquery", Auth: auth.RequestWrite, Handler: h((*Server).handleVendorSystemUserByQuery)},
 
-		{Method: "POST", Path: crBase, Handler: h((*Server).handleCreateChangeRequest)},
-		{Method: "GET", Path: crBase + "/{requestId}", Handler: h((*Server).handleGetChangeRequest)},
-		{Method: "GET", Path: crBase + "/byexternalref/{systemId}/{orgNo}/{externalRef}", Handler: h((*Server).handleGetChangeRequestByExternalRef)},
-		{Method: "GET", Path: crBase + "/bysystem/{systemId}", Handler: h((*Server).handleListChangeRequestsBySystem)},
-		{Method: "DELETE", Path: crBase + "/{requestId}", Handler: h((*Server).handleDeleteChangeRequest)},
+		{Method: "POST", Path: crBase, Auth: auth.RequestWrite, Handler: h((*Server).handleCreateChangeRequest)},
+		{Method: "GET", Path: crBase + "/{requestId}", Auth: auth.RequestRead, Handler: h((*Server).handleGetChangeRequest)},
+		{Method: "GET", Path: crBase + "/byexternalref/{systemId}/{orgNo}/{externalRef}", Auth: auth.RequestRead, Handler: h((*Server).handleGetChangeRequestByExternalRef)},
+		{Method: "GET", Path: crBase + "/bysystem/{systemId}", Auth: auth.RequestRead, Handler: h((*Server).handleListChangeRequestsBySystem)},
+		{Method: "DELETE", Path: crBase + "/{requestId}", Auth: auth.RequestWrite, Handler: h((*Server).handleDeleteChangeRequest)},
 
-		{Method: "GET", Path: euBase + "/agents", Handler: h((*Server).handleListAgents)},
-		{Method: "GET", Path: euBase + "/clients/available", Handler: h((*Server).handleAvailableClients)},
-		{Method: "GET", Path: euBase + "/clients", Handler: h((*Server).handleListClients)},
-		{Method: "POST", Path: euBase + "/clients", Handler: hb((*Server).handleClientDelegationFor, "add")},
-		{Method: "DELETE", Path: euBase + "/clients", Handler: hb((*Server).handleClientDelegationFor, "remove")},
+		{Method: "GET", Path: euBase + "/agents", Auth: auth.ClientDelegationRead, Handler: h((*Server).handleListAgents)},
+		{Method: "GET", Path: euBase + "/clients/available", Auth: auth.ClientDelegationRead, Handler: h((*Server).handleAvailableClients)},
+		{Method: "GET", Path: euBase + "/clients", Auth: auth.ClientDelegationRead, Handler: h((*Server).handleListClients)},
+		{Method: "POST", Path: euBase + "/clients", Auth: auth.ClientDelegationWrite, Handler: hb((*Server).handleClientDelegationFor, "add")},
+		{Method: "DELETE", Path: euBase + "/clients", Auth: auth.ClientDelegationWrite, Handler: hb((*Server).handleClientDelegationFor, "remove")},
+
+		{Method: "POST", Path: authorizePath, Auth: auth.Authorize, NeedsPDP: true, Handler: h((*Server).handleAuthorize)},
 	}
 }
 
@@ -91,8 +104,11 @@ func (s *Server) restRoutes(mux *http.ServeMux) {
 	shared := map[string][]restRoute{}
 	var order []string
 	for _, rt := range restRouteTable() {
+		if rt.NeedsPDP && s.deps.PDP == nil {
+			continue
+		}
 		if rt.Mux == "" {
-			mux.Handle(rt.Method+" "+rt.Path, rt.Handler(s))
+			mux.Handle(rt.Method+" "+rt.Path, guard(rt.Auth, rt.Handler(s)))
 			continue
 		}
 		key := rt.Method + " " + rt.Mux
@@ -114,7 +130,7 @@ func (s *Server) dispatch(routes []restRoute) http.Handler {
 	slices.SortStableFunc(routes, func(a, b restRoute) int { return wildcards(a.Path) - wildcards(b.Path) })
 	handlers := make([]http.Handler, len(routes))
 	for i, rt := range routes {
-		handlers[i] = rt.Handler(s)
+		handlers[i] = guard(rt.Auth, rt.Handler(s))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for i, rt := range routes {
@@ -152,4 +168,21 @@ func matchPath(pattern, path string) (map[string]string, bool) {
 		}
 	}
 	return vals, true
+}
+
+// Route describes one REST route and who may call it, for documentation and
+// for tests that walk every route.
+type Route struct {
+	Method, Path string
+	Auth         auth.Requirement
+	NeedsPDP     bool
+}
+
+// Routes lists the route table.
+func Routes() []Route {
+	var out []Route
+	for _, rt := range restRouteTable() {
+		out = append(out, Route{Method: rt.Method, Path: rt.Path, Auth: rt.Auth, NeedsPDP: rt.NeedsPDP})
+	}
+	return out
 }

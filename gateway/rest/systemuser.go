@@ -89,10 +89,6 @@ var errByQueryParams = apperr.Validation([]apperr.Violation{{Reason: "QUERY_PARA
 // requests; externalRef defaults to the org number.
 func (s *Server) handleVendorSystemUserByQuery(w http.ResponseWriter, r *http.Request) {
 	caller := identity.FromContext(r.Context())
-	if err := requireVendorScope(caller, identity.ScopeRequestWrite); err != nil {
-		s.restError(w, r, err)
-		return
-	}
 	q := r.URL.Query()
 	systemID, org, ref := q.Get("system-id"), q.Get("orgno"), q.Get("external-ref")
 	if systemID == "" || org == "" {
