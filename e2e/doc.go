@@ -11,6 +11,10 @@
 //		...
 //	}
 //
+// The simulator runs with its control API on: Stack.ControlT gives a test
+// faults, a request log, claim overrides and runtime clients scoped by its
+// own key, plus the global clock and key rotation (control_example_test.go).
+//
 // Images come from SYSTEMUSER_E2E_IMAGE (default systemuser:dev, built by
 // `make e2e-images`) and SYSTEMUSER_E2E_POSTGRES_IMAGE (default postgres:15).
 // When Docker is unreachable or an image is missing StartT skips the test,

@@ -242,6 +242,9 @@ func (s *Stack) simulatorSpec(simURL string) appContainer {
 
 			// The harness creates clients and person tokens through them.
 			"SYSTEMUSER_DEV_ENDPOINTS": "true",
+			// Test stacks serve the control API (faults, request log,
+			// clock, keys, clients, claims): see Stack.Control.
+			"SYSTEMUSER_SIMULATOR_CONTROL": "true",
 		},
 		port:    simulatorPort,
 		ready:   "/.well-known/oauth-authorization-server",

@@ -29,12 +29,23 @@ const AdminScope = "altinn:authentication/systemregister.admin"
 // in when empty) and exchanges it at the simulator over HTTP. A rejection is
 // an *mpclient.Error carrying Maskinporten's error code.
 func (s *Stack) Token(ctx context.Context, a mpclient.Assertion) (*mpclient.TokenResponse, error) {
+	assertion, err := s.SignAssertion(a)
+	if err != nil {
+		return nil, err
+	}
+	return mpclient.Exchange(ctx, s.HTTP, s.TokenURL(), assertion)
+}
+
+// SignAssertion signs a as Token does (the seeded or created client's key
+// and the simulator's issuer as aud, when a leaves them empty), for a test
+// that exchanges it with its own HTTP client. Each call makes a new jti.
+func (s *Stack) SignAssertion(a mpclient.Assertion) (string, error) {
 	if a.Key.Key == nil {
 		s.keysMu.RLock()
 		k, ok := s.keys[a.ClientID]
 		s.keysMu.RUnlock()
 		if !ok {
-			return nil, fmt.Errorf("e2e: no seeded key for client %q", a.ClientID)
+			return "", fmt.Errorf("e2e: no seeded key for client %q", a.ClientID)
 		}
 		a.Key = k
 	}
@@ -43,12 +54,11 @@ func (s *Stack) Token(ctx context.Context, a mpclient.Assertion) (*mpclient.Toke
 		// URL it was reached on.
 		a.Audience = s.Issuer
 	}
-	assertion, err := a.Sign()
-	if err != nil {
-		return nil, err
-	}
-	return mpclient.Exchange(ctx, s.HTTP, s.SimulatorURL+"/token", assertion)
+	return a.Sign()
 }
+
+// TokenURL is the simulator's token endpoint as the host reaches it.
+func (s *Stack) TokenURL() string { return s.SimulatorURL + "/token" }
 
 func (s *Stack) accessToken(ctx context.Context, a mpclient.Assertion) (string, error) {
 	tr, err := s.Token(ctx, a)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
+	"github.com/systemuser-gateway/systemuser/gatewaytest"
 )
 
 // approvedSystemUser registers a system with res-a read and res-b (every

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/systemuser-gateway/systemuser/db"
-	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
+	"github.com/systemuser-gateway/systemuser/gatewaytest"
 )
 
 const nestedSystemsQuery = `{ systems(first: 100) { totalCount edges { cursor node {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/systemuser-gateway/systemuser/db"
-	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
+	"github.com/systemuser-gateway/systemuser/gatewaytest"
 )
 
 const (

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/systemuser-gateway/systemuser/gateway"
-	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/gateway/metrics"
+	"github.com/systemuser-gateway/systemuser/gatewaytest"
 )
 
 func scrape(t *testing.T, url string) metrics.Samples {

@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
+	"github.com/systemuser-gateway/systemuser/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/identity"
 )
 

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/systemuser-gateway/systemuser/gateway/gatewaytest"
+	"github.com/systemuser-gateway/systemuser/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/identity"
 )
 

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
 	"github.com/systemuser-gateway/systemuser/db"
@@ -49,8 +48,7 @@ func (e *Engine) ListDecisions(ctx context.Context, f DecisionFilter, first int,
 	case who.Kind == identity.Organization:
 		q.Where("caller_org = ?", who.OrgNumber)
 	case who.Kind == identity.Person:
-		q.Where("party_org IN (SELECT org_number FROM person_roles WHERE pid = ? AND role IN (?))",
-			who.PID, bun.In(registry.AdminRoles))
+		q.Where("party_org IN (?)", registry.OrgsAdministeredBy(who.PID))
 	default:
 		return nil, ErrUnauthenticated
 	}

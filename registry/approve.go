@@ -11,9 +11,6 @@ import (
 	"github.com/systemuser-gateway/systemuser/identity"
 )
 
-// adminOrgsSQL selects the organisations the person ? administers.
-const adminOrgsSQL = "SELECT org_number FROM person_roles WHERE pid = ? AND role IN (?)"
-
 // ApproveRequest accepts a New request on behalf of its party and creates
 // the system user (id = request id, the request's rights and packages) in
 // the same transaction. The status change is a compare-and-swap, so of
@@ -97,8 +94,8 @@ func (s *Service) decideRequest(ctx context.Context, tx bun.Tx, caller *identity
 	var rows []db.Request
 	err := tx.NewRaw("UPDATE requests SET status = ?, decided_at = ?, decided_by = ?, updated_at = ? "+
 		"WHERE id = ? AND status = 'New' AND deleted_at IS NULL AND created_at >= ? "+
-		"AND party_org IN ("+adminOrgsSQL+") RETURNING *",
-		status, now, caller.PID, now, id, now.Add(-s.timeout), caller.PID, bun.In(AdminRoles)).Scan(ctx, &rows)
+		"AND party_org IN (?) RETURNING *",
+		status, now, caller.PID, now, id, now.Add(-s.timeout), OrgsAdministeredBy(caller.PID)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +106,7 @@ func (s *Service) decideRequest(ctx context.Context, tx bun.Tx, caller *identity
 	// person does not administer.
 	var cur db.Request
 	err = tx.NewSelect().Model(&cur).Where("id = ? AND deleted_at IS NULL", id).
-		Where("party_org IN ("+adminOrgsSQL+")", caller.PID, bun.In(AdminRoles)).Scan(ctx)
+		Where("party_org IN (?)", OrgsAdministeredBy(caller.PID)).Scan(ctx)
 	switch {
 	case isNoRows(err):
 		return nil, ErrRequestNotFound

@@ -211,8 +211,8 @@ func (s *Service) decideChangeRequest(ctx context.Context, id uuid.UUID, status 
 		var rows []db.ChangeRequest
 		err := tx.NewRaw("UPDATE change_requests SET status = ?, decided_at = ?, decided_by = ?, updated_at = ? "+
 			"WHERE id = ? AND status = 'New' AND deleted_at IS NULL AND created_at >= ? AND system_user_id IN "+
-			"(SELECT id FROM system_users WHERE deleted_at IS NULL AND owner_org IN ("+adminOrgsSQL+")) RETURNING *",
-			status, now, caller.PID, now, id, now.Add(-s.timeout), caller.PID, bun.In(AdminRoles)).Scan(ctx, &rows)
+			"(SELECT id FROM system_users WHERE deleted_at IS NULL AND owner_org IN (?)) RETURNING *",
+			status, now, caller.PID, now, id, now.Add(-s.timeout), OrgsAdministeredBy(caller.PID)).Scan(ctx, &rows)
 		if err != nil {
 			return err
 		}
@@ -253,8 +253,8 @@ func (s *Service) decideChangeRequest(ctx context.Context, id uuid.UUID, status 
 func (s *Service) whyNotDecided(ctx context.Context, tx bun.Tx, caller *identity.Identity, id uuid.UUID) error {
 	var cur db.ChangeRequest
 	err := tx.NewSelect().Model(&cur).Where("id = ? AND deleted_at IS NULL", id).
-		Where("system_user_id IN (SELECT id FROM system_users WHERE deleted_at IS NULL AND owner_org IN ("+adminOrgsSQL+"))",
-			caller.PID, bun.In(AdminRoles)).Scan(ctx)
+		Where("system_user_id IN (SELECT id FROM system_users WHERE deleted_at IS NULL AND owner_org IN (?))",
+			OrgsAdministeredBy(caller.PID)).Scan(ctx)
 	switch {
 	case isNoRows(err):
 		return ErrChangeRequestNotFound

@@ -32,7 +32,7 @@ func changeRequestScope(q *bun.SelectQuery, caller *identity.Identity) error {
 		}
 		q.Where("s.vendor_org = ?", caller.OrgNumber)
 	case caller.Kind == identity.Person && caller.PID != "":
-		q.Where("su.owner_org IN ("+adminOrgsSQL+")", caller.PID, bun.In(AdminRoles))
+		q.Where("su.owner_org IN (?)", OrgsAdministeredBy(caller.PID))
 	default:
 		return ErrUnauthenticated
 	}

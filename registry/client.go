@@ -26,7 +26,7 @@ func (s *Service) agentForClientAdmin(ctx context.Context, idb bun.IDB, id uuid.
 	switch {
 	case caller.IsAdmin():
 	case caller.Kind == identity.Person && caller.PID != "":
-		q.Where("su.owner_org IN ("+adminOrgsSQL+")", caller.PID, bun.In(ClientAdminRoles))
+		q.Where("su.owner_org IN (?)", orgsWithRole(caller.PID, ClientAdminRoles))
 	default:
 		return nil, ErrUnauthenticated
 	}

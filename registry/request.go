@@ -28,8 +28,7 @@ func requestScope(q *bun.SelectQuery, id *identity.Identity) error {
 		}
 		q.Where("s.vendor_org = ?", id.OrgNumber)
 	case id.Kind == identity.Person && id.PID != "":
-		q.Where("r.party_org IN (SELECT org_number FROM person_roles WHERE pid = ? AND role IN (?))",
-			id.PID, bun.In(AdminRoles))
+		q.Where("r.party_org IN (?)", OrgsAdministeredBy(id.PID))
 	default:
 		return ErrUnauthenticated
 	}

@@ -44,8 +44,7 @@ func systemUserScope(q *bun.SelectQuery, id *identity.Identity) (ok bool) {
 	case id.Kind == identity.Organization && id.OrgNumber != "" && auth.VendorRead.Allows(id):
 		q.Where("s.vendor_org = ?", id.OrgNumber)
 	case id.Kind == identity.Person && id.PID != "":
-		q.Where("su.owner_org IN (SELECT org_number FROM person_roles WHERE pid = ? AND role IN (?))",
-			id.PID, bun.In(AdminRoles))
+		q.Where("su.owner_org IN (?)", OrgsAdministeredBy(id.PID))
 	default:
 		return false
 	}

@@ -91,7 +91,7 @@ func (s *Service) DeleteSystemUser(ctx context.Context, id uuid.UUID) error {
 		q := tx.NewUpdate().Model((*db.SystemUser)(nil)).Set("deleted_at = ?", s.now()).Set("deleted_by = ?", by).
 			Set("updated_at = ?", s.now()).Where("id = ? AND deleted_at IS NULL", id)
 		if !caller.IsAdmin() {
-			q.Where("owner_org IN ("+adminOrgsSQL+")", caller.PID, bun.In(AdminRoles))
+			q.Where("owner_org IN (?)", OrgsAdministeredBy(caller.PID))
 		}
 		res, err := q.Exec(ctx)
 		if err != nil {

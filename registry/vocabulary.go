@@ -1,6 +1,11 @@
 package registry
 
-import "github.com/systemuser-gateway/systemuser/db"
+import (
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/schema"
+
+	"github.com/systemuser-gateway/systemuser/db"
+)
 
 // The domain's vocabulary, declared once for every layer: transports, pdp
 // and the tests speak these names; db stores them as plain strings.
@@ -26,6 +31,19 @@ var AdminRoles = []string{"DAGL", "LEDE", "ADMAI"}
 
 // ClientAdminRoles may also add and remove clients of agent system users.
 var ClientAdminRoles = []string{"DAGL", "LEDE", "ADMAI", "KLADM"}
+
+// OrgsAdministeredBy is the subquery of the organisations pid administers
+// (holds one of AdminRoles at): the one statement of "a person administers
+// an organisation" that every scoped query embeds, as in
+// q.Where("party_org IN (?)", OrgsAdministeredBy(pid)).
+func OrgsAdministeredBy(pid string) schema.QueryWithArgs {
+	return orgsWithRole(pid, AdminRoles)
+}
+
+// orgsWithRole is the subquery of the organisations where pid holds one of roles.
+func orgsWithRole(pid string, roles []string) schema.QueryWithArgs {
+	return bun.SafeQuery("SELECT org_number FROM person_roles WHERE pid = ? AND role IN (?)", pid, bun.In(roles))
+}
 
 // Event is one state change, announced by the database's triggers (migration
 // 20261125000002_events) and delivered by db.Listener.

@@ -14,7 +14,7 @@ import (
 // logged at startup.
 
 // devRoutes registers the dev-only endpoints on m.
-func (s *Server) devRoutes(m *http.ServeMux) {
+func (s *Server) devRoutes(m *routeRecorder) {
 	m.HandleFunc("POST /person-token", s.handlePersonToken)
 	m.Handle("GET /admin/clients", s.admin(s.handleListClients))
 	m.Handle("POST /admin/clients", s.admin(s.handleCreateClient))

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -100,6 +101,11 @@ type MaskinportenGrant struct {
 	Audience    []string // empty means "unspecified"
 	SystemUser  *SystemUserGrant
 	ClientAMR   string // how the client authenticated; default ClientAMRPrivateKey
+	// Lifetime replaces the issuer's token lifetime when positive.
+	Lifetime time.Duration
+	// ExtraClaims are merged into the token's claims and may replace
+	// standard ones (the control API's per-client claims and overrides).
+	ExtraClaims map[string]any
 }
 
 // Token is an issued access token with the values the token endpoint returns.
@@ -165,7 +171,7 @@ func (i *Issuer) IssueMaskinporten(_ context.Context, g MaskinportenGrant) (Toke
 		return Token{}, err
 	}
 	now := i.opts.Now().Truncate(time.Second)
-	exp := now.Add(i.opts.TokenLifetime)
+	exp := now.Add(cmp.Or(max(g.Lifetime, 0), i.opts.TokenLifetime))
 	aud := jwt.Audience(g.Audience)
 	if len(aud) == 0 {
 		aud = jwt.Audience{DefaultUnspecified}
@@ -193,6 +199,16 @@ func (i *Issuer) IssueMaskinporten(_ context.Context, g MaskinportenGrant) (Toke
 			SystemUserID:  []string{su.SystemUserID},
 			SystemID:      su.SystemID,
 		}}
+	}
+	if len(g.ExtraClaims) > 0 {
+		merged, mexp, err := mergeClaims(c, g.ExtraClaims)
+		if err != nil {
+			return Token{}, err
+		}
+		if !mexp.IsZero() {
+			exp = mexp
+		}
+		return i.sign(merged, scope, exp, now)
 	}
 	return i.sign(c, scope, exp, now)
 }
@@ -252,7 +268,8 @@ func (i *Issuer) VerifyMaskinporten(token string) (MaskinportenClaims, error) {
 	if err != nil || len(tok.Headers) != 1 {
 		return c, ErrInvalidToken
 	}
-	jwks := i.keys.PublicJWKS()
+	now := i.opts.Now()
+	jwks := i.keys.PublicJWKSAt(now) // the issuer's clock, which the control API may move
 	keys := jwks.Key(tok.Headers[0].KeyID)
 	if len(keys) != 1 {
 		return c, ErrInvalidToken
@@ -260,7 +277,6 @@ func (i *Issuer) VerifyMaskinporten(token string) (MaskinportenClaims, error) {
 	if err := tok.Claims(keys[0].Key, &c); err != nil {
 		return c, ErrInvalidToken
 	}
-	now := i.opts.Now()
 	if c.Issuer != i.opts.Issuer || c.Expiry == nil || !now.Before(c.Expiry.Time()) {
 		return c, ErrInvalidToken
 	}

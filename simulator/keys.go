@@ -186,14 +186,17 @@ func (ks *KeySet) save() error {
 
 // Rotate makes a new current key. The old public key stays in the JWKS for
 // keep (the longest lifetime of a token it signed, plus clock leeway).
-func (ks *KeySet) Rotate(keep time.Duration) error {
+func (ks *KeySet) Rotate(keep time.Duration) error { return ks.RotateAt(ks.opts.Now(), keep) }
+
+// RotateAt is Rotate on a clock other than the key set's own (the
+// simulator's, which the control API may have moved).
+func (ks *KeySet) RotateAt(now time.Time, keep time.Duration) error {
 	k, err := GenerateKey(ks.opts.Algorithm, ks.opts.Rand)
 	if err != nil {
 		return err
 	}
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
-	now := ks.opts.Now()
 	retired := []retiredKey{{Key: ks.current.jwk.Public(), Until: now.Add(keep)}}
 	for _, r := range ks.retired {
 		if r.Until.After(now) {
@@ -211,12 +214,41 @@ func (ks *KeySet) Rotate(keep time.Duration) error {
 	return nil
 }
 
-// PublicJWKS is the published key set: the current key and every retired key
-// whose tokens may still be valid. Only public members are included.
-func (ks *KeySet) PublicJWKS() jose.JSONWebKeySet {
+// DropRetired unpublishes every retired key at once: tokens they signed
+// stop verifying, as after a key compromise.
+func (ks *KeySet) DropRetired() error {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	old := ks.retired
+	ks.retired = nil
+	if err := ks.save(); err != nil {
+		ks.retired = old
+		return err
+	}
+	return nil
+}
+
+// Retired lists the retired keys' ids and when they leave the JWKS.
+func (ks *KeySet) Retired(now time.Time) (current string, retired map[string]time.Time) {
 	ks.mu.RLock()
 	defer ks.mu.RUnlock()
-	now := ks.opts.Now()
+	retired = map[string]time.Time{}
+	for _, r := range ks.retired {
+		if r.Until.After(now) {
+			retired[r.Key.KeyID] = r.Until
+		}
+	}
+	return ks.current.jwk.KeyID, retired
+}
+
+// PublicJWKS is the published key set: the current key and every retired key
+// whose tokens may still be valid. Only public members are included.
+func (ks *KeySet) PublicJWKS() jose.JSONWebKeySet { return ks.PublicJWKSAt(ks.opts.Now()) }
+
+// PublicJWKSAt is PublicJWKS on another clock (see RotateAt).
+func (ks *KeySet) PublicJWKSAt(now time.Time) jose.JSONWebKeySet {
+	ks.mu.RLock()
+	defer ks.mu.RUnlock()
 	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{ks.current.jwk.Public()}}
 	for _, r := range ks.retired {
 		if r.Until.After(now) {

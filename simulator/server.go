@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"cmp"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -51,6 +52,13 @@ type Config struct {
 	// LoginRedirectHosts are the hosts (host or host:port) the dev login may
 	// send a person token to, besides loopback hosts which are always allowed.
 	LoginRedirectHosts []string
+	// Control serves the control API and the debugger page under
+	// simctl.Prefix (faults, request log, clock, keys, clients, claims).
+	// Off, those paths answer 404. Only for test and dev stacks.
+	Control bool
+	// ClientKeyDir holds private keys (<client id>.jwk) the debugger page may
+	// sign with, e.g. the demo seed's key directory. Optional.
+	ClientKeyDir string
 
 	Keys       *KeySet          // required
 	Clients    ClientStore      // default: empty in-memory store
@@ -75,6 +83,9 @@ type Server struct {
 	replay   ReplayStore
 	mux      *http.ServeMux
 	metadata []byte
+	ctl      *control
+	baseNow  func() time.Time // the configured clock, without the control offset
+	patterns []string         // every route served, for the OpenAPI test
 }
 
 func NewServer(cfg Config) (*Server, error) {
@@ -115,6 +126,9 @@ func NewServer(cfg Config) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, clients: cfg.Clients, persons: cfg.Persons}
+	s.ctl, s.baseNow = newControl(cmp.Or(cfg.TokenLifetime, 120*time.Second)), cfg.Now
+	cfg.Now = s.ctl.clock(cfg.Now) // every expiry check and token sees the offset
+	s.cfg.Now = cfg.Now
 	s.issuer = NewIssuer(cfg.Keys, IssuerOptions{
 		Issuer:              cfg.Issuer,
 		TokenLifetime:       cfg.TokenLifetime,
@@ -153,17 +167,21 @@ func (s *Server) Issuer() *Issuer { return s.issuer }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 func (s *Server) routes() {
-	m := http.NewServeMux()
+	m := &routeRecorder{ServeMux: http.NewServeMux()}
 	m.HandleFunc("GET /.well-known/oauth-authorization-server", s.handleMetadata)
 	m.HandleFunc("GET /jwk", s.handleJWKS)
-	m.HandleFunc("POST /token", s.handleToken)
+	m.Handle("POST /token", s.tokenHandler())
+	m.HandleFunc("GET /openapi.json", s.handleOpenAPI)
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	m.HandleFunc("GET /login", s.handleLoginPage)
 	m.HandleFunc("POST /login", s.handleLoginSubmit)
 	if s.cfg.DevEndpoints {
 		s.devRoutes(m)
 	}
-	s.mux = m
+	if s.cfg.Control {
+		s.controlRoutes(m)
+	}
+	s.mux, s.patterns = m.ServeMux, m.patterns
 }
 
 // discovery has exactly the members of test Maskinporten's document
@@ -198,7 +216,7 @@ func (s *Server) handleJWKS(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	// Short: verifiers must pick up a rotated key quickly.
 	w.Header().Set("Cache-Control", "public, max-age=60")
-	_ = json.NewEncoder(w).Encode(s.cfg.Keys.PublicJWKS())
+	_ = json.NewEncoder(w).Encode(s.cfg.Keys.PublicJWKSAt(s.cfg.Now()))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

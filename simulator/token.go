@@ -75,6 +75,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		}
 		grant.SystemUser = &SystemUserGrant{OwnerOrg: owner, SystemUserID: su.ID, SystemID: su.SystemID}
 	}
+	if s.cfg.Control {
+		s.ctl.shapeGrant(requestKey(r), &grant)
+	}
 	t, err := s.issuer.IssueMaskinporten(r.Context(), grant)
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "issue token failed", "client_id", g.client.ID, "error", err)

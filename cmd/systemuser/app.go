@@ -158,14 +158,16 @@ func (a *App) buildSimulator() error {
 		return fmt.Errorf("simulator keys: %w", err)
 	}
 	a.Simulator, err = simulator.NewServer(simulator.Config{
-		Issuer:     a.Config.Issuer,
-		GatewayURL: a.Config.GatewayURL,
-		AdminOpen:  a.Config.AdminOpen,
-		Keys:       keys,
-		Clients:    clients,
-		Persons:    persons,
-		Replay:     replay,
-		Logger:     a.Logger.With("component", "simulator"),
+		Issuer:       a.Config.Issuer,
+		GatewayURL:   a.Config.GatewayURL,
+		AdminOpen:    a.Config.AdminOpen,
+		Keys:         keys,
+		Clients:      clients,
+		Persons:      persons,
+		Replay:       replay,
+		Control:      a.Config.SimulatorControl,
+		ClientKeyDir: a.Config.ClientKeyDir,
+		Logger:       a.Logger.With("component", "simulator"),
 
 		// Explicit, never implied by AdminOpen: an App built by a test or an
 		// embedder gets the dev endpoints only when it asks for them.

@@ -55,6 +55,7 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.boolean(&c.DevEndpoints, "dev-endpoints", "SYSTEMUSER_DEV_ENDPOINTS", false, "serve the client admin API (/admin/clients) and /person-token (local use only)")
 	fs.boolean(&c.AdminOpen, "admin-open", "SYSTEMUSER_ADMIN_OPEN", false, "serve the client admin API without a token (local use only; implies --dev-endpoints)")
 	fs.boolean(&c.AdminPrivilegedScopes, "admin-privileged-scopes", "SYSTEMUSER_ADMIN_PRIVILEGED_SCOPES", false, "let the admin API create and rotate clients holding admin or lookup scopes")
+	c.controlFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -42,6 +42,12 @@ type Config struct {
 	// TrustedCAFiles are comma-separated PEM files of the CAs whose
 	// enterprise certificates the simulator accepts in x5c grants.
 	TrustedCAFiles string
+	// SimulatorControl serves the simulator's control API and debugger
+	// page under /control (always on in dev).
+	SimulatorControl bool
+	// ClientKeyDir holds <client id>.jwk private keys the debugger page
+	// may sign with (dev: the demo seed's keys).
+	ClientKeyDir string
 
 	// DecisionRetention is how long the decision log keeps decisions
 	// (parseRetention); whole days past it are dropped.
@@ -113,6 +119,12 @@ func (c *Config) corsFlag(fs flagSet, def string) {
 
 func (c *Config) worldFlag(fs flagSet) {
 	fs.str(&c.World, "world", "SYSTEMUSER_WORLD", "", "a world file (YAML or JSON: organisations, persons, resources, packages, systems, clients) to load next to the demo world")
+}
+
+func (c *Config) controlFlags(fs flagSet) {
+	fs.boolean(&c.SimulatorControl, "control", "SYSTEMUSER_SIMULATOR_CONTROL", false,
+		"serve the control API for testers (faults, request log, clock, keys, clients, claims) and the debugger page under /control; test stacks only")
+	fs.str(&c.ClientKeyDir, "client-key-dir", "SYSTEMUSER_SIMULATOR_CLIENT_KEYS", "", "directory of <client id>.jwk private keys the debugger page may sign with")
 }
 
 func (c *Config) commonFlags(fs flagSet) {

@@ -35,6 +35,10 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	// A local dev stack must be able to bootstrap clients and log persons in
 	// from scripts; the simulator logs that these endpoints are on.
 	c.AdminOpen, c.DevEndpoints = true, true
+	// Dev is for trying things: the control API and the debugger page are
+	// on, and the debugger can sign with the demo clients' keys.
+	c.SimulatorControl = true
+	c.ClientKeyDir = filepath.Join(c.StateDir, "keys")
 	logger, err := c.logger(stderr)
 	if err != nil {
 		return err
@@ -165,6 +169,7 @@ System User gateway is ready (%s).
 
   GraphQL + GraphiQL   %[2]s/            (POST %[2]s/graphql)
   Maskinporten sim     %[3]s/.well-known/oauth-authorization-server
+  Token debugger       %[3]s/control/debugger   (control API: %[3]s/openapi.json)
   Demo settings        %[4]s
 
 Try it:

@@ -22,6 +22,7 @@ Usage:
   systemuser migrate    up | down | status
   systemuser seed       load the demo world
   systemuser token      get a Maskinporten token as a vendor's client would (see: systemuser token -h)
+  systemuser sim        drive a simulator's control API: fault | log | clock | keys | clients | claims (see: systemuser sim -h)
   systemuser version
 
 Every flag can also be set by an environment variable, shown in each command's -h.
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSeed(ctx, rest, stdout, stderr)
 	case "token":
 		return runToken(ctx, rest, stdout, stderr)
+	case "sim":
+		return runSim(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "systemuser", version())
 		return nil

@@ -4,7 +4,9 @@
 // gateway behind a real HTTP server. One builder, New, with options, so every
 // test of the HTTP faces starts from the same parts.
 //
-// The calling test package must run dbtest.Main from its TestMain.
+// The calling test package must run dbtest.Main from its TestMain. It stands
+// beside e2e (the containerised harness) rather than under gateway/, because
+// it wires the database: no package of gateway/ imports db.
 package gatewaytest
 
 import (
