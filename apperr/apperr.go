@@ -20,7 +20,10 @@ const (
 	Conflict        Code = "conflict"
 	Unauthenticated Code = "unauthenticated"
 	Forbidden       Code = "forbidden"
-	Internal        Code = "internal"
+	// Unavailable: a dependency (the database) cannot be reached right
+	// now; the same request may succeed when retried shortly.
+	Unavailable Code = "unavailable"
+	Internal    Code = "internal"
 )
 
 // Error carries a classification, a stable machine-readable Reason (e.g.
@@ -120,6 +123,7 @@ var httpStatus = map[Code]int{
 	Conflict:        http.StatusConflict,
 	Unauthenticated: http.StatusUnauthorized,
 	Forbidden:       http.StatusForbidden,
+	Unavailable:     http.StatusServiceUnavailable,
 	Internal:        http.StatusInternalServerError,
 }
 

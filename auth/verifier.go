@@ -20,6 +20,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/systemuser-gateway/systemuser/identity"
 )
@@ -39,14 +40,17 @@ type TrustedIssuer struct {
 
 // Claims is what the gateway reads from a verified token.
 type Claims struct {
-	Issuer        string
-	Expiry        time.Time
-	JTI           string
-	Scopes        []string
-	ClientID      string
-	ConsumerOrg   string
-	PID           string
-	Name          string
+	Issuer      string
+	Expiry      time.Time
+	JTI         string
+	Scopes      []string
+	ClientID    string
+	ConsumerOrg string
+	PID         string
+	Name        string
+	// Nonce is the login's nonce in a person token from an interactive
+	// login; the confirm pages check it against the login they started.
+	Nonce         string
 	SystemUserIDs []string
 	SystemUserOrg string
 	SystemID      string
@@ -237,6 +241,7 @@ type rawClaims struct {
 	Consumer             json.RawMessage `json:"consumer"`
 	PID                  string          `json:"pid"`
 	Name                 string          `json:"name"`
+	Nonce                string          `json:"nonce"`
 	AuthorizationDetails []struct {
 		Type          string          `json:"type"`
 		SystemUserOrg json.RawMessage `json:"systemuser_org"`
@@ -281,7 +286,7 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 	}
 	c := &Claims{
 		Issuer: rc.Issuer, Expiry: rc.Expiry.Time(), JTI: rc.ID, Scopes: strings.Fields(rc.Scope),
-		ClientID: rc.ClientID, PID: rc.PID, Name: rc.Name,
+		ClientID: rc.ClientID, PID: rc.PID, Name: rc.Name, Nonce: rc.Nonce,
 	}
 	if c.PID != "" && !c.HasScope(identity.ScopePortal) {
 		// A person's token issued for something else than acting in the
@@ -322,42 +327,67 @@ func orgOf(raw json.RawMessage) string {
 }
 
 // jwks caches an issuer's key set; an unknown kid triggers a refresh, at most
-// once per refreshEvery, so garbage kids cannot hammer the issuer.
+// once per refreshEvery, so garbage kids cannot hammer the issuer. Readers
+// never wait for a refresh: the current set is an atomic pointer, replaced
+// when a fetch succeeds. Concurrent refreshes share one fetch, and no lock
+// is held while it runs, so a token with a random kid delays only callers
+// that need a key the set does not have.
 type jwks struct {
 	url    string
 	client *http.Client
 	now    func() time.Time
 
-	mu      sync.RWMutex
-	set     jose.JSONWebKeySet
+	set     atomic.Pointer[jose.JSONWebKeySet]
+	flight  singleflight.Group
+	mu      sync.Mutex // guards fetched
 	fetched time.Time
 }
 
 const refreshEvery = 5 * time.Second
 
+func (j *jwks) lookup(kid string) (jose.JSONWebKey, bool) {
+	if set := j.set.Load(); set != nil {
+		if keys := set.Key(kid); len(keys) > 0 {
+			return keys[0], true
+		}
+	}
+	return jose.JSONWebKey{}, false
+}
+
 func (j *jwks) key(ctx context.Context, kid string) (jose.JSONWebKey, error) {
-	j.mu.RLock()
-	keys := j.set.Key(kid)
-	j.mu.RUnlock()
-	if len(keys) > 0 {
-		return keys[0], nil
+	if k, ok := j.lookup(kid); ok {
+		return k, nil
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if keys := j.set.Key(kid); len(keys) > 0 {
-		return keys[0], nil
+	ch := j.flight.DoChan("refresh", func() (any, error) {
+		// Checked inside the flight: a refresh that just finished counts.
+		j.mu.Lock()
+		recent := !j.fetched.IsZero() && j.now().Sub(j.fetched) < refreshEvery
+		if !recent {
+			j.fetched = j.now()
+		}
+		j.mu.Unlock()
+		if recent {
+			return nil, nil
+		}
+		// Not the first caller's context: its cancellation must not fail
+		// the others sharing this fetch (the client's timeout bounds it).
+		set, err := j.fetch(context.WithoutCancel(ctx))
+		if err != nil {
+			return nil, err
+		}
+		j.set.Store(&set)
+		return nil, nil
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return jose.JSONWebKey{}, res.Err
+		}
+	case <-ctx.Done():
+		return jose.JSONWebKey{}, ctx.Err()
 	}
-	if !j.fetched.IsZero() && j.now().Sub(j.fetched) < refreshEvery {
-		return jose.JSONWebKey{}, fmt.Errorf("unknown kid %q", kid)
-	}
-	set, err := j.fetch(ctx)
-	j.fetched = j.now()
-	if err != nil {
-		return jose.JSONWebKey{}, err
-	}
-	j.set = set
-	if keys := j.set.Key(kid); len(keys) > 0 {
-		return keys[0], nil
+	if k, ok := j.lookup(kid); ok {
+		return k, nil
 	}
 	return jose.JSONWebKey{}, fmt.Errorf("unknown kid %q", kid)
 }

@@ -30,6 +30,7 @@ type Source interface {
 	ResourcesByID(ctx context.Context, ids []string) (map[string]*registry.Resource, error)
 	AccessPackagesByURN(ctx context.Context, urns []string) (map[string]*registry.AccessPackage, error)
 	SystemUsersByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*registry.SystemUser, error)
+	SystemChangeLogsByID(ctx context.Context, systemIDs []string) (map[string][]*registry.SystemChange, error)
 }
 
 // Loaders are one request's batching loaders.
@@ -39,6 +40,8 @@ type Loaders struct {
 	Resource      *dataloadgen.Loader[string, *registry.Resource]
 	AccessPackage *dataloadgen.Loader[string, *registry.AccessPackage]
 	SystemUser    *dataloadgen.Loader[uuid.UUID, *registry.SystemUser]
+	// SystemChangeLog loads a system's change log by system id.
+	SystemChangeLog *dataloadgen.Loader[string, []*registry.SystemChange]
 }
 
 // New returns fresh loaders reading from src, each batching keys that arrive
@@ -49,11 +52,12 @@ func New(src Source, wait time.Duration) *Loaders {
 	}
 	opt := dataloadgen.WithWait(wait)
 	return &Loaders{
-		Organization:  dataloadgen.NewMappedLoader(src.OrganizationsByNumber, opt),
-		System:        dataloadgen.NewMappedLoader(src.SystemsByID, opt),
-		Resource:      dataloadgen.NewMappedLoader(src.ResourcesByID, opt),
-		AccessPackage: dataloadgen.NewMappedLoader(src.AccessPackagesByURN, opt),
-		SystemUser:    dataloadgen.NewMappedLoader(src.SystemUsersByID, opt),
+		Organization:    dataloadgen.NewMappedLoader(src.OrganizationsByNumber, opt),
+		System:          dataloadgen.NewMappedLoader(src.SystemsByID, opt),
+		Resource:        dataloadgen.NewMappedLoader(src.ResourcesByID, opt),
+		AccessPackage:   dataloadgen.NewMappedLoader(src.AccessPackagesByURN, opt),
+		SystemUser:      dataloadgen.NewMappedLoader(src.SystemUsersByID, opt),
+		SystemChangeLog: dataloadgen.NewMappedLoader(src.SystemChangeLogsByID, opt),
 	}
 }
 

@@ -17,12 +17,27 @@ import (
 // Open connects to PostgreSQL at dsn (a postgres:// URL) and checks the
 // connection. The caller closes the returned DB.
 func Open(ctx context.Context, dsn string) (*bun.DB, error) {
-	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
+	sqldb := sql.OpenDB(pgdriver.NewConnector(
+		pgdriver.WithDSN(dsn),
+		// A connection handed out by the pool is checked first (see
+		// checkConn): a restart of Postgres must not fail the next request
+		// on every pooled connection.
+		pgdriver.WithResetSessionFunc(checkConn),
+		// A server that is gone (a stopped container, a failover) would
+		// otherwise hold each dial for 5 s, and readiness with it; and a
+		// name that stops resolving while the server restarts falls back to
+		// its last addresses (see dialer).
+		withDialer(newDialer(time.Second)),
+	))
 	// Enough for 64 concurrent callers without queueing on a 2-core host;
 	// Postgres' default max_connections is 100 and tests open several pools.
 	sqldb.SetMaxOpenConns(32)
 	sqldb.SetMaxIdleConns(32)
-	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	// Idle connections go after a minute and every connection after half an
+	// hour, so the pool sheds connections to a server that moved (DNS,
+	// failover) and never keeps one across a quiet night.
+	sqldb.SetConnMaxIdleTime(time.Minute)
+	sqldb.SetConnMaxLifetime(30 * time.Minute)
 	bdb := bun.NewDB(sqldb, pgdialect.New())
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -31,6 +46,13 @@ func Open(ctx context.Context, dsn string) (*bun.DB, error) {
 		return nil, fmt.Errorf("db: ping: %w", err)
 	}
 	return bdb, nil
+}
+
+func withDialer(d *dialer) pgdriver.Option {
+	return func(c *pgdriver.Config) {
+		c.DialTimeout = d.timeout
+		c.Dialer = d.dial
+	}
 }
 
 // Ping checks that the database answers; readiness probes use it.

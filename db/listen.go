@@ -49,7 +49,11 @@ type ListenerOptions struct {
 	// connection never errors on read).
 	PingInterval time.Duration // default 2s
 	MinBackoff   time.Duration // default 50ms
-	MaxBackoff   time.Duration // default 5s
+	// MaxBackoff bounds the wait between reconnection attempts, and so how
+	// long readiness (which needs the listener) lags a database that came
+	// back. An attempt against a server that is down costs one refused
+	// dial, so a short bound is cheap.
+	MaxBackoff time.Duration // default 250ms
 }
 
 // Listener receives the database's events on one dedicated connection and
@@ -94,7 +98,7 @@ func NewListenerWithOptions(bdb *bun.DB, logger *slog.Logger, opts ListenerOptio
 		opts.MinBackoff = 50 * time.Millisecond
 	}
 	if opts.MaxBackoff < opts.MinBackoff {
-		opts.MaxBackoff = max(5*time.Second, opts.MinBackoff)
+		opts.MaxBackoff = max(250*time.Millisecond, opts.MinBackoff)
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
@@ -183,15 +187,24 @@ func (l *Listener) Run(ctx context.Context) error {
 		return errors.New("db: listener needs the pgdriver driver")
 	}
 	backoff := l.opts.MinBackoff
+	// During an outage every attempt fails: one warning when it starts,
+	// then one every logEvery with the count, not one per attempt.
+	const logEvery = 10 * time.Second
+	var failures int
+	var lastLog time.Time
 	for {
-		started := time.Now()
-		err := l.session(ctx)
+		listened, err := l.session(ctx)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		l.logger.Warn("event listener lost its connection; reconnecting", "error", err, "backoff", backoff)
-		if time.Since(started) > l.opts.MaxBackoff {
-			backoff = l.opts.MinBackoff // it was up for a while: a fresh failure
+		if listened {
+			backoff = l.opts.MinBackoff // it was up: a fresh failure
+			failures = 0
+		}
+		failures++
+		if failures == 1 || time.Since(lastLog) >= logEvery {
+			l.logger.Warn("event listener lost its connection; reconnecting", "error", err, "attempts", failures)
+			lastLog = time.Now()
 		}
 		t := time.NewTimer(backoff)
 		select {
@@ -207,7 +220,7 @@ func (l *Listener) Run(ctx context.Context) error {
 // session is one connection's lifetime: listen, deliver, return on the first
 // connection error. Receive runs without a read timeout: on a timeout
 // pgdriver would silently swap in a new connection, hiding the gap.
-func (l *Listener) session(ctx context.Context) error {
+func (l *Listener) session(ctx context.Context) (listened bool, _ error) {
 	ln := pgdriver.NewListener(l.bdb)
 	var dead atomic.Value                                     // error: why the pinger closed the connection
 	stop := context.AfterFunc(ctx, func() { _ = ln.Close() }) // unblocks Receive
@@ -224,7 +237,7 @@ func (l *Listener) session(ctx context.Context) error {
 	}()
 	if err := ln.Listen(ctx, EventsChannel, l.ping); err != nil {
 		close(pingerDone)
-		return fmt.Errorf("db: listen: %w", err)
+		return false, fmt.Errorf("db: listen: %w", err)
 	}
 	// LISTEN was only written, not acknowledged; the first notification
 	// through our ping channel proves the server registered it, so only then
@@ -232,6 +245,24 @@ func (l *Listener) session(ctx context.Context) error {
 	var heard atomic.Bool
 	go func() {
 		defer close(pingerDone)
+		// Until the first ping comes back, ping often: a ping that raced
+		// the LISTEN is lost, and readiness waits for one to arrive.
+		quick := time.NewTicker(l.opts.PingInterval / 40)
+		for first := time.Now(); !heard.Load() && time.Since(first) < l.opts.PingInterval; {
+			if err := l.sendPing(pctx); err != nil {
+				quick.Stop()
+				dead.Store(err)
+				_ = ln.Close()
+				return
+			}
+			select {
+			case <-pctx.Done():
+				quick.Stop()
+				return
+			case <-quick.C:
+			}
+		}
+		quick.Stop()
 		t := time.NewTicker(l.opts.PingInterval)
 		defer t.Stop()
 		misses := 0
@@ -262,12 +293,12 @@ func (l *Listener) session(ctx context.Context) error {
 		channel, payload, err := ln.Receive(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return announced, ctx.Err()
 			}
 			if why, ok := dead.Load().(error); ok {
-				return why
+				return announced, why
 			}
-			return fmt.Errorf("db: receive: %w", err)
+			return announced, fmt.Errorf("db: receive: %w", err)
 		}
 		heard.Store(true)
 		if !announced {

@@ -3,6 +3,7 @@ package db
 import (
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 )
 
@@ -10,8 +11,11 @@ import (
 type Organization struct {
 	bun.BaseModel `bun:"table:organizations"`
 
-	OrgNumber string    `bun:"org_number,pk"`
-	Name      string    `bun:"name,notnull"`
+	OrgNumber string `bun:"org_number,pk"`
+	Name      string `bun:"name,notnull"`
+	// PartyUUID is Altinn Register's party UUID; left zero on insert, the
+	// database derives it from the org number (migration party_uuids).
+	PartyUUID uuid.UUID `bun:"party_uuid,type:uuid,nullzero"`
 	CreatedAt time.Time `bun:"created_at,nullzero,notnull,default:current_timestamp"`
 }
 
@@ -21,6 +25,7 @@ type Person struct {
 
 	PID       string        `bun:"pid,pk"`
 	Name      string        `bun:"name,notnull"`
+	PartyUUID uuid.UUID     `bun:"party_uuid,type:uuid,nullzero"` // derived from the pid when zero
 	CreatedAt time.Time     `bun:"created_at,nullzero,notnull,default:current_timestamp"`
 	Roles     []*PersonRole `bun:"rel:has-many,join:pid=pid"`
 }

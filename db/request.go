@@ -19,6 +19,7 @@ type Request struct {
 	IntegrationTitle string     `bun:"integration_title,notnull"`
 	Status           string     `bun:"status,notnull"`
 	RedirectURL      string     `bun:"redirect_url,nullzero"`
+	Escalated        bool       `bun:"escalated,notnull"`
 	CreatedAt        time.Time  `bun:"created_at,nullzero,notnull,default:current_timestamp"`
 	UpdatedAt        time.Time  `bun:"updated_at,nullzero,notnull,default:current_timestamp"`
 	DecidedAt        *time.Time `bun:"decided_at"`

@@ -103,9 +103,17 @@ func TestVendorRequestConfirmPage(t *testing.T) {
 
 	// Not logged in: the confirm page sent the browser to the dev login.
 	if login := resp.Request.URL; strings.HasPrefix(login.String(), s.SimulatorURL+"/login") {
-		resp, err = hc.PostForm(s.SimulatorURL+"/login", url.Values{"pid": {kariPID}, "redirect_uri": {login.Query().Get("redirect_uri")}})
+		q := login.Query()
+		resp, err = hc.PostForm(s.SimulatorURL+"/login", url.Values{"pid": {kariPID}, "redirect_uri": {q.Get("redirect_uri")},
+			"state": {q.Get("state")}, "nonce": {q.Get("nonce")}})
 		ok(t, err)
 		page = readPage(t, resp)
+		// The login answers form_post style: a page whose script posts the
+		// token and state to the gateway. Post it as the script would.
+		if strings.Contains(page, `name="access_token"`) {
+			resp = submitForm(t, hc, resp.Request.URL, page, "access_token")
+			page = readPage(t, resp)
+		}
 		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Request.URL.String(), s.GatewayURL) {
 			t.Fatalf("after login: HTTP %d at %s:\n%.1000s", resp.StatusCode, resp.Request.URL, page)
 		}

@@ -22,6 +22,10 @@ var shared struct {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if err := closeFaultStack(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: close fault stack:", err)
+		code = 1
+	}
 	if shared.stack != nil {
 		if err := shared.stack.Close(); err != nil {
 			fmt.Fprintln(os.Stderr, "e2e: close shared stack:", err)

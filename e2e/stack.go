@@ -152,13 +152,19 @@ func StartT(tb testing.TB, opts ...Option) *Stack {
 }
 
 func (s *Stack) startPostgres(ctx context.Context) error {
-	var err error
+	// A fixed host port, as for the gateway: Docker would pick a new one
+	// when the fault suite restarts the container, and DatabaseURL and DB
+	// must keep working.
+	hostPort, err := freePort()
+	if err != nil {
+		return err
+	}
 	s.pg, err = postgres.Run(ctx, s.opts.PostgresImage,
 		testcontainers.WithLogger(tcLogger{&s.opts}),
 		postgres.WithDatabase(pgDatabase),
 		postgres.WithUsername(pgUser),
 		postgres.WithPassword(pgPassword),
-		publishOnLoopback(postgresPort, ""),
+		publishOnLoopback(postgresPort, hostPort),
 		tcnetwork.WithNetwork([]string{"db"}, s.network),
 		// The module's default wait reads the official image's log lines;
 		// these hold for any image that starts PostgreSQL the same way.

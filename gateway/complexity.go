@@ -34,6 +34,9 @@ func complexity() graph.ComplexityRoot {
 	c.Organization.Systems = func(child int, first *int, _ *string) int { return pageCost(child, first, def) }
 	c.Organization.SystemUsers = func(child int, first *int, _ *string) int { return pageCost(child, first, def) }
 	c.System.SystemUsers = func(child int, first *int, _ *string) int { return pageCost(child, first, def) }
+	// Each id is a lookup with its own selection: priced per id, so a long
+	// list with a heavy selection hits the limit before anything runs.
+	c.Query.Nodes = func(child int, ids []string) int { return 1 + max(len(ids), 1)*child }
 	c.SystemUser.Clients = func(child int, first *int, _ *string) int { return pageCost(child, first, def) }
 	return c
 }

@@ -9,57 +9,96 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/gateway/requestid"
+	"github.com/systemuser-gateway/systemuser/registry"
 )
 
 // graphqlCode translates apperr codes to GraphQL extensions.code values; its
 // HTTP twin is apperr.HTTPStatus (shared by the REST API and the pages).
-var (
-	graphqlCode = map[apperr.Code]string{
-		apperr.Invalid:         "BAD_USER_INPUT",
-		apperr.NotFound:        "NOT_FOUND",
-		apperr.Conflict:        "CONFLICT",
-		apperr.Unauthenticated: "UNAUTHENTICATED",
-		apperr.Forbidden:       "FORBIDDEN",
-		apperr.Internal:        "INTERNAL_SERVER_ERROR",
+var graphqlCode = map[apperr.Code]string{
+	apperr.Invalid:         "BAD_USER_INPUT",
+	apperr.NotFound:        "NOT_FOUND",
+	apperr.Conflict:        "CONFLICT",
+	apperr.Unauthenticated: "UNAUTHENTICATED",
+	apperr.Forbidden:       "FORBIDDEN",
+	apperr.Unavailable:     "UNAVAILABLE",
+	apperr.Internal:        "INTERNAL_SERVER_ERROR",
+}
+
+// retryAfterSeconds is what an UNAVAILABLE answer tells clients to wait
+// (extensions.retryAfter): the gateway's pool and listener reconnect within
+// a second of the database's return.
+const retryAfterSeconds = 1
+
+// errUnavailable is what callers see of any failure to reach the database.
+var errUnavailable = apperr.New(apperr.Unavailable, "UNAVAILABLE", "the service is temporarily unavailable; retry shortly")
+
+// resolverError marks an error a resolver returned that is not an
+// *apperr.Error. gqlgen wraps resolver errors and its own input errors
+// (argument coercion, validation) alike in *gqlerror.Error, so without the
+// mark the presenter could not tell a database failure from bad input.
+type resolverError struct{ err error }
+
+func (e resolverError) Error() string { return e.err.Error() }
+func (e resolverError) Unwrap() error { return e.err }
+
+// markResolverErrors is a field middleware: it runs around resolvers only,
+// after gqlgen has parsed the arguments.
+func markResolverErrors(ctx context.Context, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	if err != nil {
+		var ae *apperr.Error
+		var ge *gqlerror.Error
+		if !errors.As(err, &ae) && !errors.As(err, &ge) {
+			err = resolverError{err}
+		}
 	}
-)
+	return res, err
+}
 
 // errorPresenter gives every GraphQL error an extensions.code: the specific
-// reason (e.g. RIGHTS_NOT_IN_SYSTEM) when there is one, else the class. An
-// internal error is logged in full and shown as "internal error".
+// reason (e.g. RIGHTS_NOT_IN_SYSTEM) when there is one, else the class. A
+// failure to reach the database is UNAVAILABLE with retryable: true; any
+// other failure of ours is logged in full and shown as "internal error"
+// with the request id, never with its cause.
 func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
-		var ae *apperr.Error
-		if !errors.As(err, &ae) {
-			// gqlgen reports parse, validation and argument-coercion errors
-			// as *gqlerror.Error (a resolver's own errors arrive bare): they
-			// describe the caller's input and are safe to show.
-			var existing *gqlerror.Error
-			if errors.As(err, &existing) {
-				if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
-					if gqlErr.Extensions == nil {
-						gqlErr.Extensions = map[string]any{}
-					}
-					gqlErr.Extensions["code"] = graphqlCode[apperr.Invalid]
-				}
-				return gqlErr
-			}
-			logger.ErrorContext(ctx, "graphql internal error", "error", err, "path", gqlErr.Path.String())
+		ae, isApp := apperr.As(err)
+		var re resolverError
+		switch {
+		case isApp && ae.Code != apperr.Internal:
+		case registry.IsUnavailable(err):
+			ae = errUnavailable
+		case isApp || errors.As(err, &re):
+			reqID := requestid.From(ctx)
+			logger.ErrorContext(ctx, "graphql internal error", "error", err, "path", gqlErr.Path.String(), "request_id", reqID)
 			gqlErr.Message = "internal error"
 			gqlErr.Extensions = map[string]any{"code": graphqlCode[apperr.Internal]}
+			if reqID != "" {
+				gqlErr.Extensions["requestId"] = reqID
+			}
+			return gqlErr
+		default:
+			// gqlgen's own errors (parse, validation, argument coercion,
+			// limits) describe the caller's input and are safe to show.
+			if gqlErr.Extensions == nil {
+				gqlErr.Extensions = map[string]any{}
+			}
+			if gqlErr.Extensions["code"] == nil {
+				gqlErr.Extensions["code"] = graphqlCode[apperr.Invalid]
+			}
 			return gqlErr
 		}
-		if ae.Code == apperr.Internal {
-			logger.ErrorContext(ctx, "graphql internal error", "error", err, "path", gqlErr.Path.String())
-			gqlErr.Message = "internal error"
-		} else {
-			gqlErr.Message = ae.Message
-		}
+		gqlErr.Message = ae.Message
 		ext := map[string]any{"code": graphqlCode[ae.Code]}
-		if ae.Reason != "" {
+		if ae.Reason != "" && ae.Code != apperr.Unavailable {
 			ext["code"] = ae.Reason
 			ext["class"] = graphqlCode[ae.Code]
+		}
+		if ae.Code == apperr.Unavailable {
+			ext["retryable"] = true
+			ext["retryAfter"] = retryAfterSeconds
 		}
 		if ae.Altinn != "" {
 			ext["altinnCode"] = ae.Altinn

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -15,12 +14,11 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/systemuser-gateway/systemuser/apperr"
 	"github.com/systemuser-gateway/systemuser/dataloaders"
 	"github.com/systemuser-gateway/systemuser/graph"
-	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/resolvers"
 )
 
@@ -33,6 +31,12 @@ type GraphQLConfig struct {
 	// zero). Tests that count SQL statements widen it so a loaded machine
 	// cannot split a batch.
 	LoaderWait time.Duration
+	// WebsocketInitTimeout is how long a socket may wait before
+	// connection_init (default 10 s; then 4408).
+	WebsocketInitTimeout time.Duration
+	// WebsocketMaxOperations bounds the operations running at once on one
+	// socket (default 100; beyond it a subscribe gets an error message).
+	WebsocketMaxOperations int
 }
 
 func (s *Server) graphqlHandler() http.Handler {
@@ -50,24 +54,7 @@ func (s *Server) graphqlHandler() http.Handler {
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: complexity()})
 	srv := handler.New(schema)
 	// Websocket first: it must see the upgrade before the HTTP transports.
-	srv.AddTransport(transport.Websocket{
-		// A browser's websocket sends its Origin: same origin, or the CORS allow-list.
-		Implementation: transport.CoderWebsocketImplementation{
-			AcceptOptions: coderws.AcceptOptions{OriginPatterns: s.cfg.CORSOrigins.websocketPatterns()}},
-		KeepAlivePingInterval: 10 * time.Second,
-		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-			// Browsers cannot set headers on a websocket: graphql-ws clients
-			// send the token in connection_init instead.
-			if auth := p.Authorization(); auth != "" {
-				id, err := s.identityOf(ctx, auth)
-				if err != nil {
-					return ctx, nil, err
-				}
-				ctx = identity.NewContext(ctx, id)
-			}
-			return dataloaders.NewContext(ctx, s.deps.Registry, cfg.LoaderWait), nil, nil
-		},
-	})
+	srv.AddTransport(s.websocketTransport(cfg))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -82,10 +69,11 @@ func (s *Server) graphqlHandler() http.Handler {
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit,
 		gqlcomplexity.WithIgnoreFields(map[string]struct{}{"Query.__type": {}})))
 	srv.Use(depthLimit{Max: cfg.DepthLimit})
+	srv.AroundFields(markResolverErrors)
 	srv.SetErrorPresenter(errorPresenter(s.logger))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		s.logger.ErrorContext(ctx, "graphql panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-		return errors.New("internal error")
+		return apperr.New(apperr.Internal, "", "internal error")
 	})
 	return dataloaders.Middleware(s.deps.Registry, cfg.LoaderWait, srv)
 }

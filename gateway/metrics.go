@@ -45,7 +45,7 @@ func newHTTPMetrics(reg *metrics.Registry) *httpMetrics {
 }
 
 func (m *httpMetrics) route(pattern string) *routeSeries {
-	if pattern == "" {
+	if pattern == "" || pattern == "/" { // "/" is the catch-all that answers 404 and 405
 		pattern = unmatchedRoute
 	}
 	if rs := (*m.routes.Load())[pattern]; rs != nil {
@@ -192,4 +192,8 @@ func (s *Server) registerDeps(reg *metrics.Registry) {
 		func() float64 { return float64(e.Stats().LogDropped) })
 	reg.GaugeFunc("systemuser_decision_log_queue_capacity", "Size of the decision log's queue.",
 		func() float64 { return float64(e.Stats().LogQueueCapacity) })
+	reg.CounterFunc("systemuser_decision_log_permits_withheld_total", "Permits answered as Indeterminate because the decision log's queue stayed full.",
+		func() float64 { return float64(e.Stats().LogPermitsWithheld) })
+	reg.CounterFunc("systemuser_decision_log_write_failures_total", "Failed writes of the decision log (each is retried).",
+		func() float64 { return float64(e.Stats().LogWriteFailures) })
 }

@@ -78,12 +78,17 @@ func matrixTokens(t *testing.T, e *gatewaytest.Env) []matrixToken {
 func TestPolicyMatrix(t *testing.T) {
 	t.Parallel()
 	e := gatewaytest.New(t, gatewaytest.WithPDP())
+	// The end-user routes name a party the Person token's pid administers,
+	// so their own (bodiless) access-management refusal does not look like
+	// the token policy's.
+	seedCatalog(t, e.DB)
 	tokens := matrixTokens(t, e)
 
 	t.Run("REST", func(t *testing.T) {
 		t.Parallel()
 		fill := strings.NewReplacer("{systemId}", vendorOrg+"_matrix", "{requestId}", uuid.NewString(),
-			"{orgNo}", customerOrg, "{externalRef}", "ref")
+			"{orgNo}", customerOrg, "{externalRef}", "ref", "{party}", customerOrg, "{orgno}", customerOrg,
+			"{systemUserId}", uuid.NewString())
 		for _, rt := range rest.Routes() {
 			path := fill.Replace(rt.Path)
 			for _, tk := range tokens {

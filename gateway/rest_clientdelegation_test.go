@@ -82,7 +82,8 @@ func TestClientDelegationFlow(t *testing.T) {
 	}
 	var avail clientPageJSON
 	e.do(t, "GET", euBase+"/clients/available?agent="+agentID, tok, nil).must(t, http.StatusOK).JSON(t, &avail)
-	if len(avail.Data) != 1 || avail.Data[0].ClientOrganizationNumber != goodClient || avail.Data[0].ClientID != goodClient ||
+	goodUUID := partyUUID(goodClient)
+	if len(avail.Data) != 1 || avail.Data[0].ClientOrganizationNumber != goodClient || avail.Data[0].ClientID != goodUUID ||
 		avail.Data[0].ClientOrganizationName != "Good Client AS" ||
 		avail.SystemUserInformation.SystemUserID != agentID || avail.SystemUserInformation.SystemUserOwnerOrg != customerOrg {
 		t.Fatalf("available = %+v", avail)
@@ -92,20 +93,21 @@ func TestClientDelegationFlow(t *testing.T) {
 	if len(list.Data) != 0 || list.Data == nil {
 		t.Fatalf("clients before add = %s", mustJSON(t, list))
 	}
-	for range 2 { // adding twice is a no-op
+	// Altinn names the client by its party UUID; the org number works too.
+	for _, ref := range []string{goodUUID, goodClient} { // adding twice is a no-op
 		var added struct{ Agent, Client string }
-		e.do(t, "POST", clientsPath(agentID, goodClient), tok, nil).must(t, http.StatusOK).JSON(t, &added)
-		if added.Agent != agentID || added.Client != goodClient {
+		e.do(t, "POST", clientsPath(agentID, ref), tok, nil).must(t, http.StatusOK).JSON(t, &added)
+		if added.Agent != agentID || added.Client != goodUUID {
 			t.Fatalf("add = %+v", added)
 		}
 	}
 	e.do(t, "GET", clientsPath(agentID, ""), tok, nil).must(t, http.StatusOK).JSON(t, &list)
-	if len(list.Data) != 1 || list.Data[0].ClientOrganizationNumber != goodClient || list.Links.Next != "" {
+	if len(list.Data) != 1 || list.Data[0].ClientOrganizationNumber != goodClient || list.Data[0].ClientID != goodUUID || list.Links.Next != "" {
 		t.Fatalf("clients after add = %+v", list)
 	}
 	var removed struct{ Agent, Client string }
 	e.do(t, "DELETE", clientsPath(agentID, goodClient), tok, nil).must(t, http.StatusOK).JSON(t, &removed)
-	if removed.Agent != agentID || removed.Client != goodClient {
+	if removed.Agent != agentID || removed.Client != goodUUID {
 		t.Fatalf("remove = %+v", removed)
 	}
 	e.do(t, "DELETE", clientsPath(agentID, goodClient), tok, nil).must(t, http.StatusNotFound)

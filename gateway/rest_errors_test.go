@@ -34,14 +34,13 @@ func TestRESTErrorsAreAltinnProblems(t *testing.T) {
 	}{
 		{"MalformedJSON", "POST", sr + "/vendor", srTok, `{"id": `, 400, "STD-00000", "MALFORMED_JSON"},
 		{"EmptyBody", "POST", sr + "/vendor", srTok, ``, 400, "STD-00000", "EMPTY_BODY"},
-		{"UnknownField", "POST", req, tok, `{"systemId":"x","partyOrgNo":"1","confirmUrl":"x"}`, 400, "STD-00000", "UNKNOWN_FIELD"},
 		{"WrongType", "POST", req, tok, `{"systemId":42}`, 400, "STD-00000", "INVALID_FIELD_TYPE"},
 		{"TrailingData", "POST", req, tok, requestSample + `{}`, 400, "STD-00000", "MALFORMED_JSON"},
 		{"NonGUIDRequestID", "GET", req + "/not-a-guid", tok, "", 400, "STD-00000", "INVALID_GUID"},
 		{"BadToken", "GET", sr + "/vendor", "garbage", "", 401, "INVALID_TOKEN", ""},
-		{"WrongVendorReadsSystem", "GET", sr + "/vendor/991825827_my-system", otherTok, "", 403, "NOT_SYSTEM_VENDOR", ""},
-		{"WrongVendorUpdatesSystem", "PUT", sr + "/vendor/991825827_my-system/rights", otherTok, `[]`, 403, "NOT_SYSTEM_VENDOR", ""},
-		{"WrongVendorDeletesSystem", "DELETE", sr + "/vendor/991825827_my-system", otherTok, "", 403, "NOT_SYSTEM_VENDOR", ""},
+		{"WrongVendorReadsSystem", "GET", sr + "/vendor/991825827_my-system", otherTok, "", 403, "", ""},
+		{"WrongVendorUpdatesSystem", "PUT", sr + "/vendor/991825827_my-system/rights", otherTok, `[]`, 403, "", ""},
+		{"WrongVendorDeletesSystem", "DELETE", sr + "/vendor/991825827_my-system", otherTok, "", 403, "", ""},
 		{"WrongVendorReadsRequest", "GET", req + "/" + existing.ID, otherTok, "", 404, "AUTH-00010", ""},
 		{"WrongVendorListsRequests", "GET", req + "/bysystem/991825827_my-system", otherTok, "", 404, "AUTH-00011", ""},
 		{"WrongVendorDeletesRequest", "DELETE", req + "/" + existing.ID, otherTok, "", 404, "AUTH-00010", ""},
@@ -70,6 +69,12 @@ func TestRESTErrorsAreAltinnProblems(t *testing.T) {
 			t.Parallel()
 			r := e.do(t, c.method, c.path, c.token, c.body)
 			r.must(t, c.status)
+			if c.code == "" { // Altinn's Forbid(): no body
+				if len(r.Body) != 0 || r.Header.Get("Content-Type") != "" {
+					t.Fatalf("body %q (%s), want none", r.Body, r.Header.Get("Content-Type"))
+				}
+				return
+			}
 			if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
 				t.Fatalf("Content-Type = %q", ct)
 			}

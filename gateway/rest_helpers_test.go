@@ -156,3 +156,9 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return raw
 }
+
+// partyUUID is the party UUID the database derives for an organisation
+// (UUIDv3 in the namespace of migration party_uuids).
+func partyUUID(orgNumber string) string {
+	return uuid.NewMD5(uuid.MustParse("3fdb8cbf-25c4-4879-8f1b-44db75107fa5"), []byte("organization:"+orgNumber)).String()
+}

@@ -60,7 +60,8 @@ func TestVendorRequestRoutesAnswerAltinnShapes(t *testing.T) {
 	created := e.do(t, "POST", base, tok, requestSample).must(t, http.StatusCreated)
 	var req requestJSON
 	created.JSON(t, &req)
-	if loc := created.Header.Get("Location"); !strings.HasSuffix(loc, base+"/"+req.ID) {
+	// Altinn's Location names the end-user route: {platform}authentication/api/v1/systemuser/request/{id}.
+	if loc := created.Header.Get("Location"); loc != e.URL+"/authentication/api/v1/systemuser/request/"+req.ID {
 		t.Fatalf("Location = %q for id %s", loc, req.ID)
 	}
 	if req.Status != "New" || req.ExternalRef != "customer-313775429" || req.PartyOrgNo != customerOrg ||

@@ -17,6 +17,7 @@ import (
 	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/gateway/graphiql"
 	"github.com/systemuser-gateway/systemuser/gateway/metrics"
+	"github.com/systemuser-gateway/systemuser/gateway/requestid"
 	"github.com/systemuser-gateway/systemuser/gateway/rest"
 	"github.com/systemuser-gateway/systemuser/gateway/ui"
 	"github.com/systemuser-gateway/systemuser/pdp"
@@ -130,7 +131,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
-	gql := s.authenticate(s.graphqlHandler())
+	gql := graphqlInput(s.authenticate(s.graphqlHandler()))
 	mux.Handle("/graphql", gql)
 	if s.cfg.GraphQL.Introspection {
 		mux.Handle("GET /graphql/schema.graphql", handleSchemaSDL(schemaSDL()))
@@ -148,14 +149,17 @@ func (s *Server) routes() http.Handler {
 	gi := graphiql.Handler("/graphql", "/graphql")
 	mux.Handle("GET /{$}", gi)
 	mux.Handle("GET "+graphiql.AssetPrefix, gi)
-	h := s.cfg.CORSOrigins.handler(s.recoverer(bodyLimit(mux)))
+	mux.Handle("/", rest.NotFound(mux)) // problem details, not plain-text 404 and 405
+	h := s.cfg.CORSOrigins.handler(s.recoverer(bodyLimit(cleanURLs(mux))))
 	if s.cfg.DisableMetrics {
-		return h
+		return requestid.Middleware(h)
 	}
 	s.metrics = metrics.NewRegistry()
 	s.registerDeps(s.metrics)
 	mux.Handle("GET /metrics", s.metrics.Handler())
-	return newHTTPMetrics(s.metrics).instrument(h)
+	// Outermost: it replaces the request (a new context), and the metrics
+	// read the route pattern the mux sets on the request they passed on.
+	return requestid.Middleware(newHTTPMetrics(s.metrics).instrument(h))
 }
 
 func bodyLimit(next http.Handler) http.Handler {

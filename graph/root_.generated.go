@@ -34,6 +34,7 @@ type ResolverRoot interface {
 	Right() RightResolver
 	Subscription() SubscriptionResolver
 	System() SystemResolver
+	SystemChange() SystemChangeResolver
 	SystemUser() SystemUserResolver
 	SystemUserRequest() SystemUserRequestResolver
 }
@@ -160,6 +161,7 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
 		OrgNumber   func(childComplexity int) int
+		PartyUUID   func(childComplexity int) int
 		SystemUsers func(childComplexity int, first *int, after *string) int
 		Systems     func(childComplexity int, first *int, after *string) int
 	}
@@ -172,8 +174,9 @@ type ComplexityRoot struct {
 	}
 
 	Person struct {
-		Name func(childComplexity int) int
-		PID  func(childComplexity int) int
+		Name      func(childComplexity int) int
+		PID       func(childComplexity int) int
+		PartyUUID func(childComplexity int) int
 	}
 
 	Query struct {
@@ -226,6 +229,7 @@ type ComplexityRoot struct {
 
 	System struct {
 		AccessPackages func(childComplexity int) int
+		ChangeLog      func(childComplexity int) int
 		ClientIds      func(childComplexity int) int
 		CreatedAt      func(childComplexity int) int
 		Description    func(childComplexity int) int
@@ -239,6 +243,14 @@ type ComplexityRoot struct {
 		SystemUsers    func(childComplexity int, first *int, after *string) int
 		UpdatedAt      func(childComplexity int) int
 		Vendor         func(childComplexity int) int
+	}
+
+	SystemChange struct {
+		ChangeType         func(childComplexity int) int
+		ChangedByOrgNumber func(childComplexity int) int
+		ChangedData        func(childComplexity int) int
+		ClientID           func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
 	}
 
 	SystemConnection struct {
@@ -873,6 +885,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.OrgNumber(childComplexity), true
+	case "Organization.uuid":
+		if e.ComplexityRoot.Organization.PartyUUID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.PartyUUID(childComplexity), true
 	case "Organization.systemUsers":
 		if e.ComplexityRoot.Organization.SystemUsers == nil {
 			break
@@ -933,6 +951,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.PID(childComplexity), true
+	case "Person.uuid":
+		if e.ComplexityRoot.Person.PartyUUID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.PartyUUID(childComplexity), true
 
 	case "Query.accessPackages":
 		if e.ComplexityRoot.Query.AccessPackages == nil {
@@ -1202,6 +1226,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.System.AccessPackages(childComplexity), true
+	case "System.changeLog":
+		if e.ComplexityRoot.System.ChangeLog == nil {
+			break
+		}
+
+		return e.ComplexityRoot.System.ChangeLog(childComplexity), true
 	case "System.clientIds":
 		if e.ComplexityRoot.System.ClientIds == nil {
 			break
@@ -1285,6 +1315,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.System.Vendor(childComplexity), true
+
+	case "SystemChange.changeType":
+		if e.ComplexityRoot.SystemChange.ChangeType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemChange.ChangeType(childComplexity), true
+	case "SystemChange.changedByOrgNumber":
+		if e.ComplexityRoot.SystemChange.ChangedByOrgNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemChange.ChangedByOrgNumber(childComplexity), true
+	case "SystemChange.changedData":
+		if e.ComplexityRoot.SystemChange.ChangedData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemChange.ChangedData(childComplexity), true
+	case "SystemChange.clientId":
+		if e.ComplexityRoot.SystemChange.ClientID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemChange.ClientID(childComplexity), true
+	case "SystemChange.createdAt":
+		if e.ComplexityRoot.SystemChange.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemChange.CreatedAt(childComplexity), true
 
 	case "SystemConnection.edges":
 		if e.ComplexityRoot.SystemConnection.Edges == nil {
@@ -1905,6 +1966,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_orgNumber(ctx, field)
 	case "name":
 		return ec.fieldContext_Organization_name(ctx, field)
+	case "uuid":
+		return ec.fieldContext_Organization_uuid(ctx, field)
 	case "systems":
 		return ec.fieldContext_Organization_systems(ctx, field)
 	case "systemUsers":
@@ -1933,6 +1996,8 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 		return ec.fieldContext_Person_pid(ctx, field)
 	case "name":
 		return ec.fieldContext_Person_name(ctx, field)
+	case "uuid":
+		return ec.fieldContext_Person_uuid(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Person", field.Name)
 }
@@ -2023,8 +2088,26 @@ func (ec *executionContext) childFields_System(ctx context.Context, field graphq
 		return ec.fieldContext_System_updatedAt(ctx, field)
 	case "systemUsers":
 		return ec.fieldContext_System_systemUsers(ctx, field)
+	case "changeLog":
+		return ec.fieldContext_System_changeLog(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type System", field.Name)
+}
+
+func (ec *executionContext) childFields_SystemChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "changeType":
+		return ec.fieldContext_SystemChange_changeType(ctx, field)
+	case "changedByOrgNumber":
+		return ec.fieldContext_SystemChange_changedByOrgNumber(ctx, field)
+	case "clientId":
+		return ec.fieldContext_SystemChange_clientId(ctx, field)
+	case "changedData":
+		return ec.fieldContext_SystemChange_changedData(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SystemChange_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SystemChange", field.Name)
 }
 
 func (ec *executionContext) childFields_SystemConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -28,6 +28,13 @@ type SystemResolver interface {
 	RedirectUrls(ctx context.Context, obj *registry.System) ([]string, error)
 
 	SystemUsers(ctx context.Context, obj *registry.System, first *int, after *string) (*model.SystemUserConnection, error)
+	ChangeLog(ctx context.Context, obj *registry.System) ([]*registry.SystemChange, error)
+}
+type SystemChangeResolver interface {
+	ChangeType(ctx context.Context, obj *registry.SystemChange) (model.SystemChangeType, error)
+	ChangedByOrgNumber(ctx context.Context, obj *registry.SystemChange) (*string, error)
+	ClientID(ctx context.Context, obj *registry.SystemChange) (*string, error)
+	ChangedData(ctx context.Context, obj *registry.SystemChange) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -471,6 +478,153 @@ func (ec *executionContext) fieldContext_System_systemUsers(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _System_changeLog(ctx context.Context, field graphql.CollectedField, obj *registry.System) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_System_changeLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.System().ChangeLog(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*registry.SystemChange) graphql.Marshaler {
+			return ec.marshalOSystemChange2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐSystemChangeᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_System_changeLog(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "System",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SystemChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SystemChange_changeType(ctx context.Context, field graphql.CollectedField, obj *registry.SystemChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemChange_changeType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SystemChange().ChangeType(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SystemChangeType) graphql.Marshaler {
+			return ec.marshalNSystemChangeType2githubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐSystemChangeType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemChange_changeType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemChange", field, true, true, "SystemChangeType")
+}
+
+func (ec *executionContext) _SystemChange_changedByOrgNumber(ctx context.Context, field graphql.CollectedField, obj *registry.SystemChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemChange_changedByOrgNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SystemChange().ChangedByOrgNumber(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SystemChange_changedByOrgNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemChange", field, true, true, "String")
+}
+
+func (ec *executionContext) _SystemChange_clientId(ctx context.Context, field graphql.CollectedField, obj *registry.SystemChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemChange_clientId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SystemChange().ClientID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SystemChange_clientId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemChange", field, true, true, "String")
+}
+
+func (ec *executionContext) _SystemChange_changedData(ctx context.Context, field graphql.CollectedField, obj *registry.SystemChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemChange_changedData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SystemChange().ChangedData(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemChange_changedData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemChange", field, true, true, "String")
+}
+
+func (ec *executionContext) _SystemChange_createdAt(ctx context.Context, field graphql.CollectedField, obj *registry.SystemChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemChange_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemChange_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemChange", field, false, false, "Time")
+}
+
 func (ec *executionContext) _SystemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SystemConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -773,6 +927,69 @@ func (ec *executionContext) _System(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._System_systemUsers(ctx, field, obj)
 				})
+		case "changeLog":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._System_changeLog(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var systemChangeImplementors = []string{"SystemChange"}
+
+func (ec *executionContext) _SystemChange(ctx context.Context, sel ast.SelectionSet, obj *registry.SystemChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, systemChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SystemChange")
+		case "changeType":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SystemChange_changeType(ctx, field, obj)
+				})
+		case "changedByOrgNumber":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SystemChange_changedByOrgNumber(ctx, field, obj)
+				})
+		case "clientId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SystemChange_clientId(ctx, field, obj)
+				})
+		case "changedData":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SystemChange_changedData(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._SystemChange_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -883,6 +1100,24 @@ func (ec *executionContext) marshalNSystem2ᚖgithubᚗcomᚋsystemuserᚑgatewa
 	return ec._System(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSystemChange2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐSystemChange(ctx context.Context, sel ast.SelectionSet, v *registry.SystemChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SystemChange!")
+		return graphql.Null
+	}
+	return ec._SystemChange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSystemChangeType2githubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐSystemChangeType(ctx context.Context, v any) (model.SystemChangeType, error) {
+	var res model.SystemChangeType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSystemChangeType2githubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐSystemChangeType(ctx context.Context, sel ast.SelectionSet, v model.SystemChangeType) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNSystemConnection2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐSystemConnection(ctx context.Context, sel ast.SelectionSet, v *model.SystemConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SystemConnection!")
@@ -920,6 +1155,25 @@ func (ec *executionContext) marshalOSystem2ᚖgithubᚗcomᚋsystemuserᚑgatewa
 		return graphql.Null
 	}
 	return ec._System(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSystemChange2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐSystemChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*registry.SystemChange) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSystemChange2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐSystemChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOSystemFilter2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐSystemFilter(ctx context.Context, v any) (*model.SystemFilter, error) {

@@ -34,7 +34,8 @@ type Options struct {
 	// CacheSize bounds the cached system users (default 100 000).
 	CacheSize int
 	Log       LogOptions
-	// MaxBatch bounds AuthorizeBatch and XACML multi-requests (default 1000).
+	// MaxBatch bounds AuthorizeBatch and XACML multi-requests (default 100,
+	// what the GraphQL schema and the README document for both).
 	MaxBatch int
 }
 
@@ -49,6 +50,7 @@ type Engine struct {
 	cache    *cache
 	log      *decisionLog
 	stats    counters
+	failLog  logLimiter
 }
 
 // New builds an engine on bdb and starts its decision-log writer; Close
@@ -64,7 +66,7 @@ func New(bdb *bun.DB, opts Options) *Engine {
 		opts.CacheSize = 100_000
 	}
 	if opts.MaxBatch <= 0 {
-		opts.MaxBatch = 1000
+		opts.MaxBatch = 100
 	}
 	return &Engine{
 		bdb:      bdb,
@@ -210,19 +212,34 @@ func (e *Engine) authorize(ctx context.Context, reqs []Request) ([]Decision, err
 		}
 	}
 	if err != nil {
-		e.logger.ErrorContext(ctx, "authorize failed", "error", err)
-		err = &apperr.Error{Code: apperr.Internal, Reason: string(ProcessingError), Message: "authorize failed", Err: err}
+		code := apperr.Internal
+		if db.IsUnavailable(err) {
+			code = apperr.Unavailable
+		}
+		// An outage fails every uncached decision: one line per logEvery.
+		if ok, suppressed := e.failLog.allow(); ok {
+			e.logger.ErrorContext(ctx, "authorize failed", "error", err, "suppressed_logs", suppressed)
+		}
+		err = &apperr.Error{Code: code, Reason: string(ProcessingError), Message: "authorize failed", Err: err}
 	}
 
 	now := e.now()
 	latency := time.Since(start) / time.Duration(len(reqs))
+	// One wait for room on the log's queue per call, however many decisions.
+	logDeadline := time.Now().Add(e.log.opts.Block)
 	for i := range ds {
 		d := &ds[i]
 		d.ID = newID()
 		d.DecidedAt = now
 		d.Latency = latency
+		if !e.log.append(ctx, d, logDeadline) && d.Result == Permit {
+			// No Permit goes out that the log has not taken: an access
+			// nobody can account for later is worse than a retry now.
+			d.setVerdict(verdict{result: Indeterminate, code: ProcessingError,
+				reason: "the decision could not be logged (the decision log is full); retry later"})
+			e.stats.withheld.Add(1)
+		}
 		e.stats.countDecision(d.Result)
-		e.log.append(ctx, d)
 	}
 	return ds, err
 }
@@ -309,6 +326,11 @@ type Stats struct {
 	LogQueueLength, LogQueueCapacity int
 	// LogDropped counts decisions the log never wrote.
 	LogDropped uint64
+	// LogPermitsWithheld counts Permits answered as Indeterminate because
+	// the log's queue stayed full (a database outage outlasting the queue).
+	LogPermitsWithheld uint64
+	// LogWriteFailures counts failed writes of the log (each is retried).
+	LogWriteFailures uint64
 }
 
 // Stats returns the running totals; each field is read atomically, the
@@ -325,6 +347,9 @@ func (e *Engine) Stats() Stats {
 		LogQueueLength:   len(e.log.queue),
 		LogQueueCapacity: cap(e.log.queue),
 		LogDropped:       e.log.dropped.Load(),
+
+		LogPermitsWithheld: e.stats.withheld.Load(),
+		LogWriteFailures:   e.log.writeFailures.Load(),
 	}
 }
 
@@ -332,6 +357,7 @@ func (e *Engine) Stats() Stats {
 type counters struct {
 	permit, deny, notApplicable, indeterminate atomic.Uint64
 	hits, misses                               atomic.Uint64
+	withheld                                   atomic.Uint64
 }
 
 func (c *counters) countDecision(r Result) {

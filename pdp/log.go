@@ -16,17 +16,36 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/driver/pgdriver"
+
+	"github.com/systemuser-gateway/systemuser/db"
 )
 
 // LogOptions tune the decision log; zero values take the defaults.
 //
 // Decisions are written off the hot path: Authorize puts them on a bounded
 // queue and a writer copies them into the database in batches (by size or
-// age). A full queue makes Authorize wait up to Block (back-pressure); only
-// then is a decision dropped, and each drop is logged as an error. What a
-// crash loses: the queue and the batch being built (at most Queue+Batch
-// decisions, normally those of the last FlushEvery). A failed write is
-// retried once, then the batch is dropped with an error log.
+// age). What the log guarantees:
+//
+//   - A write that fails (the database is down or restarting) is retried
+//     with a backoff that doubles from 100ms up to MaxBackoff, for as long
+//     as it takes; the batch is kept, nothing is dropped. Only a batch the
+//     database refuses for its data (SQLSTATE class 22 or 23) is dropped,
+//     counted and logged after three attempts, since it can never succeed.
+//   - Meanwhile the queue fills. A full queue makes Authorize wait up to
+//     Block (back-pressure). If there is still no room, a Permit is not
+//     given: the answer becomes Indeterminate (PROCESSING_ERROR) and is
+//     counted (Stats.LogPermitsWithheld); any other decision is dropped and
+//     counted (Stats.LogDropped). So every Permit answered is in the
+//     database or in this process's queue.
+//   - Close writes everything queued, retrying until its context ends;
+//     what is still unwritten then is dropped, counted and logged.
+//   - A crash (kill -9, power loss) loses what is in memory: the queue and
+//     the batch being written, at most Queue+Batch decisions, Permits
+//     included. Normally that is the last FlushEvery's; during a database
+//     outage it is everything decided since the outage began, up to that
+//     bound.
+//
+// Failures are logged at most once per logEvery per kind, with counts.
 type LogOptions struct {
 	Queue int // default 8192
 	// Batch bounds one COPY. Smaller batches spread the database's work
@@ -37,8 +56,17 @@ type LogOptions struct {
 	// capacity, still several times what one gateway decides.
 	Batch      int           // default 100
 	FlushEvery time.Duration // default 200ms
-	Block      time.Duration // default 1s
+	// Block is how long one Authorize call waits in total for room on a
+	// full queue.
+	Block time.Duration // default 1s
+	// MaxBackoff bounds the wait between retries of a failed write, and so
+	// how long after the database's return the backlog starts draining.
+	MaxBackoff time.Duration // default 2s
 }
+
+// logEvery spaces out repeated error logs of one kind: an outage must not
+// write an error line per decision.
+const logEvery = 5 * time.Second
 
 type decisionLog struct {
 	bdb    *bun.DB
@@ -50,9 +78,16 @@ type decisionLog struct {
 	queue   chan Decision
 	flushes chan chan error
 	done    chan struct{}
-	// dropped counts decisions never written (queue full, closed, or a
-	// batch whose write failed twice), for Engine.Stats.
+	// dropped counts decisions never written (queue full, closed, or
+	// abandoned when Close's context ended), for Engine.Stats.
 	dropped atomic.Uint64
+	// writeFailures counts failed COPY attempts (each is retried).
+	writeFailures atomic.Uint64
+	// abort ends the retries of a failed write once Close gives up.
+	abortCtx context.Context
+	abort    context.CancelFunc
+
+	dropLog, writeLog logLimiter
 
 	// buf is the writer goroutine's COPY payload, reused across batches.
 	buf bytes.Buffer
@@ -71,41 +106,63 @@ func startDecisionLog(bdb *bun.DB, logger *slog.Logger, opts LogOptions) *decisi
 	if opts.Block <= 0 {
 		opts.Block = time.Second
 	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 2 * time.Second
+	}
 	l := &decisionLog{
 		bdb: bdb, logger: logger, opts: opts,
 		queue:   make(chan Decision, opts.Queue),
 		flushes: make(chan chan error),
 		done:    make(chan struct{}),
 	}
+	l.abortCtx, l.abort = context.WithCancel(context.Background())
 	// A row is ≈ 250 bytes of text; growing mid-batch would copy the payload.
 	l.buf.Grow(opts.Batch * 320)
 	go l.run()
 	return l
 }
 
-func (l *decisionLog) append(ctx context.Context, d *Decision) {
+// append queues d, waiting until deadline for room; it reports whether d
+// was queued. A decision not queued is counted as dropped.
+func (l *decisionLog) append(ctx context.Context, d *Decision, deadline time.Time) bool {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
-		l.dropped.Add(1)
-		l.logger.Error("decision log closed; decision not logged", "decision", d.ID)
-		return
+		l.drop(1, "decision log closed; decision not logged", d)
+		return false
 	}
 	select {
 	case l.queue <- *d:
-		return
+		return true
 	default:
 	}
-	t := time.NewTimer(l.opts.Block)
+	wait := time.Until(deadline)
+	if wait <= 0 {
+		l.drop(1, "decision log queue full; decision not logged", d)
+		return false
+	}
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case l.queue <- *d:
+		return true
 	case <-t.C:
-		l.dropped.Add(1)
-		l.logger.Error("decision log queue full; decision not logged", "decision", d.ID)
+		l.drop(1, "decision log queue full; decision not logged", d)
 	case <-ctx.Done():
-		l.dropped.Add(1)
-		l.logger.Error("decision log queue full and caller gone; decision not logged", "decision", d.ID)
+		l.drop(1, "decision log queue full and caller gone; decision not logged", d)
+	}
+	return false
+}
+
+// drop counts n unwritten decisions and logs it, rate-limited.
+func (l *decisionLog) drop(n int, msg string, d *Decision) {
+	l.dropped.Add(uint64(n))
+	if ok, suppressed := l.dropLog.allow(); ok {
+		args := []any{"decisions", n, "dropped_total", l.dropped.Load(), "suppressed_logs", suppressed}
+		if d != nil {
+			args = append(args, "decision", d.ID, "result", d.Result)
+		}
+		l.logger.Error(msg, args...)
 	}
 }
 
@@ -171,7 +228,8 @@ const copyDecisions = `COPY decisions (id, decided_at, caller_org, system_user_i
 
 // write copies batch into the decisions table. COPY rather than a
 // multi-row INSERT: the server neither parses nor plans 7000 parameters,
-// and the rows are encoded without reflection.
+// and the rows are encoded without reflection. A failed write is retried
+// with backoff until it succeeds or Close gives up (see LogOptions).
 func (l *decisionLog) write(batch []Decision) error {
 	if len(batch) == 0 {
 		return nil
@@ -180,18 +238,41 @@ func (l *decisionLog) write(batch []Decision) error {
 	for i := range batch {
 		l.buf.Write(appendCopyRow(l.buf.AvailableBuffer(), &batch[i]))
 	}
-	var err error
-	for range 2 {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err = l.copy(ctx, l.buf.Bytes())
+	backoff := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(l.abortCtx, 10*time.Second)
+		err := l.copy(ctx, l.buf.Bytes())
 		cancel()
 		if err == nil {
+			if attempt > 1 {
+				l.logger.Info("decision log writing again", "attempts", attempt, "decisions", len(batch))
+			}
 			return nil
 		}
+		l.writeFailures.Add(1)
+		if l.abortCtx.Err() != nil {
+			l.drop(len(batch), "decision log closed before the database came back; batch not logged", nil)
+			return err
+		}
+		if db.IsDataError(err) && attempt >= 3 {
+			// The database refuses these rows themselves: retrying forever
+			// would stall the log, and then every Permit, for one bad row.
+			l.logger.Error("decision log: the database refuses the batch; dropped", "error", err, "decisions", len(batch))
+			l.drop(len(batch), "decision log batch refused by the database; not logged", nil)
+			return err
+		}
+		if ok, suppressed := l.writeLog.allow(); ok {
+			l.logger.Error("decision log write failed; retrying", "error", err, "decisions", len(batch),
+				"attempt", attempt, "queued", len(l.queue), "suppressed_logs", suppressed)
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-l.abortCtx.Done():
+			t.Stop()
+		}
+		backoff = min(2*backoff, l.opts.MaxBackoff)
 	}
-	l.dropped.Add(uint64(len(batch)))
-	l.logger.Error("decision log write failed; batch dropped", "error", err, "decisions", len(batch))
-	return err
 }
 
 func (l *decisionLog) copy(ctx context.Context, payload []byte) error {
@@ -312,6 +393,9 @@ func (l *decisionLog) flush(ctx context.Context) error {
 	}
 }
 
+// close stops taking decisions and writes what is queued. When ctx ends
+// first, the writer stops retrying and what is unwritten is dropped (and
+// counted); close then returns ctx's error.
 func (l *decisionLog) close(ctx context.Context) error {
 	l.mu.Lock()
 	if !l.closed {
@@ -321,8 +405,32 @@ func (l *decisionLog) close(ctx context.Context) error {
 	l.mu.Unlock()
 	select {
 	case <-l.done:
+		l.abort()
 		return nil
 	case <-ctx.Done():
-		return ctx.Err()
 	}
+	before := l.dropped.Load()
+	l.abort()
+	<-l.done // quick now: every write fails at once
+	return fmt.Errorf("pdp: decision log closed with %d decisions unwritten: %w", l.dropped.Load()-before, ctx.Err())
+}
+
+// logLimiter lets one log line of a kind through per logEvery and counts
+// the ones it held back.
+type logLimiter struct {
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+func (r *logLimiter) allow() (ok bool, suppressed int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	if !r.last.IsZero() && now.Sub(r.last) < logEvery {
+		r.suppressed++
+		return false, 0
+	}
+	r.last, suppressed, r.suppressed = now, r.suppressed, 0
+	return true, suppressed
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"unicode/utf8"
 
@@ -222,7 +223,7 @@ func parseXACML(body []byte, callerOrg string, maxItems int) []xItem {
 	var refs [][]string
 	if r.MultiRequests != nil && len(r.MultiRequests.RequestReference) >= 2 {
 		if len(r.MultiRequests.RequestReference) > maxItems {
-			return []xItem{{fixed: indeterminate(ProcessingError, "too many requests in MultiRequests")}}
+			return []xItem{{fixed: indeterminate(ProcessingError, fmt.Sprintf("too many requests in MultiRequests (at most %d)", maxItems))}}
 		}
 		for _, ref := range r.MultiRequests.RequestReference {
 			refs = append(refs, ref.ReferenceID)
@@ -235,32 +236,41 @@ func parseXACML(body []byte, callerOrg string, maxItems int) []xItem {
 		}
 		return []xItem{buildItem(first(r.AccessSubject), first(r.Action), first(r.Resource), callerOrg)}
 	}
-	byID := func(cats xCategories, id string) *xCategory {
+	// Each kind's categories by Id, so a reference costs three map lookups
+	// whatever the body's size (scanning every category per id made a 1 MiB
+	// body cost seconds). The first category with an Id wins.
+	byID := func(cats xCategories) map[string]*xCategory {
+		m := make(map[string]*xCategory, len(cats))
 		for i := range cats {
-			if cats[i].ID == id {
-				return &cats[i]
+			if _, dup := m[cats[i].ID]; !dup {
+				m[cats[i].ID] = &cats[i]
 			}
 		}
-		return nil
+		return m
 	}
+	subjects, actions, resources := byID(r.AccessSubject), byID(r.Action), byID(r.Resource)
 	items := make([]xItem, 0, len(refs))
 	for _, ids := range refs {
+		if len(ids) != 3 {
+			items = append(items, xItem{fixed: indeterminate(SyntaxError,
+				"a ReferenceId names exactly three categories: a subject, an action and a resource")})
+			continue
+		}
 		var s, a, res *xCategory
 		bad := false
 		for _, id := range ids {
-			switch {
-			case s == nil && byID(r.AccessSubject, id) != nil:
-				s = byID(r.AccessSubject, id)
-			case a == nil && byID(r.Action, id) != nil:
-				a = byID(r.Action, id)
-			case res == nil && byID(r.Resource, id) != nil:
-				res = byID(r.Resource, id)
-			default:
+			if c := subjects[id]; s == nil && c != nil {
+				s = c
+			} else if c := actions[id]; a == nil && c != nil {
+				a = c
+			} else if c := resources[id]; res == nil && c != nil {
+				res = c
+			} else {
 				bad = true
 			}
 		}
 		if bad {
-			items = append(items, xItem{fixed: indeterminate(SyntaxError, "a ReferenceId names no category or one twice")})
+			items = append(items, xItem{fixed: indeterminate(SyntaxError, "a ReferenceId names no category or one kind twice")})
 			continue
 		}
 		items = append(items, buildItem(s, a, res, callerOrg))

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/systemuser-gateway/systemuser/db"
@@ -37,9 +38,50 @@ func (s *Service) OrganizationsByNumber(ctx context.Context, numbers []string) (
 		return nil, internal("load organizations", err)
 	}
 	for _, r := range rows {
-		out[r.OrgNumber] = &Organization{OrgNumber: r.OrgNumber, Name: r.Name}
+		out[r.OrgNumber] = organizationFrom(&r)
 	}
 	return out, nil
+}
+
+func organizationFrom(r *db.Organization) *Organization {
+	return &Organization{OrgNumber: r.OrgNumber, Name: r.Name, PartyUUID: r.PartyUUID}
+}
+
+// ResolveParty returns the organisation a party reference names: its
+// organisation number or its party UUID, which Altinn's end-user routes
+// and client delegation take. Organisations are public, so it is unscoped.
+// Errors: not_found ORGANIZATION_NOT_FOUND (also for a reference of neither form).
+func (s *Service) ResolveParty(ctx context.Context, ref string) (*Organization, error) {
+	q := s.db.NewSelect().Model((*db.Organization)(nil))
+	if id, err := uuid.Parse(ref); err == nil && len(ref) == 36 {
+		q.Where("party_uuid = ?", id)
+	} else if orgNumberForm(ref) {
+		q.Where("org_number = ?", ref)
+	} else {
+		return nil, ErrOrganizationNotFound
+	}
+	var row db.Organization
+	if err := q.Scan(ctx, &row); err != nil {
+		if isNoRows(err) {
+			return nil, ErrOrganizationNotFound
+		}
+		return nil, internal("resolve party", err)
+	}
+	return organizationFrom(&row), nil
+}
+
+// orgNumberForm reports whether s has the form of an organisation number
+// (nine digits); the database checks the rest.
+func orgNumberForm(s string) bool {
+	if len(s) != 9 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // PersonByPID returns a person. Errors: not_found PERSON_NOT_FOUND.
@@ -52,7 +94,7 @@ func (s *Service) PersonByPID(ctx context.Context, pid string) (*Person, error) 
 	if err != nil {
 		return nil, internal("load person", err)
 	}
-	return &Person{PID: p.PID, Name: p.Name}, nil
+	return &Person{PID: p.PID, Name: p.Name, PartyUUID: p.PartyUUID}, nil
 }
 
 // AdministeredOrgs returns the organisations pid holds an admin role in

@@ -83,13 +83,6 @@ func (s *Service) CreateChangeRequest(ctx context.Context, correlationID, system
 	} else if !apperr.Is(err, apperr.NotFound) {
 		return nil, false, err
 	}
-	for _, r := range in.RequiredRights {
-		for _, u := range in.UnwantedRights {
-			if r == u {
-				return nil, false, ErrChangeContradicts
-			}
-		}
-	}
 	for _, p := range in.RequiredAccessPackages {
 		for _, u := range in.UnwantedAccessPackages {
 			if p == u {
@@ -104,8 +97,15 @@ func (s *Service) CreateChangeRequest(ctx context.Context, correlationID, system
 	if err := checkRedirect(in.RedirectURL, sys.RedirectURLs); err != nil {
 		return nil, false, err
 	}
-	if !rightsSubset(in.RequiredRights, sys.Rights) {
-		return nil, false, ErrRightsNotInSystem
+	if in.RequiredRights, err = grantRights(in.RequiredRights, sys.Rights); err != nil {
+		return nil, false, err
+	}
+	// A right is both required and unwanted when the unwanted one matches
+	// what the required ones grant (the same rule as for the system's rights).
+	for _, u := range in.UnwantedRights {
+		if _, ok := RightAmong(u, in.RequiredRights); ok {
+			return nil, false, ErrChangeContradicts
+		}
 	}
 	if err := s.checkPackages(ctx, s.db, in.RequiredAccessPackages, sys.AccessPackages, TypeStandard); err != nil {
 		return nil, false, err
@@ -227,7 +227,9 @@ func (s *Service) decideChangeRequest(ctx context.Context, id uuid.UUID, status 
 			"INSERT INTO system_user_rights (system_user_id, resource_id, action) " +
 				"SELECT ?, resource_id, action FROM change_request_rights WHERE change_request_id = ? AND wanted ON CONFLICT DO NOTHING",
 			"DELETE FROM system_user_rights sur USING change_request_rights crr WHERE sur.system_user_id = ? " +
-				"AND crr.change_request_id = ? AND NOT crr.wanted AND sur.resource_id = crr.resource_id AND sur.action IS NOT DISTINCT FROM crr.action",
+				"AND crr.change_request_id = ? AND NOT crr.wanted AND sur.resource_id = crr.resource_id " +
+				// An unwanted right without action removes every right on its resource.
+				"AND (crr.action IS NULL OR sur.action IS NOT DISTINCT FROM crr.action)",
 			"INSERT INTO system_user_access_packages (system_user_id, package_urn) " +
 				"SELECT ?, package_urn FROM change_request_access_packages WHERE change_request_id = ? AND wanted ON CONFLICT DO NOTHING",
 			"DELETE FROM system_user_access_packages sup USING change_request_access_packages crp WHERE sup.system_user_id = ? " +

@@ -134,7 +134,7 @@ func (s *Service) AddClient(ctx context.Context, systemUserID uuid.UUID, clientO
 		if err := tx.NewSelect().Model(cd).WherePK().Scan(ctx); err != nil {
 			return err
 		}
-		out = &Client{SystemUserID: systemUserID, ClientOrg: clientOrg, ClientName: org.Name, CreatedAt: cd.CreatedAt}
+		out = &Client{SystemUserID: systemUserID, ClientOrg: clientOrg, ClientName: org.Name, ClientUUID: org.PartyUUID, CreatedAt: cd.CreatedAt}
 		return nil
 	})
 	if err != nil {
@@ -197,11 +197,12 @@ func (s *Service) ListClients(ctx context.Context, systemUserID uuid.UUID, p Pag
 	type row struct {
 		ClientOrg  string    `bun:"client_org"`
 		ClientName string    `bun:"name"`
+		ClientUUID uuid.UUID `bun:"party_uuid"`
 		CreatedAt  time.Time `bun:"created_at"`
 	}
 	var rows []row
 	q := s.db.NewSelect().TableExpr("client_delegations AS cd").Join("JOIN organizations AS o ON o.org_number = cd.client_org").
-		ColumnExpr("cd.client_org, o.name, cd.created_at").Where("cd.system_user_id = ?", systemUserID).
+		ColumnExpr("cd.client_org, o.name, o.party_uuid, cd.created_at").Where("cd.system_user_id = ?", systemUserID).
 		OrderExpr("cd.client_org").Limit(int64(limit + 1))
 	if after != "" {
 		q.Where("cd.client_org > ?", after)
@@ -213,7 +214,7 @@ func (s *Service) ListClients(ctx context.Context, systemUserID uuid.UUID, p Pag
 	conn := &Connection[*Client]{Items: make([]*Client, len(rows)), Cursors: make([]string, len(rows)),
 		TotalCount: int(total), HasNextPage: more}
 	for i, r := range rows {
-		conn.Items[i] = &Client{SystemUserID: systemUserID, ClientOrg: r.ClientOrg, ClientName: r.ClientName, CreatedAt: r.CreatedAt}
+		conn.Items[i] = &Client{SystemUserID: systemUserID, ClientOrg: r.ClientOrg, ClientName: r.ClientName, ClientUUID: r.ClientUUID, CreatedAt: r.CreatedAt}
 		conn.Cursors[i] = keyCursor(r.ClientOrg)
 	}
 	return conn, nil
@@ -238,7 +239,7 @@ func (s *Service) AvailableClients(ctx context.Context, systemUserID uuid.UUID) 
 		return nil, internal("available clients", err)
 	}
 	for _, r := range rows {
-		out = append(out, &Organization{OrgNumber: r.OrgNumber, Name: r.Name})
+		out = append(out, organizationFrom(&r))
 	}
 	return out, nil
 }

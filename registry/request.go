@@ -168,7 +168,7 @@ func (s *Service) requestFrom(r *db.Request) *Request {
 		ID: r.ID, RequestType: r.RequestType, SystemID: r.SystemID, PartyOrg: r.PartyOrg,
 		ExternalRef: r.ExternalRef, IntegrationTitle: r.IntegrationTitle, Status: r.Status,
 		RedirectURL: r.RedirectURL, ConfirmURL: s.confirmURL(kind, r.ID),
-		TimedOut: s.timedOut(r.CreatedAt), CreatedAt: r.CreatedAt, DecidedAt: r.DecidedAt,
+		TimedOut: s.timedOut(r.CreatedAt), Escalated: r.Escalated, CreatedAt: r.CreatedAt, DecidedAt: r.DecidedAt,
 		Rights: []Right{}, AccessPackages: []string{},
 	}
 }

@@ -103,8 +103,8 @@ func (s *Service) createRequest(ctx context.Context, in RequestInput, typ string
 	} else if len(in.Rights) == 0 && len(in.AccessPackages) == 0 {
 		return nil, false, ErrRequestEmpty
 	}
-	if !rightsSubset(in.Rights, sys.Rights) {
-		return nil, false, ErrRightsNotInSystem
+	if in.Rights, err = grantRights(in.Rights, sys.Rights); err != nil {
+		return nil, false, err
 	}
 	if err := s.checkPackages(ctx, s.db, in.AccessPackages, sys.AccessPackages, typ); err != nil {
 		return nil, false, err
@@ -130,6 +130,11 @@ func (s *Service) createRequest(ctx context.Context, in RequestInput, typ string
 			err = internal("create request", apperr.New(apperr.Conflict, "CONFLICT", "concurrent request vanished"))
 		}
 		return req, false, err
+	}
+	if _, ok := db.IsForeignKeyViolation(err); ok {
+		// A right naming an action its resource does not have, on a
+		// resource the system holds with every action.
+		return nil, false, ErrRightsNotInSystem
 	}
 	if err != nil {
 		return nil, false, internal("create request", err)
@@ -166,6 +171,15 @@ func (s *Service) systemOfVendor(ctx context.Context, id, vendor string) (*Syste
 	return sys, nil
 }
 
+// absPath is .NET's Uri.AbsolutePath, which Altinn compares: an empty path
+// is "/" ("https://vg.no" and "https://vg.no/?x=1" match).
+func absPath(u *url.URL) string {
+	if u.Path == "" {
+		return "/"
+	}
+	return u.Path
+}
+
 // checkRedirect accepts an empty URL, or one whose scheme, host and path
 // equal an allowed URL's (the query may differ, as in Altinn).
 func checkRedirect(raw string, allowed []string) error {
@@ -181,22 +195,11 @@ func checkRedirect(raw string, allowed []string) error {
 	}
 	for _, a := range allowed {
 		au, err := url.Parse(a)
-		if err == nil && au.Scheme == u.Scheme && au.Host == u.Host && au.Path == u.Path {
+		if err == nil && au.Scheme == u.Scheme && au.Host == u.Host && absPath(au) == absPath(u) {
 			return nil
 		}
 	}
 	return ErrRedirectURLNotAllowed
-}
-
-// rightsSubset reports whether every wanted right is one of the system's:
-// the same (resource, action), or a resource the system holds with every action.
-func rightsSubset(want, have []Right) bool {
-	for _, w := range want {
-		if !slices.Contains(have, w) && !slices.Contains(have, Right{Resource: w.Resource}) {
-			return false
-		}
-	}
-	return true
 }
 
 // checkPackages checks that pkgs are the system's and assignable (standard)

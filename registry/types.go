@@ -68,6 +68,7 @@ type Request struct {
 	RedirectURL      string
 	ConfirmURL       string
 	TimedOut         bool
+	Escalated        bool // a related person asked the party's access managers to decide
 	CreatedAt        time.Time
 	DecidedAt        *time.Time
 }
@@ -96,6 +97,7 @@ type Client struct {
 	SystemUserID uuid.UUID
 	ClientOrg    string
 	ClientName   string
+	ClientUUID   uuid.UUID // the client's party UUID (Altinn's ClientInfo.clientId)
 	CreatedAt    time.Time
 }
 
@@ -123,12 +125,14 @@ const MaxPageSize = 500
 type Organization struct {
 	OrgNumber string
 	Name      string
+	PartyUUID uuid.UUID // Altinn Register's party UUID
 }
 
 // Person is an end user who may act for organisations.
 type Person struct {
-	PID  string
-	Name string
+	PID       string
+	Name      string
+	PartyUUID uuid.UUID // Altinn Register's party UUID
 }
 
 // Resource is a Resource Registry entry.

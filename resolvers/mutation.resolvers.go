@@ -40,8 +40,17 @@ func (r *subscriptionResolver) SystemUserChanged(ctx context.Context, orgNumber 
 	if err := r.Registry.MayFollowOrg(ctx, orgNumber); err != nil {
 		return nil, err
 	}
-	return watchEvents(ctx, r.Events, func(ev eventKey) bool { return ev.kind == registry.KindSystemUser && ev.org == orgNumber },
+	ctx, stop := context.WithCancel(ctx)
+	changes, err := watchEvents(ctx, r.Events, func(ev eventKey) bool { return ev.kind == registry.KindSystemUser && ev.org == orgNumber },
 		func(ctx context.Context, ev eventKey) (*model.SystemUserChange, bool) {
+			// Access is checked again for every event: a person who no
+			// longer administers the organisation stops receiving its
+			// changes (the subscription completes), whatever they could
+			// do when it started.
+			if err := r.Registry.MayFollowOrg(ctx, orgNumber); err != nil {
+				stop()
+				return nil, false
+			}
 			id, err := uuidOf(ev.id, typeSystemUser)
 			if err != nil {
 				return nil, false
@@ -55,6 +64,11 @@ func (r *subscriptionResolver) SystemUserChanged(ctx context.Context, orgNumber 
 			}
 			return change, true
 		})
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	return changes, nil
 }
 
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }

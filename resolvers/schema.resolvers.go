@@ -62,6 +62,9 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 }
 
 func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, error) {
+	if len(ids) > MaxNodeIDs {
+		return nil, errTooManyIDs
+	}
 	out := make([]model.Node, len(ids))
 	for i, id := range ids {
 		n, err := r.Node(ctx, id)

@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/systemuser-gateway/systemuser/dataloaders"
 	"github.com/systemuser-gateway/systemuser/graph"
@@ -78,6 +79,47 @@ func (r *systemResolver) SystemUsers(ctx context.Context, obj *registry.System, 
 	return systemUserConnection(c, after), nil
 }
 
+func (r *systemResolver) ChangeLog(ctx context.Context, obj *registry.System) ([]*registry.SystemChange, error) {
+	// The change log is the vendor's, as its setup is (client ids, redirect URLs).
+	if !registry.ShowsSetup(ctx, obj) {
+		return nil, nil
+	}
+	return dataloaders.For(ctx).SystemChangeLog.Load(ctx, obj.ID)
+}
+
+func (r *systemChangeResolver) ChangeType(ctx context.Context, obj *registry.SystemChange) (model.SystemChangeType, error) {
+	switch obj.ChangeType {
+	case registry.ChangeCreate:
+		return model.SystemChangeTypeCreate, nil
+	case registry.ChangeUpdate:
+		return model.SystemChangeTypeUpdate, nil
+	case registry.ChangeRightsUpdate:
+		return model.SystemChangeTypeRightsUpdate, nil
+	case registry.ChangeAccessPackageUpdate:
+		return model.SystemChangeTypeAccessPackageUpdate, nil
+	case registry.ChangeDelete:
+		return model.SystemChangeTypeDelete, nil
+	}
+	return "", fmt.Errorf("resolvers: unknown system change type %q", obj.ChangeType)
+}
+
+func (r *systemChangeResolver) ChangedByOrgNumber(ctx context.Context, obj *registry.SystemChange) (*string, error) {
+	return optional(obj.ChangedByOrg), nil
+}
+
+func (r *systemChangeResolver) ClientID(ctx context.Context, obj *registry.SystemChange) (*string, error) {
+	return optional(obj.ClientID), nil
+}
+
+func (r *systemChangeResolver) ChangedData(ctx context.Context, obj *registry.SystemChange) (string, error) {
+	return string(obj.ChangedData), nil
+}
+
 func (r *Resolver) System() graph.SystemResolver { return &systemResolver{r} }
 
-type systemResolver struct{ *Resolver }
+func (r *Resolver) SystemChange() graph.SystemChangeResolver { return &systemChangeResolver{r} }
+
+type (
+	systemResolver       struct{ *Resolver }
+	systemChangeResolver struct{ *Resolver }
+)

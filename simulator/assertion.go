@@ -97,6 +97,10 @@ func (v *assertionVerifier) verify(ctx context.Context, assertion string) (*veri
 	if errors.Is(err, ErrClientNotFound) {
 		return nil, ErrUnknownClient
 	}
+	if errors.Is(err, ErrStoreUnavailable) {
+		v.log.WarnContext(ctx, "client store unavailable", "client_id", c.Issuer, "error", err)
+		return nil, ErrUnavailable
+	}
 	if err != nil {
 		v.log.ErrorContext(ctx, "client store failed", "client_id", c.Issuer, "error", err)
 		return nil, ErrServer

@@ -53,7 +53,11 @@ type ClientStore interface {
 
 var (
 	ErrClientNotFound = errors.New("simulator: client not found")
-	ErrClientExists   = errors.New("simulator: client already exists")
+	// ErrStoreUnavailable marks a store failure that may pass when retried
+	// (its database is down or restarting): the token endpoint answers 503
+	// temporarily_unavailable rather than 500.
+	ErrStoreUnavailable = errors.New("simulator: store unavailable")
+	ErrClientExists     = errors.New("simulator: client already exists")
 	// ErrInvalidClient wraps every reason ValidateClient refuses a client.
 	ErrInvalidClient = errors.New("simulator: invalid client")
 )

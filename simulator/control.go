@@ -267,7 +267,7 @@ var oauthErrors = []*OAuthError{
 	ErrUnknownClient, ErrUnknownKid, ErrBadSignature, ErrSubjectMismatch, ErrWrongAudience, ErrMissingExp,
 	ErrMissingIat, ErrExpired, ErrIssuedInFuture, ErrNotYetValid, ErrIssuedTooLongAgo, ErrLifetimeTooLong,
 	ErrReplayed, ErrMissingScope, ErrScopeNotAllowed, ErrBadAuthzDetails, ErrNoSystemUser,
-	ErrReplayCacheFull, ErrLookupFailed, ErrServer,
+	ErrReplayCacheFull, ErrLookupFailed, ErrUnavailable, ErrServer,
 	ErrCertificateUntrusted, ErrCertificateExpired, ErrCertificateInvalid, ErrCertWrongOrg,
 }
 

@@ -84,6 +84,9 @@ type PersonClaims struct {
 	ACR       string           `json:"acr"`
 	Scope     string           `json:"scope"`
 	TokenType string           `json:"token_type"`
+	// Nonce is the nonce of the interactive login that minted the token
+	// (OpenID Connect puts it in the ID token; here the token is both).
+	Nonce string `json:"nonce,omitempty"`
 }
 
 // SystemUserGrant names the system user a token is for.
@@ -214,7 +217,13 @@ func (i *Issuer) IssueMaskinporten(_ context.Context, g MaskinportenGrant) (Toke
 }
 
 // IssuePerson signs a dev-login person token.
-func (i *Issuer) IssuePerson(_ context.Context, p Person) (Token, error) {
+func (i *Issuer) IssuePerson(ctx context.Context, p Person) (Token, error) {
+	return i.IssuePersonLogin(ctx, p, "")
+}
+
+// IssuePersonLogin is IssuePerson for an interactive login: the token
+// carries the login's nonce, which the login's initiator checks.
+func (i *Issuer) IssuePersonLogin(_ context.Context, p Person, nonce string) (Token, error) {
 	if p.PID == "" {
 		return Token{}, errors.New("simulator: person needs a pid")
 	}
@@ -235,6 +244,7 @@ func (i *Issuer) IssuePerson(_ context.Context, p Person) (Token, error) {
 		ACR:       PersonACR,
 		Scope:     PersonScope,
 		TokenType: "Bearer",
+		Nonce:     nonce,
 	}
 	return i.sign(c, PersonScope, exp, now)
 }

@@ -1,6 +1,8 @@
 package simulator
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"html/template"
@@ -12,10 +14,12 @@ import (
 )
 
 // The dev login is a simulator feature standing in for ID-porten: anyone can
-// log in as any seeded person. It returns the token to redirect_uri in the
-// query (access_token, token_type, expires_in) so the receiving page needs no
-// JavaScript; to keep that token from leaking, redirect_uri must be on a
-// loopback host or one of Config.LoginRedirectHosts.
+// log in as any seeded person. It answers form_post style (OAuth 2.0 Form
+// Post Response Mode): a page that POSTs access_token, token_type,
+// expires_in and the caller's state to redirect_uri, so the token never
+// travels in a URL. The token carries the caller's nonce, which lets the
+// caller tie it to the login it started. redirect_uri must be on a loopback
+// host or one of Config.LoginRedirectHosts.
 
 var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Simulator dev login</title>
@@ -27,6 +31,8 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 {{if .Token}}<p>Access token for {{.Name}}:</p><textarea readonly rows="8" cols="80">{{.Token}}</textarea>
 {{else}}<form method="post" action="login">
 <input type="hidden" name="redirect_uri" value="{{.RedirectURI}}">
+<input type="hidden" name="state" value="{{.State}}">
+<input type="hidden" name="nonce" value="{{.Nonce}}">
 {{range .Persons}}<label><input type="radio" name="pid" value="{{.PID}}" required> {{.Name}} ({{.PID}})</label>
 {{else}}<p>No persons are configured.</p>{{end}}
 <button type="submit">Log in</button>
@@ -34,9 +40,34 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 </body></html>
 `))
 
+// formPostPage hands the token to redirect_uri by POST. The script submits
+// it at once; without scripts the person presses Continue.
+var formPostPage = template.Must(template.New("formpost").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Logging in</title></head><body>
+<form method="post" action="{{.Action}}">
+{{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">
+{{end}}<noscript><button type="submit">Continue</button></noscript>
+</form>
+<script>` + formPostScript + `</script>
+</body></html>
+`))
+
+const formPostScript = `document.forms[0].submit()`
+
+// formPostScriptHash lets the Content-Security-Policy allow that one
+// script and nothing else.
+var formPostScriptHash = func() string {
+	h := sha256.Sum256([]byte(formPostScript))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(h[:]) + "'"
+}()
+
+type formField struct{ Name, Value string }
+
 type loginView struct {
 	Persons     []Person
 	RedirectURI string
+	State       string // the caller's, handed back with the token
+	Nonce       string // the caller's, put in the token
 	Error       string
 	Token       string
 	Name        string
@@ -57,9 +88,14 @@ func (s *Server) renderLogin(w http.ResponseWriter, status int, v loginView) {
 }
 
 func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
-	ru := r.URL.Query().Get("redirect_uri")
+	q := r.URL.Query()
+	ru := q.Get("redirect_uri")
 	if ru != "" && !s.redirectAllowed(ru) {
 		s.renderLogin(w, http.StatusBadRequest, loginView{Error: "redirect_uri is not an allowed address"})
+		return
+	}
+	if m := q.Get("response_mode"); m != "" && m != "form_post" {
+		s.renderLogin(w, http.StatusBadRequest, loginView{Error: "response_mode must be form_post: tokens are never put in a URL"})
 		return
 	}
 	ps, err := s.persons.List(r.Context())
@@ -68,7 +104,7 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, http.StatusInternalServerError, loginView{Error: "internal error"})
 		return
 	}
-	s.renderLogin(w, http.StatusOK, loginView{Persons: ps, RedirectURI: ru})
+	s.renderLogin(w, http.StatusOK, loginView{Persons: ps, RedirectURI: ru, State: q.Get("state"), Nonce: q.Get("nonce")})
 }
 
 func (s *Server) handleLoginSubmit(w http.ResponseWriter, r *http.Request) {
@@ -82,24 +118,37 @@ func (s *Server) handleLoginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, http.StatusBadRequest, loginView{Error: "redirect_uri is not an allowed address"})
 		return
 	}
-	p, t, status, msg := s.personToken(r, r.PostForm.Get("pid"))
-	if msg != "" {
-		s.renderLogin(w, status, loginView{Error: msg})
+	p, err := s.persons.Get(r.Context(), r.PostForm.Get("pid"))
+	var t Token
+	if err == nil {
+		t, err = s.issuer.IssuePersonLogin(r.Context(), p, r.PostForm.Get("nonce"))
+	}
+	if errors.Is(err, ErrPersonNotFound) {
+		s.renderLogin(w, http.StatusBadRequest, loginView{Error: "unknown person"})
 		return
 	}
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "dev login", "error", err)
+		s.renderLogin(w, http.StatusInternalServerError, loginView{Error: "internal error"})
+		return
+	}
+	s.log.InfoContext(r.Context(), "person token issued", "pid", p.PID)
 	if ru == "" {
 		s.renderLogin(w, http.StatusOK, loginView{Token: t.AccessToken, Name: p.Name})
 		return
 	}
-	u, _ := url.Parse(ru) // checked by redirectAllowed
-	q := u.Query()
-	q.Set("access_token", t.AccessToken)
-	q.Set("token_type", "Bearer")
-	q.Set("expires_in", strconv.Itoa(t.ExpiresIn))
-	u.RawQuery = q.Encode()
+	fields := []formField{{"access_token", t.AccessToken}, {"token_type", "Bearer"}, {"expires_in", strconv.Itoa(t.ExpiresIn)}}
+	if st := r.PostForm.Get("state"); st != "" {
+		fields = append(fields, formField{"state", st})
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src "+formPostScriptHash+"; form-action "+origin(ru))
+	_ = formPostPage.Execute(w, struct {
+		Action string
+		Fields []formField
+	}{ru, fields})
 }
 
 // handlePersonToken is the dev login for programs: {"pid":"..."} in, a token

@@ -71,6 +71,7 @@ var (
 	ErrNoSystemUser     = &OAuthError{ID: "no_system_user", Status: http.StatusBadRequest, Code: "invalid_altinn_customer_configuration", Description: descNoSystemUser}
 	ErrReplayCacheFull  = &OAuthError{ID: "replay_cache_full", Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "Too many grants in flight, retry shortly"}
 	ErrLookupFailed     = &OAuthError{ID: "lookup_failed", Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "System user lookup failed, retry shortly"}
+	ErrUnavailable      = &OAuthError{ID: "store_unavailable", Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "The service is temporarily unavailable, retry shortly"}
 	ErrServer           = &OAuthError{ID: "server_error", Status: http.StatusInternalServerError, Code: "server_error", Description: "Internal error"}
 )
 

@@ -181,6 +181,9 @@ func (s *Server) routes() {
 	if s.cfg.Control {
 		s.controlRoutes(m)
 	}
+	// Not a route of its own (not recorded for the OpenAPI check): it
+	// answers the mux's 404 and 405 as JSON.
+	m.ServeMux.Handle("/", notFound(m.ServeMux))
 	s.mux, s.patterns = m.ServeMux, m.patterns
 }
 

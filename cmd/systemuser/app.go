@@ -38,6 +38,9 @@ type App struct {
 	// WorldLoader serves POST /dev/world (dev only).
 	WorldLoader gateway.WorldLoader
 
+	// Timeouts of the HTTP servers; zero fields take the defaults.
+	Timeouts Timeouts
+
 	gatewayLn, simulatorLn net.Listener
 	Gateway                *gateway.Server
 	Simulator              *simulator.Server
@@ -181,10 +184,17 @@ func (a *App) buildSimulator() error {
 	return nil
 }
 
-// trustedIssuers parses "iss=jwks,iss=jwks"; by default the gateway trusts
-// the bundled simulator.
+var errNoTrustedIssuers = errors.New("no trusted token issuer: set --trusted-issuers (SYSTEMUSER_TRUSTED_ISSUERS) " +
+	"or, for a local stack, --trust-local-simulator (SYSTEMUSER_TRUST_LOCAL_SIMULATOR)")
+
+// trustedIssuers parses "iss=jwks,iss=jwks". The bundled simulator is trusted
+// only when asked (dev asks), never by default: anyone who can run a
+// simulator could otherwise mint any token the gateway accepts.
 func trustedIssuers(c Config) ([]auth.TrustedIssuer, error) {
 	if c.TrustedIssuers == "" {
+		if !c.TrustLocalSimulator {
+			return nil, errNoTrustedIssuers
+		}
 		return []auth.TrustedIssuer{{Issuer: c.Issuer, JWKSURL: strings.TrimSuffix(c.SimulatorURL, "/") + "/jwk"}}, nil
 	}
 	var out []auth.TrustedIssuer
@@ -198,20 +208,33 @@ func trustedIssuers(c Config) ([]auth.TrustedIssuer, error) {
 	return out, nil
 }
 
-// Serve runs both servers until ctx ends, then drains and shuts down.
+// Serve runs both servers until ctx ends, then shuts down in order:
+//
+//  1. drain: /readyz answers 503 and every response closes its connection,
+//     for Config.DrainPeriod, so load balancers stop sending new work and
+//     keep-alive clients move on without a failed request;
+//  2. shut down: keep-alives off, the listeners close, in-flight requests
+//     finish (within Config.ShutdownTimeout);
+//  3. flush: the decision log is written out, then the event listener
+//     stops. The database is closed by the caller after Serve returns.
 func (a *App) Serve(ctx context.Context) error {
 	var servers []*http.Server
 	var lns []net.Listener
+	var drain drainer
 	if a.RunGateway {
-		servers, lns = append(servers, newHTTPServer(a.Gateway, a.Logger)), append(lns, a.gatewayLn)
+		servers, lns = append(servers, newHTTPServer(drain.wrap(a.Gateway), a.Logger, a.Timeouts)), append(lns, a.gatewayLn)
 	}
 	if a.RunSimulator {
-		servers, lns = append(servers, newHTTPServer(a.Simulator, a.Logger)), append(lns, a.simulatorLn)
+		servers, lns = append(servers, newHTTPServer(drain.wrap(a.Simulator), a.Logger, a.Timeouts)), append(lns, a.simulatorLn)
 	}
+	// The listener and the PDP's cache outlive the servers: requests
+	// during the drain still decide from a live cache.
+	bgCtx, stopBg := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBg()
 	g, gctx := errgroup.WithContext(ctx)
 	if a.listener != nil {
-		g.Go(func() error { return ignoreCanceled(a.listener.Run(gctx)) })
-		g.Go(func() error { return ignoreCanceled(a.pdp.Run(gctx)) })
+		g.Go(func() error { return ignoreCanceled(a.listener.Run(bgCtx)) })
+		g.Go(func() error { return ignoreCanceled(a.pdp.Run(bgCtx)) })
 	}
 	if a.decisionLog != nil {
 		g.Go(func() error { return ignoreCanceled(a.decisionLog.Run(gctx)) })
@@ -226,13 +249,24 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	g.Go(func() error {
 		<-gctx.Done()
+		defer stopBg()
 		if a.Gateway != nil {
 			a.Gateway.Drain()
 		}
-		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		drain.on.Store(true)
+		if d := a.Config.DrainPeriod; d > 0 && ctx.Err() != nil { // a signal, not a failed server
+			a.Logger.Info("draining", "period", d)
+			time.Sleep(d)
+		}
+		timeout := a.Config.ShutdownTimeout
+		if timeout <= 0 {
+			timeout = 10 * time.Second
+		}
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		defer cancel()
 		var errs []error
 		for _, srv := range servers {
+			srv.SetKeepAlivesEnabled(false)
 			errs = append(errs, srv.Shutdown(shutdownCtx))
 		}
 		if a.pdp != nil {
@@ -240,18 +274,36 @@ func (a *App) Serve(ctx context.Context) error {
 			// decision log is flushed before the database closes.
 			errs = append(errs, a.pdp.Close(shutdownCtx))
 		}
+		a.Logger.Info("shut down")
 		return errors.Join(errs...)
 	})
 	return g.Wait()
 }
 
-func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+// Timeouts bound how long one client may hold a server's connection.
+type Timeouts struct {
+	ReadHeader, Read, Write, Idle time.Duration
+}
+
+// newHTTPServer sets every timeout, so a slow or silent client cannot hold
+// a connection (and its goroutine) open. The gateway's websocket transport
+// clears the read and write deadlines of its own, long-lived connections.
+func newHTTPServer(h http.Handler, logger *slog.Logger, t Timeouts) *http.Server {
+	def := func(d, fallback time.Duration) time.Duration {
+		if d > 0 {
+			return d
+		}
+		return fallback
+	}
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ReadHeaderTimeout: def(t.ReadHeader, 5*time.Second),
+		ReadTimeout:       def(t.Read, 30*time.Second),
+		// Longer than any request should take (an authorize, a page of
+		// systems), shorter than a client that stops reading.
+		WriteTimeout: def(t.Write, 60*time.Second),
+		IdleTimeout:  def(t.Idle, 120*time.Second),
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 }
 

@@ -39,7 +39,8 @@ func startStack(t *testing.T) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := Config{GatewayAddr: "127.0.0.1:0", SimulatorAddr: "127.0.0.1:0", StateDir: state, Introspection: true, AdminOpen: true, DevEndpoints: true}
+	c := Config{GatewayAddr: "127.0.0.1:0", SimulatorAddr: "127.0.0.1:0", StateDir: state, Introspection: true, AdminOpen: true,
+		DevEndpoints: true, TrustLocalSimulator: true}
 	logger := testLogger(t)
 	// Wired as `systemuser dev` wires it, the dev-only world API included.
 	app := &App{Config: c, DB: bdb, Logger: logger, RunGateway: true, RunSimulator: true,
@@ -291,7 +292,7 @@ func TestDemoJSONHasExactlyTheDocumentedKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"gatewayUrl", "simulatorUrl", "vendorOrgNumber", "clientId", "clientKeyFile", "systemId",
-		"customerOrgNumber", "adminPid", "resourceId", "action", "serviceOwnerClientId", "serviceOwnerKeyFile",
+		"customerOrgNumber", "customerPartyUuid", "adminPid", "resourceId", "action", "serviceOwnerClientId", "serviceOwnerKeyFile",
 		"otherVendorOrgNumber", "otherVendorClientId", "otherVendorKeyFile", "otherVendorSystemId",
 		"lookupClientId", "lookupKeyFile", "otherAdminPid", "otherCustomerOrgNumber", "databaseUrl", "stateDir",
 		"testCaFile", "clientCertFile", "clientCertKeyFile", "serviceOwnerCertFile", "serviceOwnerCertKeyFile"}

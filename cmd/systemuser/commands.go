@@ -20,9 +20,18 @@ func runGateway(ctx context.Context, args []string, stderr io.Writer) error {
 	c.corsFlag(fs, "")
 	c.simulatorFlags(fs)
 	c.commonFlags(fs)
+	c.shutdownFlags(fs)
 	fs.boolean(&c.AutoMigrate, "migrate", "SYSTEMUSER_MIGRATE", false, "apply pending migrations at start")
+	fs.boolean(&c.TrustLocalSimulator, "trust-local-simulator", "SYSTEMUSER_TRUST_LOCAL_SIMULATOR", false,
+		"with no --trusted-issuers, trust the bundled simulator at --issuer / --simulator-url (local use only)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	// Checked before anything starts: a gateway that trusts nobody is a
+	// misconfiguration, and one that silently trusts whatever answers on
+	// localhost:8090 is a hole.
+	if c.TrustedIssuers == "" && !c.TrustLocalSimulator {
+		return errNoTrustedIssuers
 	}
 	logger, err := c.logger(stderr)
 	if err != nil {
@@ -50,6 +59,7 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 	c.databaseFlag(fs)
 	c.simulatorFlags(fs)
 	c.commonFlags(fs)
+	c.shutdownFlags(fs)
 	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "http://localhost:8080", "gateway base URL for system-user lookups")
 	fs.str(&c.SimulatorFile, "config", "SYSTEMUSER_SIMULATOR_CONFIG", "", "clients and persons file (YAML or JSON); no database needed")
 	fs.boolean(&c.DevEndpoints, "dev-endpoints", "SYSTEMUSER_DEV_ENDPOINTS", false, "serve the client admin API (/admin/clients) and /person-token (local use only)")

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is every setting of every command; each command registers the flags
@@ -31,8 +32,19 @@ type Config struct {
 	World          string // a world file loaded next to the demo world
 	CORSOrigins    string // comma-separated browser origins allowed to call the gateway
 	AdminOpen      bool
-	LogLevel       string
-	LogFormat      string
+	// ListenAll (dev only) keeps ":port" addresses on every interface
+	// instead of 127.0.0.1.
+	ListenAll bool
+	// TrustLocalSimulator trusts the bundled simulator (Issuer, its /jwk)
+	// when TrustedIssuers is empty; without it the gateway refuses to start.
+	TrustLocalSimulator bool
+	LogLevel            string
+	LogFormat           string
+	// DrainPeriod is how long, after SIGTERM, /readyz answers 503 while
+	// requests are still served; ShutdownTimeout then bounds the wait for
+	// in-flight requests and the decision log's flush.
+	DrainPeriod     time.Duration
+	ShutdownTimeout time.Duration
 
 	// DevEndpoints serves the simulator's /admin/* and /person-token.
 	DevEndpoints bool
@@ -96,11 +108,28 @@ func (c *Config) databaseFlag(fs flagSet) {
 func (c *Config) gatewayFlags(fs flagSet) {
 	fs.str(&c.GatewayAddr, "gateway-addr", "SYSTEMUSER_GATEWAY_ADDR", ":8080", "gateway listen address")
 	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "", "public base URL of the gateway (default http://localhost:<port>)")
-	fs.str(&c.TrustedIssuers, "trusted-issuers", "SYSTEMUSER_TRUSTED_ISSUERS", "", "comma-separated issuer=jwks-url pairs the gateway trusts (default: the bundled simulator)")
+	fs.str(&c.TrustedIssuers, "trusted-issuers", "SYSTEMUSER_TRUSTED_ISSUERS", "", "comma-separated issuer=jwks-url pairs the gateway trusts (required unless --trust-local-simulator)")
 	fs.str(&c.Audiences, "audiences", "SYSTEMUSER_AUDIENCES", "", "comma-separated token audiences (aud) the gateway accepts besides \"unspecified\", \"systemuser-gateway\" and its public URL")
 	fs.boolean(&c.Introspection, "introspection", "SYSTEMUSER_INTROSPECTION", true, "allow GraphQL introspection")
 	fs.boolean(&c.Metrics, "metrics", "SYSTEMUSER_METRICS", true, "serve Prometheus metrics at /metrics")
 	fs.str(&c.DecisionRetention, "decision-retention", "SYSTEMUSER_DECISION_RETENTION", "90d", "keep logged decisions this long, then drop whole days (90d, 2160h; 0 keeps all)")
+}
+
+func (fs flagSet) duration(p *time.Duration, name, envKey string, def time.Duration, usage string) {
+	if v, ok := os.LookupEnv(envKey); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			def = d
+		}
+	}
+	fs.DurationVar(p, name, def, usage+" (env "+envKey+")")
+}
+
+// shutdownFlags are those of every command that serves HTTP.
+func (c *Config) shutdownFlags(fs flagSet) {
+	fs.duration(&c.DrainPeriod, "drain-period", "SYSTEMUSER_DRAIN_PERIOD", 2*time.Second,
+		"after SIGTERM, answer /readyz with 503 this long before closing the listeners")
+	fs.duration(&c.ShutdownTimeout, "shutdown-timeout", "SYSTEMUSER_SHUTDOWN_TIMEOUT", 5*time.Second,
+		"then wait at most this long for in-flight requests and the decision log")
 }
 
 func (c *Config) simulatorFlags(fs flagSet) {

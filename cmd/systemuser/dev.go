@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,25 +21,10 @@ import (
 // runDev starts everything a developer needs with one command.
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
-	var c Config
-	fs := newFlagSet("dev", stderr)
-	c.databaseFlag(fs)
-	c.gatewayFlags(fs)
-	c.simulatorFlags(fs)
-	c.worldFlag(fs)
-	c.corsFlag(fs, "http://localhost:*,http://127.0.0.1:*")
-	c.commonFlags(fs)
-	fs.boolean(&c.Fresh, "fresh", "SYSTEMUSER_FRESH", false, "wipe the embedded database first")
-	if err := fs.Parse(args); err != nil {
+	c, err := parseDevFlags(args, stderr)
+	if err != nil {
 		return err
 	}
-	// A local dev stack must be able to bootstrap clients and log persons in
-	// from scripts; the simulator logs that these endpoints are on.
-	c.AdminOpen, c.DevEndpoints = true, true
-	// Dev is for trying things: the control API and the debugger page are
-	// on, and the debugger can sign with the demo clients' keys.
-	c.SimulatorControl = true
-	c.ClientKeyDir = filepath.Join(c.StateDir, "keys")
 	logger, err := c.logger(stderr)
 	if err != nil {
 		return err
@@ -108,6 +94,50 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return app.Serve(ctx)
 }
 
+// parseDevFlags reads dev's flags. dev is for one developer's machine: its
+// listeners stay on loopback unless --listen-all says otherwise (a container
+// must say so, or nothing outside it could connect).
+func parseDevFlags(args []string, stderr io.Writer) (Config, error) {
+	var c Config
+	fs := newFlagSet("dev", stderr)
+	c.databaseFlag(fs)
+	c.gatewayFlags(fs)
+	c.simulatorFlags(fs)
+	c.worldFlag(fs)
+	c.corsFlag(fs, "http://localhost:*,http://127.0.0.1:*")
+	c.commonFlags(fs)
+	fs.boolean(&c.Fresh, "fresh", "SYSTEMUSER_FRESH", false, "wipe the embedded database first")
+	fs.boolean(&c.ListenAll, "listen-all", "SYSTEMUSER_LISTEN_ALL", false,
+		"bind the gateway and simulator on all interfaces (default: 127.0.0.1 only); never on an untrusted network, dev serves unauthenticated admin routes")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	c.GatewayAddr = devAddr(c.GatewayAddr, c.ListenAll)
+	c.SimulatorAddr = devAddr(c.SimulatorAddr, c.ListenAll)
+	// A local dev stack must be able to bootstrap clients and log persons in
+	// from scripts; the simulator logs that these endpoints are on.
+	c.AdminOpen, c.DevEndpoints = true, true
+	// Dev is for trying things: the control API and the debugger page are
+	// on, and the debugger can sign with the demo clients' keys.
+	c.SimulatorControl = true
+	c.ClientKeyDir = filepath.Join(c.StateDir, "keys")
+	c.TrustLocalSimulator = true // dev trusts the simulator it starts itself
+	return c, nil
+}
+
+// devAddr puts an address without a host (":8080", listening everywhere) on
+// 127.0.0.1 unless listenAll; an address that names its host is kept.
+func devAddr(addr string, listenAll bool) string {
+	if listenAll {
+		return addr
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host != "" {
+		return addr
+	}
+	return net.JoinHostPort("127.0.0.1", port)
+}
+
 // writeDemo writes the keys scripts rely on (and nothing else).
 func writeDemo(path string, c Config, databaseURL string, d *seed.Demo, certs devCerts) error {
 	abs := func(p string) string {
@@ -127,6 +157,7 @@ func writeDemo(path string, c Config, databaseURL string, d *seed.Demo, certs de
 		"clientKeyFile":        abs(d.ClientKeyFile),
 		"systemId":             d.SystemID,
 		"customerOrgNumber":    d.CustomerOrgNumber,
+		"customerPartyUuid":    d.CustomerPartyUUID,
 		"adminPid":             d.AdminPID,
 		"resourceId":           d.ResourceID,
 		"action":               d.Action,

@@ -10,6 +10,8 @@ import (
 	"fmt"
 
 	"github.com/uptrace/bun"
+
+	"github.com/systemuser-gateway/systemuser/db"
 )
 
 //go:embed demo.yaml
@@ -22,6 +24,7 @@ type Demo struct {
 	ClientKeyFile        string `json:"clientKeyFile"`
 	SystemID             string `json:"systemId"`
 	CustomerOrgNumber    string `json:"customerOrgNumber"`
+	CustomerPartyUUID    string `json:"customerPartyUuid"`
 	AdminPID             string `json:"adminPid"`
 	ResourceID           string `json:"resourceId"`
 	Action               string `json:"action"`
@@ -55,7 +58,14 @@ func Load(ctx context.Context, bdb *bun.DB, keyDir string) (*Demo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return demoOf(w, loaded.KeyFiles), nil
+	demo := demoOf(w, loaded.KeyFiles)
+	if demo.CustomerOrgNumber != "" {
+		if err := bdb.NewSelect().Model((*db.Organization)(nil)).Column("party_uuid").
+			Where("org_number = ?", demo.CustomerOrgNumber).Scan(ctx, &demo.CustomerPartyUUID); err != nil {
+			return nil, fmt.Errorf("seed: customer party uuid: %w", err)
+		}
+	}
+	return demo, nil
 }
 
 // demoOf reads the demo markers of w.

@@ -20,7 +20,9 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := s.deps.PDP.AuthorizeXACML(r.Context(), body, id.OrgNumber)
 	if err != nil {
-		s.logger.ErrorContext(r.Context(), "authorize failed", "error", err)
+		// The PDP logs the cause, at most once per few seconds: an outage
+		// fails every request, and this line would repeat it per request.
+		s.logger.DebugContext(r.Context(), "authorize failed", "error", err)
 	}
 	// Assigned, not Set: Set would canonicalise the key and allocate the
 	// value slice on every call. net/http only reads it.

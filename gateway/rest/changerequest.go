@@ -86,7 +86,8 @@ func (s *Server) handleCreateChangeRequest(w http.ResponseWriter, r *http.Reques
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
-		w.Header().Set("Location", s.publicBase(r)+"/authentication/api/v1/systemuser/changerequest/vendor/"+cr.ID.String())
+		// Altinn's Location names the end-user route, not the vendor's.
+		w.Header().Set("Location", s.publicBase(r)+euCRBase+"/"+cr.ID.String())
 	}
 	writeJSON(w, status, toChangeRequestResponse(cr))
 }

@@ -11,9 +11,7 @@ import (
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
-// clientInfo is Altinn's ClientInfo. Altinn's clientId is the client's
-// Register party uuid; we have no party uuids, so it is the client's
-// organisation number (the same value as clientOrganizationNumber).
+// clientInfo is Altinn's ClientInfo; clientId is the client's party UUID.
 type clientInfo struct {
 	ClientID                 string `json:"clientId"`
 	ClientOrganizationNumber string `json:"clientOrganizationNumber"`
@@ -32,8 +30,8 @@ type systemUserInformation struct {
 	SystemUserOwnerOrg string `json:"systemUserOwnerOrg"`
 }
 
-// clientDelegationResponse is Altinn's ClientDelegationResponse; client is
-// the organisation number (see clientInfo).
+// clientDelegationResponse is Altinn's ClientDelegationResponse: the agent
+// system user's id and the client's party UUID.
 type clientDelegationResponse struct {
 	Agent  string `json:"agent"`
 	Client string `json:"client"`
@@ -50,7 +48,7 @@ var (
 	errAgentNotAgent = apperr.Validation([]apperr.Violation{{Reason: "NOT_AN_AGENT", Altinn: "AUTH.VLD-00015",
 		Message: "the system user is not an agent system user", Path: "?agent"}})
 	errClientMissing = apperr.Validation([]apperr.Violation{{Reason: "CLIENT_MISSING", Altinn: "AUTH.VLD-00016",
-		Message: "client must be the client's organisation number", Path: "?client"}})
+		Message: "client must be the client's party UUID or organisation number", Path: "?client"}})
 )
 
 // agentParam reads ?agent and loads the agent the caller administers,
@@ -104,7 +102,7 @@ func (s *Server) handleAvailableClients(w http.ResponseWriter, r *http.Request) 
 	}
 	data := make([]clientInfo, len(orgs))
 	for i, o := range orgs {
-		data[i] = clientInfo{ClientID: o.OrgNumber, ClientOrganizationNumber: o.OrgNumber, ClientOrganizationName: o.Name}
+		data[i] = clientInfo{ClientID: o.PartyUUID.String(), ClientOrganizationNumber: o.OrgNumber, ClientOrganizationName: o.Name}
 	}
 	writeJSON(w, http.StatusOK, toClientPage(su, data))
 }
@@ -123,7 +121,7 @@ func (s *Server) handleListClients(w http.ResponseWriter, r *http.Request) {
 	}
 	data := make([]clientInfo, len(conn.Items))
 	for i, c := range conn.Items {
-		data[i] = clientInfo{ClientID: c.ClientOrg, ClientOrganizationNumber: c.ClientOrg, ClientOrganizationName: c.ClientName}
+		data[i] = clientInfo{ClientID: c.ClientUUID.String(), ClientOrganizationNumber: c.ClientOrg, ClientOrganizationName: c.ClientName}
 	}
 	out := toClientPage(su, data)
 	out.Links.Next = s.nextLinkKeep(r, conn.HasNextPage, conn.Cursors, "agent")
@@ -139,21 +137,29 @@ func (s *Server) handleClientDelegationFor(op string) http.HandlerFunc {
 			s.restError(w, r, err)
 			return
 		}
-		client := r.URL.Query().Get("client")
-		if client == "" {
+		ref := r.URL.Query().Get("client")
+		if ref == "" {
 			s.restError(w, r, errClientMissing)
 			return
 		}
-		if add {
-			_, err = s.deps.Registry.AddClient(r.Context(), su.ID, client)
-		} else {
-			err = s.deps.Registry.RemoveClient(r.Context(), su.ID, client)
+		// Altinn names the client by its party UUID; an organisation number
+		// is accepted too.
+		client, err := s.deps.Registry.ResolveParty(r.Context(), ref)
+		if errors.Is(err, registry.ErrOrganizationNotFound) {
+			err = registry.ErrClientNotFound
+		}
+		if err == nil {
+			if add {
+				_, err = s.deps.Registry.AddClient(r.Context(), su.ID, client.OrgNumber)
+			} else {
+				err = s.deps.Registry.RemoveClient(r.Context(), su.ID, client.OrgNumber)
+			}
 		}
 		if err != nil {
 			s.restError(w, r, agentError(err))
 			return
 		}
-		writeJSON(w, http.StatusOK, clientDelegationResponse{Agent: su.ID.String(), Client: client})
+		writeJSON(w, http.StatusOK, clientDelegationResponse{Agent: su.ID.String(), Client: client.PartyUUID.String()})
 	}
 }
 

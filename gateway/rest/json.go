@@ -1,12 +1,15 @@
 package rest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -16,12 +19,31 @@ import (
 )
 
 // decodeJSON reads exactly one JSON value into v. Field names match
-// case-insensitively (Altinn's ASP.NET binder does too); unknown fields, a
-// wrong type or trailing data are errors that name the problem, so a vendor
-// who posts the wrong document finds out at once.
+// case-insensitively and unknown members are ignored, as System.Text.Json's
+// defaults in Altinn's ASP.NET binder do (ALTINN-REFERENCE §2.1: a vendor's
+// extra or misspelled field never fails the request; a misspelled required
+// field then fails on that field). A wrong type or trailing data are errors
+// that name the problem.
+//
+// Every JSON body of the API passes here, so the rules are the same on
+// every route: the content type must be JSON, the body valid UTF-8 without
+// NUL characters (which no text column can store), and a document rather
+// than a bare null.
 func decodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
+	if err := requireJSONContentType(r); err != nil {
+		return err
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return bodyError(err)
+	}
+	if err := checkText(body); err != nil {
+		return err
+	}
+	if t := bytes.TrimSpace(body); bytes.Equal(t, []byte("null")) {
+		return bodyViolation("NULL_BODY", "the body is null; a JSON object is required", "/")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
 		return bodyError(err)
 	}
@@ -29,6 +51,48 @@ func decodeJSON(r *http.Request, v any) error {
 		return bodyViolation("MALFORMED_JSON", "the body holds more than one JSON value", "/")
 	}
 	return nil
+}
+
+// requireJSONContentType accepts application/json and application/*+json.
+func requireJSONContentType(r *http.Request) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err == nil && (mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))) {
+		return nil
+	}
+	return bodyViolation("UNSUPPORTED_MEDIA_TYPE", "the body must be sent as Content-Type: application/json", "/")
+}
+
+// checkText refuses a JSON text that is not valid UTF-8 or that escapes a
+// NUL character (\u0000): encoding/json would quietly replace the first
+// and pass the second on to the database, which refuses it.
+func checkText(body []byte) error {
+	if !utf8.Valid(body) {
+		return bodyViolation("INVALID_UTF8", "the body is not valid UTF-8", "/")
+	}
+	if HasNULEscape(body) {
+		return bodyViolation("NUL_CHARACTER", "the body holds a NUL character (\\u0000), which no field accepts", "/")
+	}
+	return nil
+}
+
+// HasNULEscape reports whether the JSON text b holds the escape \u0000
+// (an escaped backslash followed by "u0000" does not count).
+func HasNULEscape(b []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(b[i:], []byte(`u0000`))
+		if j < 0 {
+			return false
+		}
+		k := i + j // index of 'u'
+		n := 0
+		for p := k - 1; p >= 0 && b[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 1 {
+			return true
+		}
+		i = k + 1
+	}
 }
 
 func bodyViolation(reason, msg, path string) error {
@@ -51,9 +115,6 @@ func bodyError(err error) error {
 	case errors.As(err, &typ):
 		path := "/" + strings.ReplaceAll(typ.Field, ".", "/")
 		return bodyViolation("INVALID_FIELD_TYPE", fmt.Sprintf("field %q must be a JSON %s", typ.Field, jsonKind(typ.Type.Kind().String())), path)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return bodyViolation("UNKNOWN_FIELD", fmt.Sprintf("unknown field %q", name), "/"+name)
 	}
 	return bodyViolation("MALFORMED_JSON", "the body is not a valid JSON document of the expected shape", "/")
 }

@@ -4,11 +4,30 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
 	"github.com/systemuser-gateway/systemuser/auth"
+	"github.com/systemuser-gateway/systemuser/gateway/requestid"
 	"github.com/systemuser-gateway/systemuser/identity"
+	"github.com/systemuser-gateway/systemuser/registry"
 )
+
+// retryAfterSeconds is what a 503 tells clients to wait: the gateway's
+// pool and listener reconnect within a second of the database's return.
+const retryAfterSeconds = 1
+
+// errUnavailable is what callers see of any failure to reach the database.
+var errUnavailable = apperr.New(apperr.Unavailable, "UNAVAILABLE", "the service is temporarily unavailable; retry shortly")
+
+// statusOf is apperr.HTTPStatus, except that a failure to reach the
+// database is 503 whatever wrapped it.
+func statusOf(err error) int {
+	if apperr.CodeOf(err) == apperr.Internal && registry.IsUnavailable(err) {
+		return http.StatusServiceUnavailable
+	}
+	return apperr.HTTPStatus(err)
+}
 
 // problem is an RFC 9457 problem details body in the shape of Altinn's
 // ProblemDetails library (type urn:altinn:error:<code>, code, statusDescription).
@@ -20,6 +39,7 @@ type problem struct {
 	Code              string            `json:"code,omitempty"`
 	StatusDescription string            `json:"statusDescription"`
 	Instance          string            `json:"instance,omitempty"`
+	RequestID         string            `json:"requestId,omitempty"`
 	ValidationErrors  []validationError `json:"validationErrors,omitempty"`
 }
 
@@ -32,8 +52,19 @@ type validationError struct {
 // writeProblem answers err as problem details; internal errors say only
 // "internal error" (the cause is logged by the caller).
 func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
-	status := apperr.HTTPStatus(err)
+	writeProblemStatus(w, r, statusOf(err), err)
+}
+
+// writeProblemStatus is writeProblem with a status of the caller's choosing
+// (the few HTTP-level answers apperr has no code for: 405, 415).
+func writeProblemStatus(w http.ResponseWriter, r *http.Request, status int, err error) {
 	p := problem{Status: status, StatusDescription: http.StatusText(status), Instance: r.URL.Path}
+	if status == http.StatusServiceUnavailable {
+		if apperr.CodeOf(err) != apperr.Unavailable {
+			err = errUnavailable
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+	}
 	if ae, ok := apperr.As(err); ok && ae.Code != apperr.Internal {
 		p.Title = ae.Message
 		p.Code = ae.Altinn
@@ -55,6 +86,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	} else {
 		p.Title = "internal error"
+		p.RequestID = requestid.From(r.Context())
 	}
 	if p.Code != "" {
 		p.Type = "urn:altinn:error:" + p.Code

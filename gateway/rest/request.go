@@ -52,7 +52,7 @@ func toRequestResponse(req *registry.Request) requestResponse {
 		ID: req.ID.String(), IntegrationTitle: req.IntegrationTitle, ExternalRef: req.ExternalRef,
 		SystemID: req.SystemID, PartyOrgNo: req.PartyOrg, AccessPackages: packagesToJSON(req.AccessPackages),
 		Status: req.Status, RedirectURL: req.RedirectURL, ConfirmURL: req.ConfirmURL,
-		Created: req.CreatedAt.UTC(), TimedOut: req.TimedOut,
+		Escalated: req.Escalated, Created: req.CreatedAt.UTC(), TimedOut: req.TimedOut,
 	}
 	if req.RequestType != registry.TypeAgent {
 		out.Rights = rightsToJSON(req.Rights)
@@ -74,11 +74,9 @@ func (s *Server) writeCreatedRequest(w http.ResponseWriter, r *http.Request, req
 		writeJSON(w, http.StatusOK, toRequestResponse(req))
 		return
 	}
-	path := "/authentication/api/v1/systemuser/request/vendor/"
-	if req.RequestType == registry.TypeAgent {
-		path += "agent/"
-	}
-	w.Header().Set("Location", s.publicBase(r)+path+req.ID.String())
+	// Altinn's Location is {platform}authentication/api/v1/systemuser/request/{id}
+	// for both types: the end-user route, not the vendor's.
+	w.Header().Set("Location", s.publicBase(r)+euReqBase+"/"+req.ID.String())
 	writeJSON(w, http.StatusCreated, toRequestResponse(req))
 }
 

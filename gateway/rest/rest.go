@@ -42,5 +42,10 @@ func New(cfg Config, deps Deps) http.Handler {
 	s := &Server{cfg: cfg, deps: deps, logger: logger}
 	mux := http.NewServeMux()
 	s.restRoutes(mux)
+	// Everything else under the API's prefixes: problem details, not the
+	// mux's plain-text 404 and 405.
+	notFound := NotFound(mux)
+	mux.Handle("/authentication/", notFound)
+	mux.Handle("/authorization/", notFound)
 	return mux
 }

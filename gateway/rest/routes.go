@@ -50,10 +50,20 @@ func hb(f func(*Server, string) http.HandlerFunc, arg string) func(*Server) http
 	return func(s *Server) http.Handler { return f(s, arg) }
 }
 
+// hf adapts a handler built by a closure over the server.
+func hf(f func(*Server) http.HandlerFunc) func(*Server) http.Handler {
+	return func(s *Server) http.Handler { return f(s) }
+}
+
 // restRouteTable lists every REST route. The PDP's POST
 // /authorization/api/v1/authorize is wired by the lead beside it.
 func restRouteTable() []restRoute {
 	srPair := srBase + "/{a}/{b}"
+	// GET request/vendor/agent/{requestId}, vendor/bysystem/{systemId},
+	// agent/{party}/{requestId} and {party}/{orgno}/pending all match
+	// .../vendor/agent/pending; the literal segments decide (dispatch).
+	reqTriple := euReqBase + "/{a}/{b}/{c}"
+	std, agent := registry.TypeStandard, registry.TypeAgent
 	return []restRoute{
 		{Method: "GET", Path: "/openapi.json", Auth: auth.Public, Handler: h((*Server).handleOpenAPI)},
 
@@ -68,26 +78,52 @@ func restRouteTable() []restRoute {
 		{Method: "PUT", Path: srBase + "/vendor/{systemId}/rights", Auth: auth.SystemRegisterWrite, Handler: h((*Server).handleUpdateSystemRights)},
 		{Method: "PUT", Path: srBase + "/vendor/{systemId}/accesspackages", Auth: auth.SystemRegisterWrite, Handler: h((*Server).handleUpdateSystemAccessPackages)},
 		{Method: "DELETE", Path: srBase + "/vendor/{systemId}", Auth: auth.SystemRegisterWrite, Handler: h((*Server).handleDeleteSystem)},
+		{Method: "GET", Path: srBase + "/vendor/{systemId}/changelog", Auth: auth.SystemRegisterWrite, Handler: h((*Server).handleSystemChangeLog)},
 
 		{Method: "POST", Path: reqBase, Auth: auth.RequestWrite, Handler: h((*Server).handleCreateRequest)},
 		{Method: "POST", Path: reqBase + "/agent", Auth: auth.RequestWrite, Handler: h((*Server).handleCreateAgentRequest)},
 		{Method: "GET", Path: reqBase + "/{requestId}", Auth: auth.RequestRead, Handler: hb((*Server).getRequest, registry.TypeStandard)},
-		{Method: "GET", Path: reqBase + "/agent/{requestId}", Auth: auth.RequestRead, Handler: hb((*Server).getRequest, registry.TypeAgent)},
+		{Method: "GET", Path: reqBase + "/agent/{requestId}", Auth: auth.RequestRead, Mux: reqTriple, Handler: hb((*Server).getRequest, registry.TypeAgent)},
 		{Method: "GET", Path: reqBase + "/byexternalref/{systemId}/{orgNo}/{externalRef}", Auth: auth.RequestRead, Handler: hb((*Server).getRequestByExternalRef, registry.TypeStandard)},
 		{Method: "GET", Path: reqBase + "/agent/byexternalref/{systemId}/{orgNo}/{externalRef}", Auth: auth.RequestRead, Handler: hb((*Server).getRequestByExternalRef, registry.TypeAgent)},
-		{Method: "GET", Path: reqBase + "/bysystem/{systemId}", Auth: auth.RequestRead, Handler: hb((*Server).listRequestsBySystem, registry.TypeStandard)},
+		{Method: "GET", Path: reqBase + "/bysystem/{systemId}", Auth: auth.RequestRead, Mux: reqTriple, Handler: hb((*Server).listRequestsBySystem, registry.TypeStandard)},
 		{Method: "GET", Path: reqBase + "/agent/bysystem/{systemId}", Auth: auth.RequestRead, Handler: hb((*Server).listRequestsBySystem, registry.TypeAgent)},
 		{Method: "DELETE", Path: reqBase + "/{requestId}", Auth: auth.RequestWrite, Handler: h((*Server).handleDeleteRequest)},
+
+		// The end user's side of requests (portal token; {party} is an org number or a party UUID).
+		{Method: "GET", Path: euReqBase + "/{requestId}", Auth: auth.Portal, Handler: hb((*Server).getRequestInternal, std)},
+		{Method: "GET", Path: euReqBase + "/agent/{requestId}", Auth: auth.Portal, Handler: hb((*Server).getRequestInternal, agent)},
+		{Method: "GET", Path: euReqBase + "/{party}/{requestId}", Auth: auth.Portal, Handler: hb((*Server).getPartyRequest, std)},
+		{Method: "GET", Path: euReqBase + "/agent/{party}/{requestId}", Auth: auth.Portal, Mux: reqTriple, Handler: hb((*Server).getPartyRequest, agent)},
+		{Method: "GET", Path: euReqBase + "/{party}/{orgno}/pending", Auth: auth.Portal, Mux: reqTriple, Handler: hb((*Server).pendingPartyRequests, std)},
+		{Method: "GET", Path: euReqBase + "/agent/{party}/{orgno}/pending", Auth: auth.Portal, Handler: hb((*Server).pendingPartyRequests, agent)},
+		{Method: "POST", Path: euReqBase + "/{party}/{requestId}/approve", Auth: auth.Portal, Handler: hf(func(s *Server) http.HandlerFunc { return s.decidePartyRequest(std, "approve") })},
+		{Method: "POST", Path: euReqBase + "/{party}/{requestId}/reject", Auth: auth.Portal, Handler: hf(func(s *Server) http.HandlerFunc { return s.decidePartyRequest(std, "reject") })},
+		{Method: "POST", Path: euReqBase + "/{party}/{requestId}/escalate", Auth: auth.Portal, Handler: hb((*Server).escalatePartyRequest, std)},
+		{Method: "POST", Path: euReqBase + "/agent/{party}/{requestId}/approve", Auth: auth.Portal, Handler: hf(func(s *Server) http.HandlerFunc { return s.decidePartyRequest(agent, "approve") })},
+		{Method: "POST", Path: euReqBase + "/agent/{party}/{requestId}/reject", Auth: auth.Portal, Handler: hf(func(s *Server) http.HandlerFunc { return s.decidePartyRequest(agent, "reject") })},
+		{Method: "POST", Path: euReqBase + "/agent/{party}/{requestId}/escalate", Auth: auth.Portal, Handler: hb((*Server).escalatePartyRequest, agent)},
 
 		{Method: "GET", Path: suBase + "/byExternalId", Auth: auth.SystemUserLookup, Handler: h((*Server).handleSystemUserByExternalID)},
 		{Method: "GET", Path: suBase + "/vendor/bysystem/{systemId}", Auth: auth.SystemRegisterWrite, Handler: h((*Server).handleVendorSystemUsersBySystem)},
 		{Method: "GET", Path: suBase + "/vendor/byquery", Auth: auth.RequestWrite, Handler: h((*Server).handleVendorSystemUserByQuery)},
+		// The end user's system users (portal token; {party} is an org number or a party UUID).
+		{Method: "GET", Path: suBase + "/{party}", Auth: auth.Portal, Handler: hb((*Server).partySystemUsers, std)},
+		{Method: "GET", Path: suBase + "/agent/{party}", Auth: auth.Portal, Handler: hb((*Server).partySystemUsers, agent)},
+		{Method: "GET", Path: suBase + "/{party}/{systemUserId}", Auth: auth.Portal, Handler: h((*Server).handleGetPartySystemUser)},
+		{Method: "POST", Path: suBase + "/{party}/create", Auth: auth.Portal, Handler: h((*Server).handleCreatePartySystemUser)},
+		{Method: "DELETE", Path: suBase + "/{party}/{systemUserId}", Auth: auth.Portal, Handler: hb((*Server).deletePartySystemUser, std)},
+		{Method: "DELETE", Path: suBase + "/agent/{party}/{systemUserId}", Auth: auth.Portal, Handler: hb((*Server).deletePartySystemUser, agent)},
 
 		{Method: "POST", Path: crBase, Auth: auth.RequestWrite, Handler: h((*Server).handleCreateChangeRequest)},
 		{Method: "GET", Path: crBase + "/{requestId}", Auth: auth.RequestRead, Handler: h((*Server).handleGetChangeRequest)},
 		{Method: "GET", Path: crBase + "/byexternalref/{systemId}/{orgNo}/{externalRef}", Auth: auth.RequestRead, Handler: h((*Server).handleGetChangeRequestByExternalRef)},
 		{Method: "GET", Path: crBase + "/bysystem/{systemId}", Auth: auth.RequestRead, Handler: h((*Server).handleListChangeRequestsBySystem)},
 		{Method: "DELETE", Path: crBase + "/{requestId}", Auth: auth.RequestWrite, Handler: h((*Server).handleDeleteChangeRequest)},
+		{Method: "GET", Path: euCRBase + "/{requestId}", Auth: auth.RequestStatus, Handler: h((*Server).handleGetChangeRequestByID)},
+		{Method: "GET", Path: euCRBase + "/{party}/{requestId}", Auth: auth.Portal, Handler: hf((*Server).getPartyChangeRequest)},
+		{Method: "POST", Path: euCRBase + "/{party}/{requestId}/approve", Auth: auth.Portal, Handler: hb((*Server).decidePartyChangeRequest, "approve")},
+		{Method: "POST", Path: euCRBase + "/{party}/{requestId}/reject", Auth: auth.Portal, Handler: hb((*Server).decidePartyChangeRequest, "reject")},
 
 		{Method: "GET", Path: euBase + "/agents", Auth: auth.ClientDelegationRead, Handler: h((*Server).handleListAgents)},
 		{Method: "GET", Path: euBase + "/clients/available", Auth: auth.ClientDelegationRead, Handler: h((*Server).handleAvailableClients)},

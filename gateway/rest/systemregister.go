@@ -22,8 +22,8 @@ type vendorJSON struct {
 	ID        string `json:"ID"`
 }
 
-// registerSystemRequest is Altinn's RegisterSystemRequest. IsDeleted is
-// accepted (and ignored) so a vendor can PUT back what it GOT.
+// registerSystemRequest is Altinn's RegisterSystemRequest. Other members
+// (isDeleted, when a vendor PUTs back what it GOT) are ignored.
 type registerSystemRequest struct {
 	ID                  string              `json:"id"`
 	Vendor              *vendorJSON         `json:"vendor"`
@@ -34,7 +34,6 @@ type registerSystemRequest struct {
 	ClientID            []string            `json:"clientId"`
 	AllowedRedirectURLs []string            `json:"allowedRedirectUrls"`
 	IsVisible           *bool               `json:"isVisible"`
-	IsDeleted           *bool               `json:"isDeleted"`
 }
 
 // registeredSystemResponse is Altinn's vendor read model.
@@ -308,7 +307,33 @@ func (s *Server) handleGetSystemRights(w http.ResponseWriter, r *http.Request) {
 		s.restError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rightsToJSON(sys.Rights))
+	out := rightsToJSON(sys.Rights)
+	if strings.EqualFold(r.URL.Query().Get("useOldFormatForApp"), "true") {
+		for i := range out {
+			out[i].Resource = oldAppFormat(out[i].Resource)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// oldAppFormat is Altinn's ConvertAppResourceToOldResourceFormat: an app
+// resource app_{org}_{app} becomes the pair urn:altinn:org, urn:altinn:app.
+func oldAppFormat(res []attributePair) []attributePair {
+	var out []attributePair
+	for _, p := range res {
+		if p.ID != attrResource {
+			continue
+		}
+		rest, isApp := strings.CutPrefix(p.Value, "app_")
+		if !isApp {
+			out = append(out, p)
+			continue
+		}
+		if org, app, ok := strings.Cut(rest, "_"); ok && org != "" && app != "" {
+			out = append(out, attributePair{ID: attrOrg, Value: org}, attributePair{ID: attrApp, Value: app})
+		}
+	}
+	return out
 }
 
 func (s *Server) handleGetSystemAccessPackages(w http.ResponseWriter, r *http.Request) {

@@ -1,10 +1,13 @@
 package rest
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/auth"
+	"github.com/systemuser-gateway/systemuser/gateway/requestid"
 	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
@@ -54,9 +57,18 @@ func (s *Server) handleSystemUserByExternalID(w http.ResponseWriter, r *http.Req
 }
 
 // restError answers err as problem details and logs internal errors in full.
+// A vendor acting on another vendor's system is answered as Altinn's
+// controllers do (Forbid(): 403 without body).
 func (s *Server) restError(w http.ResponseWriter, r *http.Request, err error) {
-	if apperr.HTTPStatus(err) >= 500 {
-		s.logger.ErrorContext(r.Context(), "rest internal error", "error", err, "path", r.URL.Path)
+	if errors.Is(err, errRESTNotVendor) || errors.Is(err, registry.ErrNotSystemVendor) {
+		policyFailure(w, auth.ErrForbidden)
+		return
+	}
+	switch statusOf(err) {
+	case http.StatusServiceUnavailable: // an outage: expected, and the caller retries
+		s.logger.WarnContext(r.Context(), "rest unavailable", "error", err, "path", r.URL.Path, "request_id", requestid.From(r.Context()))
+	case http.StatusInternalServerError:
+		s.logger.ErrorContext(r.Context(), "rest internal error", "error", err, "path", r.URL.Path, "request_id", requestid.From(r.Context()))
 	}
 	writeProblem(w, r, err)
 }
@@ -65,6 +77,11 @@ func (s *Server) restError(w http.ResponseWriter, r *http.Request, err error) {
 // one of the caller's systems (Altinn: systemregister.write scope).
 func (s *Server) handleVendorSystemUsersBySystem(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.vendorSystem(r); err != nil {
+		// Altinn answers another vendor's system here as an unknown one
+		// (AUTH-00011, 404), not with the System Register's 403.
+		if errors.Is(err, errRESTNotVendor) {
+			err = registry.ErrSystemNotFound
+		}
 		s.restError(w, r, err)
 		return
 	}

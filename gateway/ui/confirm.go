@@ -17,7 +17,9 @@ import (
 // plain HTML forms; no JavaScript is needed.
 func (s *Server) confirmRoutes(mux *http.ServeMux) {
 	mux.Handle("GET "+uiBase+"/static/", staticHandler())
-	mux.HandleFunc("GET "+uiBase+"/login/callback", s.handleLoginCallback)
+	// POST only: the login answers form_post style, so the token never
+	// travels in a URL (history, logs, Referer).
+	mux.HandleFunc("POST "+uiBase+"/login/callback", s.handleLoginCallback)
 	mux.HandleFunc("POST "+uiBase+"/logout", s.withPerson(s.handleLogout))
 	mux.HandleFunc("GET "+uiBase+"/request", s.withPerson(s.requestPage(registry.TypeStandard)))
 	mux.HandleFunc("GET "+uiBase+"/agentrequest", s.withPerson(s.requestPage(registry.TypeAgent)))

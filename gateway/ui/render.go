@@ -84,9 +84,16 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, ss *session
 func (s *Server) renderAppError(w http.ResponseWriter, r *http.Request, ss *session, err error) {
 	status := apperr.HTTPStatus(err)
 	msg := "Something went wrong on our side. Try again later."
-	if ae, ok := apperr.As(err); ok && ae.Code != apperr.Internal {
+	ae, isApp := apperr.As(err)
+	switch {
+	case registry.IsUnavailable(err):
+		// The database is away for a moment: say so, and that a reload will do.
+		status, msg = http.StatusServiceUnavailable, "The service is briefly unavailable. Reload the page in a moment."
+		w.Header().Set("Retry-After", "1")
+		s.logger.WarnContext(r.Context(), "confirm page unavailable", "error", err, "path", r.URL.Path)
+	case isApp && ae.Code != apperr.Internal:
 		msg = friendlyMessage(err, ae.Message)
-	} else {
+	default:
 		s.logger.ErrorContext(r.Context(), "confirm page internal error", "error", err, "path", r.URL.Path)
 	}
 	s.renderError(w, r, ss, status, msg)

@@ -2,11 +2,14 @@ package ui
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/identity"
@@ -86,6 +89,12 @@ func (s *Server) withPerson(next func(http.ResponseWriter, *http.Request, *sessi
 	}
 }
 
+// redirectToLogin starts a login: a fresh state and nonce, kept in a
+// short-lived cookie named after the state, go to the login page, which
+// answers by POSTing the token and the state to the callback (form_post).
+// The callback accepts only a state this browser holds a cookie for and a
+// token that carries its nonce, so nobody can push their own login (or a
+// token obtained elsewhere) into someone else's browser.
 func (s *Server) redirectToLogin(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.LoginURL == "" {
 		s.renderError(w, r, nil, http.StatusServiceUnavailable, "No login service is configured for this gateway.")
@@ -97,12 +106,46 @@ func (s *Server) redirectToLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, nil, http.StatusInternalServerError, "The login service is misconfigured.")
 		return
 	}
-	callback := s.publicBase(r) + uiBase + "/login/callback?next=" + url.QueryEscape(r.URL.RequestURI())
+	state, nonce := randomToken(), randomToken()
+	http.SetCookie(w, s.loginCookie(state, nonce+"|"+url.QueryEscape(r.URL.RequestURI()), loginTTL))
 	q := login.Query()
-	q.Set("redirect_uri", callback)
+	q.Set("redirect_uri", s.publicBase(r)+uiBase+"/login/callback")
+	q.Set("response_mode", "form_post")
+	q.Set("state", state)
+	q.Set("nonce", nonce)
 	login.RawQuery = q.Encode()
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, login.String(), http.StatusSeeOther)
+}
+
+const (
+	loginCookiePrefix = "systemuser_login_"
+	loginTTL          = 10 * time.Minute
+)
+
+// loginCookie holds one pending login (named after its state, so logins
+// started in two tabs do not overwrite each other). The callback arrives as
+// a cross-origin POST from the login page: SameSite=Lax cookies are sent
+// with it only when the login page is same-site (the dev stack on
+// localhost); behind HTTPS the cookie is SameSite=None; Secure, as OpenID
+// Connect's form_post needs.
+func (s *Server) loginCookie(state, value string, ttl time.Duration) *http.Cookie {
+	c := &http.Cookie{Name: loginCookiePrefix + state, Value: value, Path: uiBase + "/login/",
+		MaxAge: int(ttl / time.Second), HttpOnly: true, SameSite: http.SameSiteLaxMode}
+	if ttl <= 0 {
+		c.MaxAge = -1
+	}
+	if strings.HasPrefix(s.cfg.PublicURL, "https://") {
+		c.Secure, c.SameSite = true, http.SameSiteNoneMode
+	}
+	return c
+}
+
+// randomToken is 256 random bits, URL- and cookie-name-safe.
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // safeNext accepts only a path on the confirm pages, so the callback can
@@ -116,14 +159,32 @@ func safeNext(raw string) string {
 	return u.RequestURI()
 }
 
-// handleLoginCallback receives the token from the login page, verifies it
-// and turns it into the session cookie.
+// handleLoginCallback receives the login's form_post: the token and the
+// state. It accepts them only for a login this browser started (its state
+// cookie) whose nonce the token carries; the state is single use.
 func (s *Server) handleLoginCallback(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Referrer-Policy", "no-referrer") // the URL holds a token
-	raw := r.URL.Query().Get("access_token")
+	w.Header().Set("Cache-Control", "no-store")
+	state := r.PostFormValue("state")
+	var pending *http.Cookie
+	if len(state) == 43 && strings.Trim(state, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == "" {
+		pending, _ = r.Cookie(loginCookiePrefix + state)
+	}
+	if pending == nil {
+		s.renderError(w, r, nil, http.StatusBadRequest, "This login was not started in this browser, or took longer than 10 minutes. Open the page again to log in.")
+		return
+	}
+	http.SetCookie(w, s.loginCookie(state, "", 0)) // single use, whatever follows
+	nonce, rawNext, _ := strings.Cut(pending.Value, "|")
+	next, _ := url.QueryUnescape(rawNext)
+	raw := r.PostFormValue("access_token")
 	claims, err := s.verifier.Verify(r.Context(), raw)
 	if raw == "" || err != nil || claims.PID == "" {
 		s.renderError(w, r, nil, http.StatusUnauthorized, "The login did not return a valid person token. Try again.")
+		return
+	}
+	if nonce == "" || subtle.ConstantTimeCompare([]byte(claims.Nonce), []byte(nonce)) != 1 {
+		s.logger.WarnContext(r.Context(), "confirm page login with another login's token", "pid", claims.PID, "jti", claims.JTI)
+		s.renderError(w, r, nil, http.StatusBadRequest, "The login returned a token from another login. Open the page again to log in.")
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -131,8 +192,7 @@ func (s *Server) handleLoginCallback(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(s.cfg.PublicURL, "https://"),
 	})
 	s.logger.InfoContext(r.Context(), "confirm page login", "pid", claims.PID, "jti", claims.JTI)
-	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, _ *session) {

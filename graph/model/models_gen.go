@@ -463,6 +463,68 @@ func (e RequestType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What a change of a System Register entry did.
+type SystemChangeType string
+
+const (
+	SystemChangeTypeCreate              SystemChangeType = "CREATE"
+	SystemChangeTypeUpdate              SystemChangeType = "UPDATE"
+	SystemChangeTypeRightsUpdate        SystemChangeType = "RIGHTS_UPDATE"
+	SystemChangeTypeAccessPackageUpdate SystemChangeType = "ACCESS_PACKAGE_UPDATE"
+	SystemChangeTypeDelete              SystemChangeType = "DELETE"
+)
+
+var AllSystemChangeType = []SystemChangeType{
+	SystemChangeTypeCreate,
+	SystemChangeTypeUpdate,
+	SystemChangeTypeRightsUpdate,
+	SystemChangeTypeAccessPackageUpdate,
+	SystemChangeTypeDelete,
+}
+
+func (e SystemChangeType) IsValid() bool {
+	switch e {
+	case SystemChangeTypeCreate, SystemChangeTypeUpdate, SystemChangeTypeRightsUpdate, SystemChangeTypeAccessPackageUpdate, SystemChangeTypeDelete:
+		return true
+	}
+	return false
+}
+
+func (e SystemChangeType) String() string {
+	return string(e)
+}
+
+func (e *SystemChangeType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SystemChangeType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SystemChangeType", str)
+	}
+	return nil
+}
+
+func (e SystemChangeType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SystemChangeType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SystemChangeType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type SystemUserChangeKind string
 
 const (

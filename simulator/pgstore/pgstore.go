@@ -68,7 +68,7 @@ func (s *Clients) get(ctx context.Context, id string) (simulator.Client, error) 
 		return simulator.Client{}, simulator.ErrClientNotFound
 	}
 	if err != nil {
-		return simulator.Client{}, fmt.Errorf("pgstore: get client: %w", err)
+		return simulator.Client{}, storeErr("get client", err)
 	}
 	return toClient(&m)
 }
@@ -90,7 +90,7 @@ func (s *Clients) List(ctx context.Context) ([]simulator.Client, error) {
 	err := s.db.NewSelect().Model(&ms).Relation("Keys").
 		Where("mc.deleted_at IS NULL").Order("mc.client_id").Scan(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: list clients: %w", err)
+		return nil, storeErr("list clients", err)
 	}
 	out := make([]simulator.Client, 0, len(ms))
 	for _, m := range ms {
@@ -128,7 +128,7 @@ func (s *Clients) Create(ctx context.Context, c simulator.Client) error {
 	})
 	s.forget(c.ID)
 	if err != nil && !errors.Is(err, simulator.ErrClientExists) && !errors.Is(err, simulator.ErrInvalidClient) {
-		return fmt.Errorf("pgstore: create client: %w", err)
+		return storeErr("create client", err)
 	}
 	return err
 }
@@ -152,7 +152,7 @@ func (s *Clients) Delete(ctx context.Context, id string) error {
 	res, err := s.db.NewUpdate().Model((*db.MaskinportenClient)(nil)).
 		Set("deleted_at = now()").Where("client_id = ? AND deleted_at IS NULL", id).Exec(ctx)
 	if err != nil {
-		return fmt.Errorf("pgstore: delete client: %w", err)
+		return storeErr("delete client", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return simulator.ErrClientNotFound
@@ -166,16 +166,16 @@ func (s *Clients) ReplaceKeys(ctx context.Context, id string, keys []jose.JSONWe
 		n, err := tx.NewSelect().Model((*db.MaskinportenClient)(nil)).
 			Where("client_id = ? AND deleted_at IS NULL", id).For("UPDATE").Count(ctx)
 		if err != nil {
-			return fmt.Errorf("pgstore: replace keys: %w", err)
+			return storeErr("replace keys", err)
 		}
 		if n == 0 {
 			return simulator.ErrClientNotFound
 		}
 		if _, err := tx.NewDelete().Model((*db.MaskinportenClientKey)(nil)).Where("client_id = ?", id).Exec(ctx); err != nil {
-			return fmt.Errorf("pgstore: replace keys: %w", err)
+			return storeErr("replace keys", err)
 		}
 		if err := insertKeys(ctx, tx, id, keys); err != nil {
-			return fmt.Errorf("pgstore: replace keys: %w", err)
+			return storeErr("replace keys", err)
 		}
 		return nil
 	})
@@ -209,7 +209,7 @@ func (p Persons) Get(ctx context.Context, pid string) (simulator.Person, error) 
 		return simulator.Person{}, simulator.ErrPersonNotFound
 	}
 	if err != nil {
-		return simulator.Person{}, fmt.Errorf("pgstore: get person: %w", err)
+		return simulator.Person{}, storeErr("get person", err)
 	}
 	return simulator.Person{PID: m.PID, Name: m.Name}, nil
 }
@@ -217,11 +217,21 @@ func (p Persons) Get(ctx context.Context, pid string) (simulator.Person, error) 
 func (p Persons) List(ctx context.Context) ([]simulator.Person, error) {
 	var ms []db.Person
 	if err := p.db.NewSelect().Model(&ms).Order("name").Scan(ctx); err != nil {
-		return nil, fmt.Errorf("pgstore: list persons: %w", err)
+		return nil, storeErr("list persons", err)
 	}
 	out := make([]simulator.Person, len(ms))
 	for i, m := range ms {
 		out[i] = simulator.Person{PID: m.PID, Name: m.Name}
 	}
 	return out, nil
+}
+
+// storeErr wraps a database failure of op, marking one that may pass on a
+// retry (the database unreachable or restarting) as
+// simulator.ErrStoreUnavailable.
+func storeErr(op string, err error) error {
+	if db.IsUnavailable(err) {
+		return fmt.Errorf("pgstore: %s: %w: %w", op, simulator.ErrStoreUnavailable, err)
+	}
+	return fmt.Errorf("pgstore: %s: %w", op, err)
 }

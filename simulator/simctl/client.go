@@ -243,7 +243,9 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	if err != nil {
 		return fmt.Errorf("simctl: read %s %s: %w", method, path, err)
 	}
-	if resp.StatusCode == http.StatusNotFound && !strings.Contains(resp.Header.Get("Content-Type"), "json") {
+	if resp.StatusCode == http.StatusNotFound && !isAPIError(resp.Header.Get("Content-Type"), raw) {
+		// Not the control API's own 404 (which says what was not found):
+		// the simulator's catch-all, so the API is not there.
 		return ErrDisabled
 	}
 	if resp.StatusCode >= 300 {
@@ -259,4 +261,14 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 		}
 	}
 	return nil
+}
+
+// isAPIError reports whether raw is an error of the simulator's APIs
+// ({"error": ..., "message": ...}) rather than its catch-all's answer for
+// a route it does not serve.
+func isAPIError(contentType string, raw []byte) bool {
+	var e struct {
+		Message *string `json:"message"`
+	}
+	return strings.Contains(contentType, "json") && json.Unmarshal(raw, &e) == nil && e.Message != nil
 }

@@ -1,0 +1,2 @@
+DROP TABLE system_change_log;
+DROP FUNCTION system_change_log_append_only();
