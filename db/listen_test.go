@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"testing"
 	"time"
@@ -29,7 +30,7 @@ func startListener(t *testing.T) (*bun.DB, *db.Listener, <-chan db.Event) {
 	go func() { done <- ln.Run(ctx) }()
 	t.Cleanup(func() {
 		stop()
-		if err := <-done; err != context.Canceled {
+		if err := <-done; !errors.Is(err, context.Canceled) {
 			t.Errorf("Run returned %v, want context.Canceled", err)
 		}
 	})
@@ -141,7 +142,7 @@ func TestListenerClosesSubscriptionsWhenRunEnds(t *testing.T) {
 	defer cancel()
 	ctx, stop := context.WithCancel(context.Background())
 	stop()
-	if err := ln.Run(ctx); err != context.Canceled {
+	if err := ln.Run(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
 	}
 	if _, ok := <-events; ok {

@@ -47,7 +47,7 @@ func TestDecisionRetentionDropsOnlyWholeExpiredDays(t *testing.T) {
 	// The clock walks in 5-hour steps over two days, crossing midnights at
 	// different offsets; after every run no decision inside the window is
 	// gone, and no day entirely outside it is left.
-	for step := 0; step < 10; step++ {
+	for step := range 10 {
 		now = start.Add(time.Duration(step) * 5 * time.Hour)
 		if _, err := m.MaintainOnce(ctx); err != nil {
 			t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
@@ -136,6 +137,7 @@ func BenchmarkAuthorizeLoad(b *testing.B) {
 type authzEnv struct {
 	bdb           *bun.DB
 	engine        *pdp.Engine
+	verifier      *auth.Verifier
 	counter       *dbtest.QueryCounter
 	gatewayURL    string
 	bareURL       string
@@ -158,6 +160,7 @@ func newAuthzEnv(tb testing.TB) *authzEnv {
 	env.seed(tb, orgs[2])
 	env.cachedUser = env.freshSystemUsers(tb, 1)[0]
 	env.bearer = "Bearer " + ge.VendorToken(tb, env.serviceOwner, "altinn:authorization/authorize")
+	env.verifier = ge.Verifier
 	bare := httptest.NewServer(newBareHandler(map[string]string{
 		env.cachedUser.String() + "|read|res-a|" + env.owner: "Permit",
 	}))

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/google/uuid"
 
 	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/gateway"
@@ -188,7 +187,7 @@ func TestBrowserApprovesRequest(t *testing.T) {
 	default:
 		t.Fatal("the vendor's redirect URL was never requested")
 	}
-	su, err := reg.GetSystemUser(vendor, uuid.UUID(req.ID))
+	su, err := reg.GetSystemUser(vendor, req.ID)
 	if err != nil || su.OwnerOrg != customerOrg || su.IsDeleted {
 		t.Fatalf("system user after approval: %+v, %v", su, err)
 	}

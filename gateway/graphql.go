@@ -66,6 +66,9 @@ func (s *Server) graphqlHandler() http.Handler {
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	srv.Use(depthLimit{Max: cfg.DepthLimit})
 	srv.AroundFields(markResolverErrors)
+	if tr := s.cfg.Tracing.GraphQLTracer(); tr != nil {
+		srv.Use(tr)
+	}
 	srv.SetErrorPresenter(errorPresenter(s.logger))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		s.logger.ErrorContext(ctx, "graphql panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))

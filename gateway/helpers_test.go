@@ -63,7 +63,7 @@ func world(t *testing.T, bdb *bun.DB, n int, owner string) (systems []string) {
 	pkg := "urn:altinn:accesspackage:test-pakke"
 	mustExec(t, bdb, &db.AccessPackage{URN: pkg, Name: "Test", Assignable: true, Delegable: true},
 		&db.AccessPackageResource{PackageURN: pkg, ResourceID: "res-a"})
-	for i := 0; i < n; i++ {
+	for i := range n {
 		vendor := orgs[i]
 		id := vendor + "_sys"
 		mustExec(t, bdb, &db.Organization{OrgNumber: vendor, Name: fmt.Sprintf("Vendor %d", i)},

@@ -273,7 +273,7 @@ func subscribeCodes(t *testing.T, e *gatewaytest.Env, token, query string) ([]st
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.CloseNow()
+	defer func() { _ = conn.CloseNow() }()
 	init := map[string]any{}
 	if token != "" {
 		init["Authorization"] = "Bearer " + token

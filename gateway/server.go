@@ -8,21 +8,24 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/systemuser-gateway/systemuser/auth"
 	"github.com/systemuser-gateway/systemuser/gateway/graphiql"
-	"github.com/systemuser-gateway/systemuser/gateway/metrics"
 	"github.com/systemuser-gateway/systemuser/gateway/requestid"
 	"github.com/systemuser-gateway/systemuser/gateway/rest"
 	"github.com/systemuser-gateway/systemuser/gateway/ui"
 	"github.com/systemuser-gateway/systemuser/pdp"
 	"github.com/systemuser-gateway/systemuser/registry"
 	"github.com/systemuser-gateway/systemuser/resolvers"
+	"github.com/systemuser-gateway/systemuser/telemetry"
 )
 
 // Config configures the gateway's HTTP side.
@@ -41,6 +44,10 @@ type Config struct {
 	// DisableMetrics turns off GET /metrics and request instrumentation
 	// (on by default, so the zero Config serves them).
 	DisableMetrics bool
+	// Tracing, when enabled, adds GraphQL operation spans and names the
+	// listener's HTTP spans after their routes (the listener itself is
+	// wrapped by the caller). Nil or off adds nothing.
+	Tracing *telemetry.Tracing
 }
 
 // Deps are the services the gateway translates to.
@@ -79,7 +86,7 @@ type Server struct {
 	verifier *auth.Verifier
 	handler  http.Handler
 	draining atomic.Bool
-	metrics  *metrics.Registry // nil when disabled
+	metrics  *prometheus.Registry // nil when disabled
 }
 
 // New builds the gateway.
@@ -107,7 +114,7 @@ func New(cfg Config, deps Deps) *Server {
 
 // Metrics is the registry /metrics serves, for other parts of the process
 // to add to; nil when Config.DisableMetrics is set.
-func (s *Server) Metrics() *metrics.Registry { return s.metrics }
+func (s *Server) Metrics() *prometheus.Registry { return s.metrics }
 
 // Verifier is the gateway's token verifier (the PDP uses it for tokens).
 func (s *Server) Verifier() *auth.Verifier { return s.verifier }
@@ -127,27 +134,24 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	gql := graphqlInput(s.authenticate(s.graphqlHandler()))
 	mux.Handle("/graphql", gql)
-	api := s.authenticate(rest.New(rest.Config{PublicURL: s.cfg.PublicURL},
-		rest.Deps{Registry: s.deps.Registry, PDP: s.deps.PDP, Logger: s.logger}))
+	// routed: the REST API and the confirm pages have their own muxes,
+	// whose finer patterns label the metrics and the trace spans.
+	api := s.authenticate(routed(rest.New(rest.Config{PublicURL: s.cfg.PublicURL},
+		rest.Deps{Registry: s.deps.Registry, PDP: s.deps.PDP, Logger: s.logger})))
 	mux.Handle("/authentication/", api)
 	mux.Handle("/authorization/", api)
 	mux.Handle("GET /openapi.json", api)
-	mux.Handle("/accessmanagement/", ui.New(ui.Config{PublicURL: s.cfg.PublicURL, LoginURL: s.cfg.LoginURL},
-		ui.Deps{Registry: s.deps.Registry, Verifier: s.verifier, Logger: s.logger}))
+	mux.Handle("/accessmanagement/", routed(ui.New(ui.Config{PublicURL: s.cfg.PublicURL, LoginURL: s.cfg.LoginURL},
+		ui.Deps{Registry: s.deps.Registry, Verifier: s.verifier, Logger: s.logger})))
 	gi := graphiql.Handler("/graphql", "/graphql")
 	mux.Handle("GET /{$}", gi)
 	mux.Handle("GET "+graphiql.AssetPrefix, gi)
 	mux.Handle("/", rest.NotFound(mux)) // problem details, not plain-text 404 and 405
-	h := s.recoverer(bodyLimit(cleanURLs(mux)))
+	h := spanNamed(s.recoverer(bodyLimit(cleanURLs(mux))))
 	if s.cfg.DisableMetrics {
 		return requestid.Middleware(h)
 	}
-	s.metrics = metrics.NewRegistry()
-	s.registerDeps(s.metrics)
-	mux.Handle("GET /metrics", s.metrics.Handler())
-	// Outermost: it replaces the request (a new context), and the metrics
-	// read the route pattern the mux sets on the request they passed on.
-	return requestid.Middleware(newHTTPMetrics(s.metrics).instrument(h))
+	return requestid.Middleware(s.instrument(mux, h))
 }
 
 func bodyLimit(next http.Handler) http.Handler {
@@ -162,7 +166,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
+				if err, ok := p.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 					panic(p)
 				}
 				s.logger.ErrorContext(r.Context(), "http panic", "panic", p, "path", r.URL.Path)

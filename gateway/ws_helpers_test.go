@@ -37,7 +37,7 @@ func dialWS(t *testing.T, e *gatewaytest.Env, token string) *wsClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.CloseNow() })
+	t.Cleanup(func() { _ = conn.CloseNow() })
 	if got := resp.Header.Get("Sec-WebSocket-Protocol"); got != "graphql-transport-ws" {
 		t.Fatalf("Sec-WebSocket-Protocol = %q", got)
 	}

@@ -17,7 +17,7 @@ func TestCacheHitRunsNoSQLAndMissOneQuery(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	var q queryCounter
-	f.bdb.AddQueryHook(&q)
+	f.bdb.AddQueryHook(&q) //nolint:staticcheck // SA1019: the hook must reach the services already holding this *bun.DB; WithQueryHook returns a copy
 	e := startEngine(t, f.bdb, Options{})
 	ctx := context.Background()
 	// Warm the catalog through another system user.

@@ -84,11 +84,4 @@ type Decision struct {
 // NotApplicable when no delegation applies (unknown, deleted or never
 // granted system user), so every Deny becomes NotApplicable there; service
 // owners test decision == "Permit", so nothing but a Permit grants access.
-func (d Decision) XACMLResult() Result {
-	switch d.Result {
-	case Permit, Indeterminate:
-		return d.Result
-	default:
-		return NotApplicable
-	}
-}
+func (d Decision) XACMLResult() Result { return xacmlResult(d.Result) }

@@ -139,6 +139,7 @@ func (e *Engine) Flush(ctx context.Context) error { return e.log.flush(ctx) }
 // then Indeterminate/PROCESSING_ERROR, never a Permit.
 func (e *Engine) Authorize(ctx context.Context, req Request) (Decision, error) {
 	ds, err := e.authorize(ctx, []Request{req})
+	e.stats.countDecision(ds[0].Result)
 	return ds[0], err
 }
 
@@ -154,7 +155,11 @@ func (e *Engine) AuthorizeBatch(ctx context.Context, reqs []Request) ([]Decision
 	if len(reqs) == 0 {
 		return []Decision{}, nil
 	}
-	return e.authorize(ctx, reqs)
+	ds, err := e.authorize(ctx, reqs)
+	for i := range ds {
+		e.stats.countDecision(ds[i].Result)
+	}
+	return ds, err
 }
 
 func (e *Engine) authorize(ctx context.Context, reqs []Request) ([]Decision, error) {
@@ -239,7 +244,8 @@ func (e *Engine) authorize(ctx context.Context, reqs []Request) ([]Decision, err
 				reason: "the decision could not be logged (the decision log is full); retry later"})
 			e.stats.withheld.Add(1)
 		}
-		e.stats.countDecision(d.Result)
+		// Counted by the entry points, as answered: the XACML route
+		// answers some of these differently (Decision.XACMLResult).
 	}
 	return ds, err
 }
@@ -314,7 +320,10 @@ func newID() uuid.UUID {
 
 // Stats are the engine's running totals since New, for metrics.
 type Stats struct {
-	// Decisions made, by result (REST, GraphQL and Go callers alike).
+	// Decisions answered, by the result the caller was sent (REST, XACML,
+	// GraphQL and Go callers alike): the XACML route's NotApplicable for a
+	// Deny counts as NotApplicable, and its Indeterminate for a malformed
+	// item counts although no rule ran.
 	Permit, Deny, NotApplicable, Indeterminate uint64
 	// CacheHits counts subjects a decision found without reading the
 	// database itself (in memory, or loaded by a concurrent caller);

@@ -175,7 +175,7 @@ func (l *decisionLog) run() {
 		select {
 		case d, ok := <-l.queue:
 			if !ok {
-				l.write(batch)
+				_ = l.write(batch) // a failure is logged and counted by write
 				return
 			}
 			batch = append(batch, d)
@@ -183,12 +183,12 @@ func (l *decisionLog) run() {
 			// under load the queue is rarely empty.
 			batch = l.drainInto(batch)
 			if len(batch) >= l.opts.Batch {
-				l.write(batch)
+				_ = l.write(batch)
 				batch = batch[:0]
 			}
 		case <-t.C:
 			if len(batch) > 0 {
-				l.write(batch)
+				_ = l.write(batch)
 				batch = batch[:0]
 			}
 		case reply := <-l.flushes:

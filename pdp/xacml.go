@@ -142,7 +142,7 @@ func decodeXACML(body []byte) (*xRequest, error) {
 		return &xRequest{AccessSubject: categories(r.AccessSubject), Action: categories(r.Action),
 			Resource: categories(r.Resource), MultiRequests: r.MultiRequests}, nil
 	}
-	if _, ok := err.(*json.UnmarshalTypeError); !ok {
+	if te := (*json.UnmarshalTypeError)(nil); !errors.As(err, &te) {
 		return nil, err
 	}
 	var b xBody
@@ -378,10 +378,7 @@ func formatXACML(items []xItem, results []verdict) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		decision := v.result
-		if decision != Permit && decision != Indeterminate {
-			decision = NotApplicable // see Decision.XACMLResult
-		}
+		decision := xacmlResult(v.result)
 		b = append(b, `{"decision":`...)
 		b = appendJSONString(b, string(decision))
 		b = append(b, `,"status":{`...)
@@ -525,5 +522,17 @@ func (e *Engine) AuthorizeXACML(ctx context.Context, body []byte, callerOrg stri
 			results[idx[j]] = verdict{result: d.Result, code: d.ReasonCode, reason: d.Reason}
 		}
 	}
+	for i := range results {
+		e.stats.countDecision(xacmlResult(results[i].result))
+	}
 	return formatXACML(items, results), err
+}
+
+// xacmlResult is what the XACML route answers for an engine result (see
+// Decision.XACMLResult).
+func xacmlResult(r Result) Result {
+	if r != Permit && r != Indeterminate {
+		return NotApplicable
+	}
+	return r
 }

@@ -60,7 +60,7 @@ func New(bdb *bun.DB, opts Options) *Service {
 // but a deadlock (40P01) is still retried a few times.
 func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	var err error
-	for attempt := 0; attempt < 5; attempt++ {
+	for range 5 {
 		err = s.db.RunInTx(ctx, &sql.TxOptions{}, fn)
 		if err == nil || !db.IsSerializationFailure(err) {
 			return err

@@ -240,7 +240,7 @@ func TestListSystemUsersQueryCount(t *testing.T) {
 		approved(t, f, admin, false, in)
 	}
 	counter := &dbtest.QueryCounter{}
-	f.db.AddQueryHook(counter)
+	f.db.AddQueryHook(counter) //nolint:staticcheck // SA1019: the hook must reach the services already holding this *bun.DB; WithQueryHook returns a copy
 	conn, err := f.svc.ListSystemUsers(personCtx(admin), registry.SystemUserFilter{}, registry.Page{First: 10})
 	if err != nil || len(conn.Items) != 5 {
 		t.Fatalf("list = %+v, %v", conn, err)

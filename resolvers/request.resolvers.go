@@ -85,7 +85,10 @@ func (r *subscriptionResolver) RequestStatusChanged(ctx context.Context, id stri
 	}
 	return watch(ctx, r.Events, func(ctx context.Context) (*registry.Request, error) {
 		return r.Registry.GetRequest(ctx, u)
-	}, func(ev eventKey) bool { return ev.kind == registry.KindRequest && ev.id == u.String() })
+	}, func(ev eventKey) bool { return ev.kind == registry.KindRequest && ev.id == u.String() },
+		func(prev, next *registry.Request) bool {
+			return prev.Status == next.Status && prev.TimedOut == next.TimedOut && prev.Escalated == next.Escalated
+		})
 }
 
 func (r *systemUserRequestResolver) ID(ctx context.Context, obj *registry.Request) (string, error) {

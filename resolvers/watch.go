@@ -10,13 +10,18 @@ import (
 
 type eventKey struct{ kind, id, org, status string }
 
-var errNoEvents = apperr.New(apperr.Internal, "SUBSCRIPTIONS_UNAVAILABLE", "subscriptions are not available")
+// Unavailable, not internal: a gateway built without a change listener
+// cannot serve subscriptions, and nothing in the request is at fault.
+var errNoEvents = apperr.New(apperr.Unavailable, "SUBSCRIPTIONS_UNAVAILABLE", "subscriptions are not available")
 
 // watch sends the current value, then the value again after every matching
 // event (and after a lost-and-regained event connection, since events may
-// have been missed). The value is read afresh each time, scoped to the
-// caller; the stream ends when it can no longer be read.
-func watch[T any](ctx context.Context, src EventSource, read func(context.Context) (*T, error), match func(eventKey) bool) (<-chan *T, error) {
+// have been missed) unless unchanged says it is the same as the last one
+// sent: NOTIFY is delivered asynchronously, so the event of a change made
+// before the subscription started can arrive after its first value. The
+// value is read afresh each time, scoped to the caller; the stream ends
+// when it can no longer be read.
+func watch[T any](ctx context.Context, src EventSource, read func(context.Context) (*T, error), match func(eventKey) bool, unchanged func(prev, next *T) bool) (<-chan *T, error) {
 	if src == nil {
 		return nil, errNoEvents
 	}
@@ -43,7 +48,12 @@ func watch[T any](ctx context.Context, src EventSource, read func(context.Contex
 	go func() {
 		defer close(out)
 		defer stop()
+		last := first
 		for v := range later {
+			if unchanged(last, v) {
+				continue
+			}
+			last = v
 			select {
 			case out <- v:
 			case <-ctx.Done():

@@ -196,7 +196,7 @@ build_app() {
 		log "$app_image up to date"
 		return 0
 	fi
-	mkdir -p "$ctx/rootfs/tmp"
+	mkdir -p "$ctx/rootfs/tmp" "$ctx/state"
 	chmod 1777 "$ctx/rootfs/tmp"
 	cp "$images_dir/systemuser/Dockerfile" "$ctx/Dockerfile"
 	docker_build --label "$label_prefix.inputs=$sum" -t "$app_image" "$ctx"

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the host packages that the tests need: a Docker engine (the
 # machine ships only the docker CLI), debootstrap (to build the PostgreSQL
-# image without pulling from a registry) and Chromium with a font (the
+# image without pulling from a registry), docker-compose (the compose.yaml
+# test) and Chromium with a font (the
 # browser test of the confirm pages). Idempotent and quiet:
 # when everything is present it only queries dpkg.
 set -euo pipefail
 
-packages=(docker.io containerd runc iptables debootstrap chromium fonts-liberation)
+packages=(docker.io containerd runc iptables debootstrap chromium fonts-liberation docker-compose)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -70,7 +70,7 @@ func benchToken(b *testing.B, systemUser bool) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	for i := range b.N {
 		req := httptest.NewRequest(http.MethodPost, "/token", strings.NewReader(bodies[i]))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		w := httptest.NewRecorder()

@@ -364,7 +364,7 @@ func validErrorCode(s string) bool {
 	if len(s) > 100 {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		b := s[i]
 		if b < 0x20 || b > 0x7e || b == '"' || b == '\\' {
 			return false

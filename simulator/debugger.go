@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"net/http"
 	"os"
@@ -210,7 +211,7 @@ func (s *Server) exchangeInProcess(r *http.Request, assertion string) (status in
 	dropped := func() (dropped bool) {
 		defer func() {
 			if rec := recover(); rec != nil {
-				if rec != http.ErrAbortHandler {
+				if err, ok := rec.(error); !ok || !errors.Is(err, http.ErrAbortHandler) {
 					panic(rec)
 				}
 				dropped = true

@@ -58,7 +58,7 @@ func TestDebuggerHTTP(t *testing.T) {
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	csp := resp.Header.Get("Content-Security-Policy")
-	if resp.StatusCode != 200 || !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "form-action 'self'") ||
+	if resp.StatusCode != http.StatusOK || !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "form-action 'self'") ||
 		!strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "script-src") {
 		t.Fatalf("GET debugger: %d, CSP %q", resp.StatusCode, csp)
 	}

@@ -15,7 +15,7 @@ import (
 
 // devRoutes registers the dev-only endpoints on m.
 func (s *Server) devRoutes(m *routeRecorder) {
-	m.HandleFunc("POST /person-token", s.handlePersonToken)
+	m.Handle("POST /person-token", s.tokens.wrap(kindPerson, http.HandlerFunc(s.handlePersonToken)))
 	m.Handle("GET /admin/clients", s.admin(s.handleListClients))
 	m.Handle("POST /admin/clients", s.admin(s.handleCreateClient))
 	m.Handle("DELETE /admin/clients/{id}", s.admin(s.handleDeleteClient))

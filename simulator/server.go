@@ -10,6 +10,10 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/systemuser-gateway/systemuser/metrics"
 )
 
 // Config configures a Server. Zero values get the defaults noted.
@@ -52,6 +56,9 @@ type Config struct {
 	// LoginRedirectHosts are the hosts (host or host:port) the dev login may
 	// send a person token to, besides loopback hosts which are always allowed.
 	LoginRedirectHosts []string
+	// DisableMetrics turns off GET /metrics and the request and token
+	// instrumentation (on by default).
+	DisableMetrics bool
 	// Control serves the control API and the debugger page under
 	// simctl.Prefix (faults, request log, clock, keys, clients, claims).
 	// Off, those paths answer 404. Only for test and dev stacks.
@@ -82,7 +89,10 @@ type Server struct {
 	verifier *assertionVerifier
 	replay   ReplayStore
 	mux      *http.ServeMux
+	handler  http.Handler
 	metadata []byte
+	registry *prometheus.Registry // nil when metrics are off
+	tokens   *tokenMetrics        // nil when metrics are off
 	ctl      *control
 	baseNow  func() time.Time // the configured clock, without the control offset
 	patterns []string         // every route served, for the OpenAPI test
@@ -164,13 +174,20 @@ func NewServer(cfg Config) (*Server, error) {
 // Issuer mints and verifies this server's tokens.
 func (s *Server) Issuer() *Issuer { return s.issuer }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 func (s *Server) routes() {
 	m := &routeRecorder{ServeMux: http.NewServeMux()}
+	if !s.cfg.DisableMetrics {
+		s.registry = metrics.NewRegistry()
+		s.tokens = newTokenMetrics(s.registry)
+		// On the mux itself, not the recorder: /metrics is operations, not
+		// part of the API the OpenAPI document describes.
+		m.ServeMux.Handle("GET /metrics", metrics.Handler(s.registry))
+	}
 	m.HandleFunc("GET /.well-known/oauth-authorization-server", s.handleMetadata)
 	m.HandleFunc("GET /jwk", s.handleJWKS)
-	m.Handle("POST /token", s.tokenHandler())
+	m.Handle("POST /token", s.tokens.wrap(kindMaskinporten, s.tokenHandler()))
 	m.HandleFunc("GET /openapi.json", s.handleOpenAPI)
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	m.HandleFunc("GET /login", s.handleLoginPage)
@@ -185,6 +202,10 @@ func (s *Server) routes() {
 	// answers the mux's 404 and 405 as JSON.
 	m.ServeMux.Handle("/", notFound(m.ServeMux))
 	s.mux, s.patterns = m.ServeMux, m.patterns
+	s.handler = s.mux
+	if s.registry != nil {
+		s.handler = metrics.NewHTTP(s.registry, "systemuser_simulator").Handler(s.mux)
+	}
 }
 
 // discovery has exactly the members of test Maskinporten's document

@@ -100,15 +100,15 @@ func classifyChainError(err error) error {
 	if e, ok := errors.AsType[x509.CertificateInvalidError](err); ok {
 		switch e.Reason {
 		case x509.Expired:
-			return fmt.Errorf("%w: %v", ErrCertExpired, err)
+			return fmt.Errorf("%w: %w", ErrCertExpired, err)
 		case x509.IncompatibleUsage:
-			return fmt.Errorf("%w: %v", ErrCertInvalid, err)
+			return fmt.Errorf("%w: %w", ErrCertInvalid, err)
 		}
 	}
 	if _, ok := errors.AsType[x509.UnknownAuthorityError](err); ok {
-		return fmt.Errorf("%w: %v", ErrCertUntrusted, err)
+		return fmt.Errorf("%w: %w", ErrCertUntrusted, err)
 	}
-	return fmt.Errorf("%w: %v", ErrCertUntrusted, err)
+	return fmt.Errorf("%w: %w", ErrCertUntrusted, err)
 }
 
 // x5cKey authenticates client by the certificate chain of an assertion's

@@ -21,6 +21,7 @@ import (
 	"github.com/systemuser-gateway/systemuser/registry"
 	"github.com/systemuser-gateway/systemuser/simulator"
 	"github.com/systemuser-gateway/systemuser/simulator/pgstore"
+	"github.com/systemuser-gateway/systemuser/telemetry"
 )
 
 // App is the gateway and the simulator on their own listeners, sharing one
@@ -35,6 +36,9 @@ type App struct {
 	// (the standalone simulator reads them from a file).
 	SimulatorClients simulator.ClientStore
 	SimulatorPersons simulator.PersonStore
+	// Tracing, when on, wraps both listeners in otelhttp and adds the
+	// gateway's GraphQL spans; nil or off adds nothing.
+	Tracing *telemetry.Tracing
 
 	// Timeouts of the HTTP servers; zero fields take the defaults.
 	Timeouts Timeouts
@@ -125,6 +129,7 @@ func (a *App) buildGateway() error {
 		Audiences:      splitList(a.Config.Audiences),
 		GraphQL:        gateway.GraphQLConfig{Introspection: a.Config.Introspection},
 		DisableMetrics: !a.Config.Metrics,
+		Tracing:        a.Tracing,
 	}, gateway.Deps{DB: db.Probe{DB: a.DB}, Registry: reg, PDP: a.pdp, Events: a.listener, Verifier: verifier,
 		Logger: a.Logger.With("component", "gateway")})
 	return nil
@@ -163,6 +168,8 @@ func (a *App) buildSimulator() error {
 		Control:      a.Config.SimulatorControl,
 		ClientKeyDir: a.Config.ClientKeyDir,
 		Logger:       a.Logger.With("component", "simulator"),
+		// Metrics is registered by the simulator command and dev.
+		DisableMetrics: !a.Config.Metrics,
 
 		// Explicit, never implied by AdminOpen: an App built by a test or an
 		// embedder gets the dev endpoints only when it asks for them.
@@ -189,11 +196,21 @@ func trustedIssuers(c Config) ([]auth.TrustedIssuer, error) {
 		}
 		return []auth.TrustedIssuer{{Issuer: c.Issuer, JWKSURL: strings.TrimSuffix(c.SimulatorURL, "/") + "/jwk"}}, nil
 	}
+	return parseTrustedIssuers(c.TrustedIssuers)
+}
+
+func parseTrustedIssuers(list string) ([]auth.TrustedIssuer, error) {
+	if list == "" {
+		return nil, nil
+	}
 	var out []auth.TrustedIssuer
-	for _, pair := range strings.Split(c.TrustedIssuers, ",") {
+	for _, pair := range strings.Split(list, ",") {
 		iss, jwks, ok := strings.Cut(strings.TrimSpace(pair), "=")
 		if !ok || iss == "" || jwks == "" {
 			return nil, fmt.Errorf("trusted issuer %q: want issuer=jwks-url", pair)
+		}
+		if err := checkURL(jwks); err != nil {
+			return nil, fmt.Errorf("trusted issuer %q: jwks url %w", pair, err)
 		}
 		out = append(out, auth.TrustedIssuer{Issuer: iss, JWKSURL: jwks})
 	}
@@ -214,10 +231,10 @@ func (a *App) Serve(ctx context.Context) error {
 	var lns []net.Listener
 	var drain drainer
 	if a.RunGateway {
-		servers, lns = append(servers, newHTTPServer(drain.wrap(a.Gateway), a.Logger, a.Timeouts)), append(lns, a.gatewayLn)
+		servers, lns = append(servers, newHTTPServer(drain.wrap(a.Tracing.HTTPHandler(a.Gateway, "gateway")), a.Logger, a.Timeouts)), append(lns, a.gatewayLn)
 	}
 	if a.RunSimulator {
-		servers, lns = append(servers, newHTTPServer(drain.wrap(a.Simulator), a.Logger, a.Timeouts)), append(lns, a.simulatorLn)
+		servers, lns = append(servers, newHTTPServer(drain.wrap(a.Tracing.HTTPHandler(a.Simulator, "simulator")), a.Logger, a.Timeouts)), append(lns, a.simulatorLn)
 	}
 	// The listener and the PDP's cache outlive the servers: requests
 	// during the drain still decide from a live cache.

@@ -30,7 +30,7 @@ type stack struct {
 	hc   *http.Client
 }
 
-func startStack(t *testing.T) *stack {
+func startStack(t *testing.T, opts ...func(*App)) *stack {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	bdb := dbtest.New(t)
@@ -42,6 +42,9 @@ func startStack(t *testing.T) *stack {
 	c := Config{GatewayAddr: "127.0.0.1:0", SimulatorAddr: "127.0.0.1:0", StateDir: state, Introspection: true, AdminOpen: true,
 		DevEndpoints: true, TrustLocalSimulator: true}
 	app := &App{Config: c, DB: bdb, Logger: testLogger(t), RunGateway: true, RunSimulator: true}
+	for _, o := range opts {
+		o(app)
+	}
 	if err := app.Listen(); err != nil {
 		t.Fatal(err)
 	}

@@ -67,6 +67,9 @@ func TestDevDefaultsToLoopback(t *testing.T) {
 func TestGatewayRefusesWithoutIssuers(t *testing.T) {
 	t.Setenv("SYSTEMUSER_TRUSTED_ISSUERS", "")
 	t.Setenv("SYSTEMUSER_TRUST_LOCAL_SIMULATOR", "")
+	// Unset, not empty: an empty boolean is a malformed value.
+	_ = os.Unsetenv("SYSTEMUSER_TRUSTED_ISSUERS")
+	_ = os.Unsetenv("SYSTEMUSER_TRUST_LOCAL_SIMULATOR")
 	err := run(context.Background(), []string{"gateway", "--database-url", "postgres://nobody@127.0.0.1:1/none"}, io.Discard, io.Discard)
 	if !errors.Is(err, errNoTrustedIssuers) {
 		t.Fatalf("gateway without issuers: %v, want errNoTrustedIssuers", err)

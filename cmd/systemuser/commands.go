@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/systemuser-gateway/systemuser/db"
@@ -23,7 +24,10 @@ func runGateway(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.boolean(&c.AutoMigrate, "migrate", "SYSTEMUSER_MIGRATE", false, "apply pending migrations at start")
 	fs.boolean(&c.TrustLocalSimulator, "trust-local-simulator", "SYSTEMUSER_TRUST_LOCAL_SIMULATOR", false,
 		"with no --trusted-issuers, trust the bundled simulator at --issuer / --simulator-url (local use only)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := c.Validate(fs.Name()); err != nil {
 		return err
 	}
 	// Checked before anything starts: a gateway that trusts nobody is a
@@ -36,12 +40,17 @@ func runGateway(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	tr, logger, stopTracing, err := startTracing(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	bdb, err := openMigrated(ctx, c.DatabaseURL, c.AutoMigrate)
 	if err != nil {
 		return err
 	}
 	defer bdb.Close()
-	app := &App{Config: c, DB: bdb, Logger: logger, RunGateway: true}
+	app := &App{Config: c, DB: tr.InstrumentDB(bdb, "systemuser"), Logger: logger, Tracing: tr, RunGateway: true}
 	if err := app.Listen(); err != nil {
 		return err
 	}
@@ -65,7 +74,11 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.boolean(&c.AdminOpen, "admin-open", "SYSTEMUSER_ADMIN_OPEN", false, "serve the client admin API without a token (local use only; implies --dev-endpoints)")
 	fs.boolean(&c.AdminPrivilegedScopes, "admin-privileged-scopes", "SYSTEMUSER_ADMIN_PRIVILEGED_SCOPES", false, "let the admin API create and rotate clients holding admin or lookup scopes")
 	c.controlFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	fs.boolean(&c.Metrics, "metrics", "SYSTEMUSER_METRICS", true, "serve Prometheus metrics at /metrics")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := c.Validate(fs.Name()); err != nil {
 		return err
 	}
 	// Asking for an open admin API is asking for the admin API.
@@ -74,7 +87,12 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	app := &App{Config: c, Logger: logger, RunSimulator: true}
+	tr, logger, stopTracing, err := startTracing(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+	app := &App{Config: c, Logger: logger, Tracing: tr, RunSimulator: true}
 	if c.SimulatorFile != "" {
 		fc, err := simulator.LoadFileConfig(c.SimulatorFile)
 		if err != nil {
@@ -91,7 +109,7 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		defer bdb.Close()
-		app.DB = bdb
+		app.DB = tr.InstrumentDB(bdb, "systemuser")
 	}
 	if err := app.Listen(); err != nil {
 		return err
@@ -107,8 +125,14 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var c Config
 	fs := newFlagSet("migrate", stderr)
 	c.databaseFlag(fs)
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: systemuser migrate [--database-url URL] up|down|status") }
-	if err := fs.Parse(args); err != nil {
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: systemuser migrate [flags] up|down|status")
+		fs.PrintDefaults()
+	}
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := c.Validate(fs.Name()); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -171,7 +195,13 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlagSet("seed", stderr)
 	c.databaseFlag(fs)
 	c.commonFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	// Written into demo.json for scripts and `token --dev`, as dev does.
+	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "http://localhost:8080", "public base URL of the gateway, for demo.json")
+	fs.str(&c.SimulatorURL, "simulator-url", "SYSTEMUSER_SIMULATOR_URL", "http://localhost:8090", "public base URL of the simulator, for demo.json")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := c.Validate(fs.Name()); err != nil {
 		return err
 	}
 	bdb, err := openMigrated(ctx, c.DatabaseURL, true)
@@ -183,7 +213,15 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "seeded demo world: system %s, vendor client %s (key %s)\n", demo.SystemID, demo.ClientID, demo.ClientKeyFile)
+	if err := os.MkdirAll(c.StateDir, 0o755); err != nil {
+		return fmt.Errorf("state dir: %w", err)
+	}
+	demoFile := filepath.Join(c.StateDir, "demo.json")
+	if err := writeDemo(demoFile, c, demo, devCerts{}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded demo world: system %s, vendor client %s (key %s); settings in %s\n",
+		demo.SystemID, demo.ClientID, demo.ClientKeyFile, demoFile)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -43,6 +44,7 @@ type Config struct {
 	// in-flight requests and the decision log's flush.
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
+	PostgresImage   string // dev: image for the embedded database
 
 	// DevEndpoints serves the simulator's /admin/* and /person-token.
 	DevEndpoints bool
@@ -64,39 +66,55 @@ type Config struct {
 	DecisionRetention string
 }
 
+// flagSet is a command's flags. Each flag's default is read from its
+// environment variable when the flag is registered; a malformed value there
+// is remembered and reported by parse, so a typo in the environment stops
+// the command instead of silently falling back to the default.
 type flagSet struct {
 	*flag.FlagSet
+	lookup  func(string) (string, bool)
+	envErrs *[]error
 }
 
 func newFlagSet(name string, stderr io.Writer) flagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	return flagSet{fs}
+	return flagSet{FlagSet: fs, lookup: os.LookupEnv, envErrs: new([]error)}
 }
 
-func env(key, def string) string {
-	if v, ok := os.LookupEnv(key); ok {
+// parse parses the command line, then reports every malformed environment
+// value (all of them at once, each with its variable's name).
+func (fs flagSet) parse(args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if len(*fs.envErrs) > 0 {
+		return fmt.Errorf("%s: %w", fs.Name(), errors.Join(*fs.envErrs...))
+	}
+	return nil
+}
+
+func (fs flagSet) env(key, def string) string {
+	if v, ok := fs.lookup(key); ok {
 		return v
 	}
 	return def
 }
 
-func envBool(key string, def bool) bool {
-	if v, ok := os.LookupEnv(key); ok {
-		b, err := strconv.ParseBool(v)
-		if err == nil {
-			return b
-		}
-	}
-	return def
-}
-
 func (fs flagSet) str(p *string, name, envKey, def, usage string) {
-	fs.StringVar(p, name, env(envKey, def), usage+" (env "+envKey+")")
+	fs.StringVar(p, name, fs.env(envKey, def), usage+" (env "+envKey+")")
 }
 
 func (fs flagSet) boolean(p *bool, name, envKey string, def bool, usage string) {
-	fs.BoolVar(p, name, envBool(envKey, def), usage+" (env "+envKey+")")
+	if v, ok := fs.lookup(envKey); ok {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			*fs.envErrs = append(*fs.envErrs, fmt.Errorf("%s=%q: not a boolean (want true or false, 1 or 0)", envKey, v))
+		} else {
+			def = b
+		}
+	}
+	fs.BoolVar(p, name, def, usage+" (env "+envKey+")")
 }
 
 func (c *Config) databaseFlag(fs flagSet) {
@@ -169,4 +187,13 @@ func version() string {
 		return bi.Main.Version
 	}
 	return "dev"
+}
+
+// env is a string setting's value from the environment, or def. Strings
+// have no syntax to check here; commands with flagSets use fs.str.
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
 }

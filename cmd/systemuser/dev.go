@@ -29,6 +29,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	tr, logger, stopTracing, err := startTracing(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	if err := os.MkdirAll(c.StateDir, 0o755); err != nil {
 		return fmt.Errorf("state dir: %w", err)
 	}
@@ -39,7 +44,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			Fresh:       c.Fresh,
 			Logger:      logger.With("component", "postgres"),
 			AllowDocker: true,
-			DockerImage: env("SYSTEMUSER_POSTGRES_IMAGE", ""),
+			DockerImage: c.PostgresImage,
+			// Durable, unlike the test servers: what the README says about
+			// crashes (the decision log, committed approvals) holds under dev
+			// too. Measured cost: none visible in dev's start-up time.
+			Settings: map[string]string{"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"},
 		})
 		if err != nil {
 			return fmt.Errorf("embedded postgres: %w", err)
@@ -72,7 +81,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	c.TrustedCAFiles = strings.TrimPrefix(c.TrustedCAFiles+","+certs.TestCAFile, ",")
-	app := &App{Config: c, DB: bdb, Logger: logger, RunGateway: true, RunSimulator: true}
+	app := &App{Config: c, DB: tr.InstrumentDB(bdb, "systemuser"), Logger: logger, Tracing: tr, RunGateway: true, RunSimulator: true}
 	if err := app.Listen(); err != nil {
 		return err
 	}
@@ -100,7 +109,11 @@ func parseDevFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.boolean(&c.Fresh, "fresh", "SYSTEMUSER_FRESH", false, "wipe the embedded database first")
 	fs.boolean(&c.ListenAll, "listen-all", "SYSTEMUSER_LISTEN_ALL", false,
 		"bind the gateway and simulator on all interfaces (default: 127.0.0.1 only); never on an untrusted network, dev serves unauthenticated admin routes")
-	if err := fs.Parse(args); err != nil {
+	fs.str(&c.PostgresImage, "postgres-image", "SYSTEMUSER_POSTGRES_IMAGE", "", "container image for the embedded database when no local PostgreSQL is installed")
+	if err := fs.parse(args); err != nil {
+		return c, err
+	}
+	if err := c.Validate(fs.Name()); err != nil {
 		return c, err
 	}
 	c.GatewayAddr = devAddr(c.GatewayAddr, c.ListenAll)

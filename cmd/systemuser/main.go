@@ -23,6 +23,7 @@ Usage:
   systemuser seed       load the demo world
   systemuser token      get a Maskinporten token as a vendor's client would (see: systemuser token -h)
   systemuser sim        drive a simulator's control API: fault | log | clock | keys | clients | claims (see: systemuser sim -h)
+  systemuser health     GET URLs, exit 0 when all answer 2xx (container health checks)
   systemuser version
 
 Every flag can also be set by an environment variable, shown in each command's -h.
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runToken(ctx, rest, stdout, stderr)
 	case "sim":
 		return runSim(ctx, rest, stdout, stderr)
+	case "health":
+		return runHealth(ctx, rest, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "systemuser", version())
 		return nil

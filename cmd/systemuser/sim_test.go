@@ -75,7 +75,7 @@ func TestSimCommand(t *testing.T) {
 		t.Fatalf("fault list:\n%s", out)
 	}
 	var mpErr *mpclient.Error
-	if _, err := token("cli-test"); !errors.As(err, &mpErr) || mpErr.StatusCode != 503 {
+	if _, err := token("cli-test"); !errors.As(err, &mpErr) || mpErr.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("token with the CLI's fault armed: %v", err)
 	}
 	tr, err := token("cli-test")

@@ -83,7 +83,7 @@ func (pm *postmaster) pid() int { return pm.cmd.Process.Pid }
 
 // exited reports the process's end as an error carrying its last log lines.
 func (pm *postmaster) exitError() error {
-	return fmt.Errorf("ephemeral: postgres exited: %v\n%s", pm.err, pm.log.tail())
+	return fmt.Errorf("ephemeral: postgres exited: %w\n%s", pm.err, pm.log.tail())
 }
 
 // stop asks for a fast shutdown (SIGINT: abort transactions, checkpoint, exit) and

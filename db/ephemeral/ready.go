@@ -25,7 +25,7 @@ func waitReady(ctx context.Context, dsn string, exited <-chan struct{}) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("ephemeral: waiting for postgres: %w (last error: %v)", ctx.Err(), err)
+			return fmt.Errorf("ephemeral: waiting for postgres: %w (last error: %w)", ctx.Err(), err)
 		case <-exited:
 			return errExited
 		case <-timer.C:

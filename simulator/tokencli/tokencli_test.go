@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
 	"github.com/systemuser-gateway/systemuser/simulator"
 	"github.com/systemuser-gateway/systemuser/simulator/mpclient"
 	"github.com/systemuser-gateway/systemuser/simulator/tokencli"
@@ -141,7 +143,7 @@ func TestExchangeErrorIsTyped(t *testing.T) {
 	issuer, _ := startSimulator(t)
 	_, err := mpclient.Exchange(t.Context(), nil, mpclient.TokenEndpoint(issuer), "garbage")
 	var mpErr *mpclient.Error
-	if !errors.As(err, &mpErr) || mpErr.StatusCode != 400 || mpErr.Code != "invalid_request" || mpErr.Description != "Invalid assertion. Invalid parameter value" {
+	if !errors.As(err, &mpErr) || mpErr.StatusCode != http.StatusBadRequest || mpErr.Code != "invalid_request" || mpErr.Description != "Invalid assertion. Invalid parameter value" {
 		t.Fatalf("err %#v", err)
 	}
 }
