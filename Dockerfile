@@ -33,6 +33,10 @@ COPY --from=build /out/rootfs/ /
 COPY --from=build --chown=65532:65532 /out/state/ /var/lib/systemuser/
 COPY --from=build /out/systemuser /systemuser
 ENV SYSTEMUSER_STATE_DIR=/var/lib/systemuser
+# `dev` binds 127.0.0.1 unless told otherwise, which inside a container would
+# make it unreachable: the image binds every interface on purpose (publish its
+# ports on the host's loopback: -p 127.0.0.1:8080:8080). Only `dev` reads it.
+ENV SYSTEMUSER_LISTEN_ALL=true
 WORKDIR /var/lib/systemuser
 USER 65532:65532
 EXPOSE 8080 8090

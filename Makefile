@@ -17,7 +17,7 @@ ifneq ($(E2E_LOCAL_PG),)
 export SYSTEMUSER_E2E_POSTGRES_IMAGE ?= $(E2E_LOCAL_PG)
 endif
 
-.PHONY: run build docker test test-unit e2e e2e-images bench bench-http bench-scale generate check-generated lint lint-install vet fmt-check clean
+.PHONY: run build docker test test-unit node-deps e2e e2e-images bench bench-http bench-scale generate check-generated lint lint-install vet fmt-check clean
 
 ## run: the whole stack on an embedded PostgreSQL, migrated and seeded (Ctrl-C stops it)
 run:
@@ -34,7 +34,12 @@ docker:
 	docker build $(if $(GO_IMAGE),--build-arg GO_IMAGE=$(GO_IMAGE)) -t $(DOCKER_IMAGE) .
 
 ## test: vet, formatting, generated code current, then every test with -race
-test: lint check-generated test-unit
+## (with Node present, e2e/node's JavaScript clients too: node-deps installs them)
+test: lint check-generated node-deps test-unit
+
+node-deps:
+	@if command -v npm >/dev/null && [ ! -d e2e/node/node_modules ]; then \
+		cd e2e/node && npm ci --no-audit --no-fund --loglevel=error; fi
 
 test-unit:
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)

@@ -43,6 +43,9 @@ func selectionDepth(set ast.SelectionSet, frags ast.FragmentDefinitionList, visi
 		var d int
 		switch s := sel.(type) {
 		case *ast.Field:
+			if isIntrospectionRoot(s.Name) {
+				continue // bounded by introspectionLimit instead
+			}
 			if len(s.SelectionSet) == 0 {
 				d = 1
 			} else {

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	gqlcomplexity "github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -61,9 +62,12 @@ func (s *Server) graphqlHandler() http.Handler {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
+		srv.Use(newIntrospectionLimit(schema.Schema()))
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	// Introspection is priced by introspectionLimit (gqlgen already skips __schema).
+	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit,
+		gqlcomplexity.WithIgnoreFields(map[string]struct{}{"Query.__type": {}})))
 	srv.Use(depthLimit{Max: cfg.DepthLimit})
 	srv.AroundFields(markResolverErrors)
 	if tr := s.cfg.Tracing.GraphQLTracer(); tr != nil {

@@ -48,6 +48,12 @@ type Config struct {
 	// listener's HTTP spans after their routes (the listener itself is
 	// wrapped by the caller). Nil or off adds nothing.
 	Tracing *telemetry.Tracing
+	// CORSOrigins may call the gateway from a browser on another origin
+	// (SYSTEMUSER_CORS_ORIGINS); none by default.
+	CORSOrigins CORSOrigins
+	// WorldLoader, when set (by `systemuser dev` only), serves the
+	// unauthenticated admin API POST /dev/world.
+	WorldLoader WorldLoader
 }
 
 // Deps are the services the gateway translates to.
@@ -134,6 +140,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	gql := graphqlInput(s.authenticate(s.graphqlHandler()))
 	mux.Handle("/graphql", gql)
+	if s.cfg.GraphQL.Introspection {
+		mux.Handle("GET /graphql/schema.graphql", handleSchemaSDL(schemaSDL()))
+	}
 	// routed: the REST API and the confirm pages have their own muxes,
 	// whose finer patterns label the metrics and the trace spans.
 	api := s.authenticate(routed(rest.New(rest.Config{PublicURL: s.cfg.PublicURL},
@@ -143,11 +152,14 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /openapi.json", api)
 	mux.Handle("/accessmanagement/", routed(ui.New(ui.Config{PublicURL: s.cfg.PublicURL, LoginURL: s.cfg.LoginURL},
 		ui.Deps{Registry: s.deps.Registry, Verifier: s.verifier, Logger: s.logger})))
+	if s.cfg.WorldLoader != nil {
+		mux.HandleFunc("POST /dev/world", s.handleDevWorld)
+	}
 	gi := graphiql.Handler("/graphql", "/graphql")
 	mux.Handle("GET /{$}", gi)
 	mux.Handle("GET "+graphiql.AssetPrefix, gi)
 	mux.Handle("/", rest.NotFound(mux)) // problem details, not plain-text 404 and 405
-	h := spanNamed(s.recoverer(bodyLimit(cleanURLs(mux))))
+	h := spanNamed(s.cfg.CORSOrigins.handler(s.recoverer(bodyLimit(cleanURLs(mux)))))
 	if s.cfg.DisableMetrics {
 		return requestid.Middleware(h)
 	}

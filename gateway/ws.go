@@ -26,6 +26,8 @@ func (s *Server) websocketTransport(cfg GraphQLConfig) graphqlws.Transport {
 		ReadLimit: maxBody,
 		Now:       s.cfg.Now,
 		Logger:    s.logger,
+		// A browser's websocket sends its Origin: same origin, or the CORS allow-list.
+		OriginPatterns: s.cfg.CORSOrigins.websocketPatterns(),
 	}
 }
 

@@ -49,7 +49,7 @@ func requireSystemWriter(caller *identity.Identity, vendor string) error {
 
 // RegisterSystem adds a system to the System Register.
 // Errors: unauthenticated UNAUTHENTICATED; forbidden MISSING_SCOPE, NOT_SYSTEM_VENDOR;
-// invalid (STD-00000 with every violation): VENDOR_NOT_FOUND, INVALID_SYSTEM_ID (VLD-00001),
+// invalid (STD-00000 with every violation): VENDOR_ORG_INVALID, INVALID_SYSTEM_ID (VLD-00001),
 // SYSTEM_ID_HAS_SPACES (VLD-00013), SYSTEM_EXISTS (VLD-00002), NAME_REQUIRED,
 // RESOURCE_NOT_FOUND, ACTION_NOT_FOUND (VLD-00003), RESOURCE_TYPE_NOT_DELEGABLE (VLD-00017),
 // DUPLICATE_RIGHT (VLD-00006), DUPLICATE_PACKAGE (VLD-00007), PACKAGE_NOT_FOUND (VLD-00008),
@@ -71,6 +71,9 @@ func (s *Service) RegisterSystem(ctx context.Context, in SystemInput) (*System, 
 		return nil, err
 	}
 	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := ensureVendor(ctx, tx, in.VendorOrg); err != nil {
+			return err
+		}
 		row := systemRow(in)
 		if _, err := tx.NewInsert().Model(row).ExcludeColumn("internal_id", "created_at", "updated_at").Exec(ctx); err != nil {
 			return err
@@ -86,6 +89,15 @@ func (s *Service) RegisterSystem(ctx context.Context, in SystemInput) (*System, 
 	s.catalogChanged()
 	s.log.InfoContext(ctx, "system registered", "system_id", in.ID, "by", caller.OrgNumber)
 	return s.systemByIDUnscoped(ctx, in.ID)
+}
+
+// ensureVendor creates the vendor organisation on its first system, as
+// Altinn does not look vendors up: a vendor with a Maskinporten token from a
+// real issuer must not need seeding first. Its name is its number until a
+// world file names it.
+func ensureVendor(ctx context.Context, tx bun.Tx, org string) error {
+	_, err := tx.NewInsert().Model(&db.Organization{OrgNumber: org, Name: org}).On("CONFLICT DO NOTHING").Exec(ctx)
+	return err
 }
 
 // UpdateSystem replaces a system entirely (Altinn's PUT), rights, packages,
@@ -344,12 +356,14 @@ func (s *Service) validateSystem(ctx context.Context, idb bun.IDB, in SystemInpu
 	add := func(reason, altinn, path, msg string) {
 		vs = append(vs, apperr.Violation{Reason: reason, Altinn: altinn, Path: "/registersystemrequest/" + path, Message: msg})
 	}
-	var vendorExists bool
-	if err := idb.NewRaw("SELECT EXISTS (SELECT 1 FROM organizations WHERE org_number = ?)", in.VendorOrg).Scan(ctx, &vendorExists); err != nil {
+	// Altinn does not look vendors up: an unknown vendor is created on
+	// first use (RegisterSystem), so only its number's form is checked.
+	var vendorValid bool
+	if err := idb.NewRaw("SELECT org_number_valid(?)", in.VendorOrg).Scan(ctx, &vendorValid); err != nil {
 		return nil, internal("validate vendor", err)
 	}
-	if !vendorExists {
-		add("VENDOR_NOT_FOUND", "AUTH.VLD-00000", "vendor/id", "the vendor organisation is unknown")
+	if !vendorValid {
+		add("VENDOR_ORG_INVALID", "AUTH.VLD-00000", "vendor/id", "the vendor must be a valid 9-digit organisation number")
 	}
 	if rest, ok := strings.CutPrefix(in.ID, in.VendorOrg+"_"); !ok || rest == "" || len(in.ID) > 255 {
 		add("INVALID_SYSTEM_ID", "AUTH.VLD-00001", "systemid", "the system id must be {vendorOrgNo}_{name}")

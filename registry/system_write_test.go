@@ -183,3 +183,40 @@ func TestUpdateAndDeleteSystem(t *testing.T) {
 		t.Errorf("anonymous GET deleted: %v", err)
 	}
 }
+
+// Altinn does not look vendors up: a vendor nobody seeded registers a system
+// and exists from then on; an org number that cannot exist is refused.
+func TestRegisterSystemCreatesVendorOnFirstUse(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	t.Run("OK", func(t *testing.T) {
+		org := newOrgNumber()
+		if _, err := f.svc.GetOrganization(anonCtx(), org); apperr.CodeOf(err) != apperr.NotFound {
+			t.Fatalf("vendor %s before its first system: %v, want not found", org, err)
+		}
+		sys, err := f.svc.RegisterSystem(vendorCtx(org), validSystem(org+"_first"))
+		if err != nil {
+			t.Fatalf("register with an unseeded vendor: %v (%v)", err, reasons(err))
+		}
+		if sys.VendorOrg != org {
+			t.Errorf("vendor = %s, want %s", sys.VendorOrg, org)
+		}
+		if o, err := f.svc.GetOrganization(anonCtx(), org); err != nil || o.OrgNumber != org {
+			t.Errorf("vendor after its first system: %+v, %v", o, err)
+		}
+		// The second system finds it.
+		if _, err := f.svc.RegisterSystem(vendorCtx(org), validSystem(org+"_second")); err != nil {
+			t.Errorf("second system: %v", err)
+		}
+	})
+	t.Run("ErrVendorOrgInvalid", func(t *testing.T) {
+		const bad = "123456789" // fails the mod-11 check
+		_, err := f.svc.RegisterSystem(vendorCtx(bad), validSystem(bad+"_x"))
+		if apperr.CodeOf(err) != apperr.Invalid || !slices.Contains(reasons(err), "VENDOR_ORG_INVALID") {
+			t.Fatalf("err = %v, reasons %v; want VENDOR_ORG_INVALID", err, reasons(err))
+		}
+		if _, err := f.svc.GetOrganization(anonCtx(), bad); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("refused vendor was created: %v", err)
+		}
+	})
+}

@@ -5,7 +5,22 @@
 # test) and Chromium with a font (the
 # browser test of the confirm pages) and wrk (make bench-http). Idempotent and quiet:
 # when everything is present it only queries dpkg.
+# Where npm is installed, it also installs e2e/node's pinned JavaScript
+# clients (npm ci, from package-lock.json) for the Node client suite.
 set -euo pipefail
+
+node_deps() {
+	local dir
+	dir="$(dirname "${BASH_SOURCE[0]}")/../e2e/node"
+	command -v npm >/dev/null || return 0
+	# npm ci wipes and reinstalls; skip it when the lock has not changed.
+	if [[ -f "$dir/node_modules/.package-lock.json" && "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]]; then
+		return 0
+	fi
+	echo "install-deps: npm ci in e2e/node"
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+node_deps
 
 packages=(docker.io containerd runc iptables debootstrap chromium fonts-liberation docker-compose wrk)
 

@@ -39,6 +39,8 @@ type App struct {
 	// Tracing, when on, wraps both listeners in otelhttp and adds the
 	// gateway's GraphQL spans; nil or off adds nothing.
 	Tracing *telemetry.Tracing
+	// WorldLoader serves POST /dev/world (dev only).
+	WorldLoader gateway.WorldLoader
 
 	// Timeouts of the HTTP servers; zero fields take the defaults.
 	Timeouts Timeouts
@@ -110,6 +112,10 @@ func (a *App) buildGateway() error {
 	if err != nil {
 		return err
 	}
+	cors, err := gateway.ParseCORSOrigins(a.Config.CORSOrigins)
+	if err != nil {
+		return err
+	}
 	retention, err := parseRetention(a.Config.DecisionRetention)
 	if err != nil {
 		return err
@@ -132,6 +138,8 @@ func (a *App) buildGateway() error {
 		GraphQL:        gateway.GraphQLConfig{Introspection: a.Config.Introspection},
 		DisableMetrics: !a.Config.Metrics,
 		Tracing:        a.Tracing,
+		WorldLoader:    a.WorldLoader,
+		CORSOrigins:    cors,
 	}, gateway.Deps{DB: db.Probe{DB: a.DB}, Registry: reg, PDP: a.pdp, Events: a.listener, Verifier: verifier,
 		Logger: a.Logger.With("component", "gateway")})
 	return nil

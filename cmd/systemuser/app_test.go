@@ -41,7 +41,10 @@ func startStack(t *testing.T, opts ...func(*App)) *stack {
 	}
 	c := Config{GatewayAddr: "127.0.0.1:0", SimulatorAddr: "127.0.0.1:0", StateDir: state, Introspection: true, AdminOpen: true,
 		DevEndpoints: true, TrustLocalSimulator: true}
-	app := &App{Config: c, DB: bdb, Logger: testLogger(t), RunGateway: true, RunSimulator: true}
+	logger := testLogger(t)
+	// Wired as `systemuser dev` wires it, the dev-only world API included.
+	app := &App{Config: c, DB: bdb, Logger: logger, RunGateway: true, RunSimulator: true,
+		WorldLoader: worldLoader(bdb, filepath.Join(state, "keys"), logger)}
 	for _, o := range opts {
 		o(app)
 	}
@@ -280,7 +283,7 @@ func TestVendorRequestTokenAuthorizeRevoke(t *testing.T) {
 func TestDemoJSONHasExactlyTheDocumentedKeys(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "demo.json")
-	if err := writeDemo(path, Config{GatewayURL: "http://g", SimulatorURL: "http://s"}, &seed.Demo{}, devCerts{}); err != nil {
+	if err := writeDemo(path, Config{GatewayURL: "http://g", SimulatorURL: "http://s"}, "postgres://db", &seed.Demo{}, devCerts{}); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(path)
@@ -293,6 +296,8 @@ func TestDemoJSONHasExactlyTheDocumentedKeys(t *testing.T) {
 	}
 	want := []string{"gatewayUrl", "simulatorUrl", "vendorOrgNumber", "clientId", "clientKeyFile", "systemId",
 		"customerOrgNumber", "customerPartyUuid", "adminPid", "resourceId", "action", "serviceOwnerClientId", "serviceOwnerKeyFile",
+		"otherVendorOrgNumber", "otherVendorClientId", "otherVendorKeyFile", "otherVendorSystemId",
+		"lookupClientId", "lookupKeyFile", "otherAdminPid", "otherCustomerOrgNumber", "databaseUrl", "stateDir",
 		"testCaFile", "clientCertFile", "clientCertKeyFile", "serviceOwnerCertFile", "serviceOwnerCertKeyFile"}
 	if len(got) != len(want) {
 		t.Fatalf("demo.json has %d keys, want %d: %v", len(got), len(want), got)

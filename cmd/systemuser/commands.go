@@ -18,6 +18,7 @@ func runGateway(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := newFlagSet("gateway", stderr)
 	c.databaseFlag(fs)
 	c.gatewayFlags(fs)
+	c.corsFlag(fs, "")
 	c.simulatorFlags(fs)
 	c.commonFlags(fs)
 	c.shutdownFlags(fs)
@@ -196,6 +197,7 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var scale scaleSeed
 	scale.flags(fs)
 	c.databaseFlag(fs)
+	c.worldFlag(fs)
 	c.commonFlags(fs)
 	// Written into demo.json for scripts and `token --dev`, as dev does.
 	fs.str(&c.GatewayURL, "gateway-url", "SYSTEMUSER_GATEWAY_URL", "http://localhost:8080", "public base URL of the gateway, for demo.json")
@@ -211,7 +213,8 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer bdb.Close()
-	demo, err := seed.Load(ctx, bdb, filepath.Join(c.StateDir, "keys"))
+	keyDir := filepath.Join(c.StateDir, "keys")
+	demo, err := seed.Load(ctx, bdb, keyDir)
 	if err != nil {
 		return err
 	}
@@ -219,11 +222,23 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("state dir: %w", err)
 	}
 	demoFile := filepath.Join(c.StateDir, "demo.json")
-	if err := writeDemo(demoFile, c, demo, devCerts{}); err != nil {
+	if err := writeDemo(demoFile, c, c.DatabaseURL, demo, devCerts{}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "seeded demo world: system %s, vendor client %s (key %s); settings in %s\n",
 		demo.SystemID, demo.ClientID, demo.ClientKeyFile, demoFile)
+	if c.World != "" {
+		logger, err := c.logger(stderr)
+		if err != nil {
+			return err
+		}
+		w, err := loadWorldFile(ctx, bdb, c.World, keyDir, logger)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "seeded world %s: %d organisations, %d persons, %d clients (generated keys: %v)\n",
+			c.World, len(w.Organizations), len(w.Persons), len(w.MaskinportenClients), w.KeyFiles)
+	}
 	if err := scale.run(ctx, bdb, stdout); err != nil {
 		return err
 	}

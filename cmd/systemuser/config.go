@@ -30,6 +30,8 @@ type Config struct {
 	Metrics        bool
 	AutoMigrate    bool
 	SimulatorFile  string
+	World          string // a world file loaded next to the demo world
+	CORSOrigins    string // comma-separated browser origins allowed to call the gateway
 	AdminOpen      bool
 	// ListenAll (dev only) keeps ":port" addresses on every interface
 	// instead of 127.0.0.1.
@@ -153,6 +155,17 @@ func (c *Config) simulatorFlags(fs flagSet) {
 	fs.str(&c.SimulatorURL, "simulator-url", "SYSTEMUSER_SIMULATOR_URL", "", "public base URL of the simulator (default http://localhost:<port>)")
 	fs.str(&c.Issuer, "issuer", "SYSTEMUSER_ISSUER", "", "simulator issuer URL, exact iss of its tokens (default <simulator-url>/)")
 	fs.str(&c.TrustedCAFiles, "trusted-ca", "SYSTEMUSER_SIMULATOR_TRUSTED_CA", "", "comma-separated PEM files of CAs whose enterprise certificates x5c grants may use (dev adds its test CA)")
+}
+
+// corsFlag: dev allows any localhost port (a Vite or Next dev server), the
+// gateway allows no other origin unless told.
+func (c *Config) corsFlag(fs flagSet, def string) {
+	fs.str(&c.CORSOrigins, "cors-origins", "SYSTEMUSER_CORS_ORIGINS", def,
+		"comma-separated browser origins allowed to call the gateway from elsewhere (scheme://host[:port], port * for any)")
+}
+
+func (c *Config) worldFlag(fs flagSet) {
+	fs.str(&c.World, "world", "SYSTEMUSER_WORLD", "", "a world file (YAML or JSON: organisations, persons, resources, packages, systems, clients) to load next to the demo world")
 }
 
 func (c *Config) controlFlags(fs flagSet) {

@@ -72,16 +72,23 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := db.Migrate(ctx, bdb); err != nil {
 		return err
 	}
-	demo, err := seed.Load(ctx, bdb, filepath.Join(c.StateDir, "keys"))
+	keyDir := filepath.Join(c.StateDir, "keys")
+	demo, err := seed.Load(ctx, bdb, keyDir)
 	if err != nil {
 		return err
 	}
-	certs, err := issueDevCerts(ctx, bdb, filepath.Join(c.StateDir, "keys"), demo)
+	certs, err := issueDevCerts(ctx, bdb, keyDir, demo)
 	if err != nil {
 		return err
 	}
 	c.TrustedCAFiles = strings.TrimPrefix(c.TrustedCAFiles+","+certs.TestCAFile, ",")
-	app := &App{Config: c, DB: tr.InstrumentDB(bdb, "systemuser"), Logger: logger, Tracing: tr, RunGateway: true, RunSimulator: true}
+	if c.World != "" {
+		if _, err := loadWorldFile(ctx, bdb, c.World, keyDir, logger); err != nil {
+			return err
+		}
+	}
+	app := &App{Config: c, DB: tr.InstrumentDB(bdb, "systemuser"), Logger: logger, Tracing: tr, RunGateway: true, RunSimulator: true,
+		WorldLoader: worldLoader(bdb, keyDir, logger)}
 	if err := app.Listen(); err != nil {
 		return err
 	}
@@ -89,10 +96,10 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	demoFile := filepath.Join(app.Config.StateDir, "demo.json")
-	if err := writeDemo(demoFile, app.Config, demo, certs); err != nil {
+	if err := writeDemo(demoFile, app.Config, dsn, demo, certs); err != nil {
 		return err
 	}
-	printHowTo(stdout, app.Config, demo, demoFile, time.Since(start))
+	printHowTo(stdout, app.Config, demo, demoFile, dsn, time.Since(start))
 	return app.Serve(ctx)
 }
 
@@ -105,6 +112,8 @@ func parseDevFlags(args []string, stderr io.Writer) (Config, error) {
 	c.databaseFlag(fs)
 	c.gatewayFlags(fs)
 	c.simulatorFlags(fs)
+	c.worldFlag(fs)
+	c.corsFlag(fs, "http://localhost:*,http://127.0.0.1:*")
 	c.commonFlags(fs)
 	fs.boolean(&c.Fresh, "fresh", "SYSTEMUSER_FRESH", false, "wipe the embedded database first")
 	fs.boolean(&c.ListenAll, "listen-all", "SYSTEMUSER_LISTEN_ALL", false,
@@ -143,7 +152,7 @@ func devAddr(addr string, listenAll bool) string {
 }
 
 // writeDemo writes the keys scripts rely on (and nothing else).
-func writeDemo(path string, c Config, d *seed.Demo, certs devCerts) error {
+func writeDemo(path string, c Config, databaseURL string, d *seed.Demo, certs devCerts) error {
 	abs := func(p string) string {
 		if p == "" {
 			return ""
@@ -167,6 +176,19 @@ func writeDemo(path string, c Config, d *seed.Demo, certs devCerts) error {
 		"action":               d.Action,
 		"serviceOwnerClientId": d.ServiceOwnerClientID,
 		"serviceOwnerKeyFile":  abs(d.ServiceOwnerKeyFile),
+		// A second vendor, Maskinporten's lookup client and a person who
+		// administers another customer only: cross-tenant checks.
+		"otherVendorOrgNumber":   d.OtherVendorOrgNumber,
+		"otherVendorClientId":    d.OtherVendorClientID,
+		"otherVendorKeyFile":     abs(d.OtherVendorKeyFile),
+		"otherVendorSystemId":    d.OtherVendorSystemID,
+		"lookupClientId":         d.LookupClientID,
+		"lookupKeyFile":          abs(d.LookupKeyFile),
+		"otherAdminPid":          d.OtherAdminPID,
+		"otherCustomerOrgNumber": d.OtherCustomerOrgNumber,
+		// So a second gateway (or psql) can be pointed at the same data.
+		"databaseUrl": databaseURL,
+		"stateDir":    abs(c.StateDir),
 
 		// Enterprise test certificates (x5c grants) and the CA that issued them.
 		"testCaFile":              abs(certs.TestCAFile),
@@ -185,7 +207,7 @@ func writeDemo(path string, c Config, d *seed.Demo, certs devCerts) error {
 	return nil
 }
 
-func printHowTo(w io.Writer, c Config, d *seed.Demo, demoFile string, took time.Duration) {
+func printHowTo(w io.Writer, c Config, d *seed.Demo, demoFile, databaseURL string, took time.Duration) {
 	fmt.Fprintf(w, `
 System User gateway is ready (%s).
 
@@ -203,10 +225,14 @@ Try it:
   go run ./cmd/systemuser token person --pid %[5]s --issuer %[3]s/
 
 Demo world: vendor %[6]s with system %[7]s (client %[8]s), customer %[9]s
-administered by person %[5]s, service owner client %[10]s.
+administered by person %[5]s, service owner client %[10]s; a second vendor
+(client %[11]s) and Maskinporten's lookup client (%[12]s) for cross-tenant checks.
+Your own world: --world FILE, or curl --data-binary @world.yaml %[2]s/dev/world
+Database: %[13]s
 Ctrl-C stops everything, including the embedded PostgreSQL.
 `, took.Round(time.Millisecond), c.GatewayURL, c.SimulatorURL, demoFile, d.AdminPID,
-		d.VendorOrgNumber, d.SystemID, d.ClientID, d.CustomerOrgNumber, d.ServiceOwnerClientID)
+		d.VendorOrgNumber, d.SystemID, d.ClientID, d.CustomerOrgNumber, d.ServiceOwnerClientID,
+		d.OtherVendorClientID, d.LookupClientID, databaseURL)
 }
 
 // openMigrated opens DATABASE_URL and applies migrations when asked.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -31,9 +32,10 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-// TestDevCommand runs `systemuser dev` twice on one state dir: it starts its
-// own PostgreSQL, writes demo.json, answers, stops PostgreSQL on shutdown,
-// and reuses the data the second time.
+// TestDevCommand runs `systemuser dev --world FILE` twice on one state dir:
+// it starts its own PostgreSQL, loads the demo world and the file's, writes
+// demo.json, answers, stops PostgreSQL on shutdown, and reuses the data the
+// second time.
 func TestDevCommand(t *testing.T) {
 	state, err := os.MkdirTemp("", "systemuser-dev-test-")
 	if err != nil {
@@ -53,6 +55,18 @@ func TestDevCommand(t *testing.T) {
 		}()
 		demoFile := filepath.Join(state, "demo.json")
 		demo := waitForDemo(t, demoFile, done, &stderr)
+		// dev lets a browser dev server on any localhost port call the gateway.
+		pre, _ := http.NewRequest(http.MethodOptions, demo["gatewayUrl"]+"/graphql", nil)
+		pre.Header.Set("Origin", "http://localhost:5173")
+		pre.Header.Set("Access-Control-Request-Method", "POST")
+		if resp, err := http.DefaultClient.Do(pre); err != nil || resp.Header.Get("Access-Control-Allow-Origin") != "http://localhost:5173" {
+			t.Fatalf("run %d: CORS preflight from a localhost dev server: %v %v", run, err, resp)
+		} else {
+			resp.Body.Close()
+		}
+		if !strings.HasPrefix(demo["databaseUrl"], "postgres://") || demo["otherVendorClientId"] == "" || demo["lookupClientId"] == "" {
+			t.Fatalf("run %d: demo.json lacks the database URL or the demo tenants: %v", run, demo)
+		}
 		resp, err := http.Post(demo["gatewayUrl"]+"/graphql", "application/json",
 			strings.NewReader(`{"query":"{ systems(first: 10) { totalCount edges { node { systemId vendor { orgNumber } } } } }"}`))
 		if err != nil {
@@ -73,9 +87,24 @@ func TestDevCommand(t *testing.T) {
 		}
 		_ = json.NewDecoder(resp.Body).Decode(&out)
 		resp.Body.Close()
-		if out.Data.Systems.TotalCount != 1 || out.Data.Systems.Edges[0].Node.SystemID != demo["systemId"] ||
-			out.Data.Systems.Edges[0].Node.Vendor.OrgNumber != demo["vendorOrgNumber"] {
-			t.Fatalf("run %d: systems = %+v, want the seeded visible system", run, out)
+		// The visible systems: the demo's and the world file's.
+		found := map[string]string{}
+		for _, e := range out.Data.Systems.Edges {
+			found[e.Node.SystemID] = e.Node.Vendor.OrgNumber
+		}
+		if out.Data.Systems.TotalCount != 2 || found[demo["systemId"]] != demo["vendorOrgNumber"] || found["931138499_eget"] != "931138499" {
+			t.Fatalf("run %d: systems = %+v, want the demo's and the world's visible systems", run, out)
+		}
+		// --world loaded the team's own organisation next to the demo world.
+		resp, err = http.Post(demo["gatewayUrl"]+"/graphql", "application/json",
+			strings.NewReader(`{"query":"{ organization(orgNumber: \"914785235\") { name } }"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), "Egen Kunde AS") {
+			t.Fatalf("run %d: the world file's organisation: %s", run, body)
 		}
 		// The demo vendor's enterprise test certificate gets a token by x5c.
 		var claims bytes.Buffer
@@ -107,7 +136,11 @@ func TestDevCommand(t *testing.T) {
 }
 
 func run1(ctx context.Context, state string, stdout, stderr *syncBuffer) error {
-	return run(ctx, []string{"dev", "--database-url=", "--state-dir", state,
+	world := filepath.Join(state, "world.yaml")
+	if err := os.WriteFile(world, []byte(ownWorld), 0o600); err != nil {
+		return err
+	}
+	return run(ctx, []string{"dev", "--database-url=", "--state-dir", state, "--world", world,
 		"--gateway-addr", "127.0.0.1:0", "--simulator-addr", "127.0.0.1:0"}, stdout, stderr)
 }
 

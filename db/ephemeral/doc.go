@@ -15,10 +15,13 @@
 //     writable, and every client here connects over TCP anyway.
 //   - initdb and postgres refuse to run as root. When we are root they run as the "postgres"
 //     system user (else "nobody") and the data directory is chowned to it. That user must be
-//     able to traverse every parent of the data directory; when it cannot (a directory under
-//     /root, mode 0700) Start fails with ErrDataDirUnreachable naming the blocking directory
-//     instead of silently placing the cluster somewhere else, because a dev database that
-//     moves depending on who runs the command is worse than a clear error.
+//     able to traverse every parent of the data directory; when it cannot (a repository under
+//     /root, mode 0700, the default in many dev containers) an empty or missing data directory
+//     moves to Options.FallbackDir (/var/tmp/systemuser-postgres/<name>-<hash of the path>),
+//     the requested path becomes a symlink to it, and one log line says where. `make run`
+//     works wherever it is started; the link shows where the data went, and the next start
+//     follows it. A populated directory that became unreachable is an ErrDataDirUnreachable
+//     naming the blocking directory, since moving it would orphan the cluster.
 //   - The postmaster gets Pdeathsig (Linux) from a goroutine locked to its OS thread for the
 //     server's lifetime, so a hard kill of our process also stops postgres
 //     (the signal fires on the death of the forking thread, go.dev/issue/27505).

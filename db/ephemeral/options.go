@@ -11,6 +11,10 @@ type Options struct {
 	// DataDir holds the cluster. A directory that already contains PG_VERSION is reused;
 	// an empty or missing one is initialised with initdb.
 	DataDir string
+	// FallbackDir is where, when we run as root, a DataDir the postgres user
+	// cannot reach (a parent of mode 0700, such as /root) moves; DataDir then
+	// becomes a symlink to it. Default /var/tmp/systemuser-postgres.
+	FallbackDir string
 	// Fresh removes an existing cluster in DataDir first. It refuses to remove a non-empty
 	// directory that does not look like a cluster (no PG_VERSION).
 	Fresh bool

@@ -55,8 +55,7 @@ func checkReachable(acc account, dir string) error {
 		}
 		if !canSearch(acc.cred, fi) {
 			return fmt.Errorf("%w: %s runs as user %s (uid %d) because initdb refuses root, "+
-				"and %s (mode %v) denies it; put the data directory under a path every user can "+
-				"traverse (the project directory or /tmp) or run as a non-root user",
+				"and %s (mode %v) denies it",
 				ErrDataDirUnreachable, filepath.Base(dir), acc.name, acc.cred.Uid, p, fi.Mode().Perm())
 		}
 		if p == filepath.Dir(p) {

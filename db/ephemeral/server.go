@@ -76,6 +76,12 @@ func startLocal(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ephemeral: %w", err)
 	}
+	acc, accErr := serverAccount()
+	if accErr == nil {
+		if dir, err = resolveDataDir(acc, dir, opts.FallbackDir, opts.Logger); err != nil {
+			return nil, err
+		}
+	}
 	if opts.Fresh {
 		if err := wipe(dir); err != nil {
 			return nil, err
@@ -89,9 +95,8 @@ func startLocal(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	acc, err := serverAccount()
-	if err != nil {
-		return nil, err
+	if accErr != nil {
+		return nil, accErr
 	}
 	if err := makeDataDir(acc, dir); err != nil {
 		return nil, err

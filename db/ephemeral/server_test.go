@@ -3,12 +3,14 @@ package ephemeral
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -163,20 +165,79 @@ func TestFreshRefusesNonCluster(t *testing.T) {
 	}
 }
 
+// TestUnreachableDataDirMoves: as root, a data directory under a 0700
+// directory (a repository under /root) moves where postgres can reach it,
+// leaves a symlink, logs one line, and the next start finds the same cluster.
+func TestUnreachableDataDirMoves(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("only root switches to an unprivileged server account")
+	}
+	base := filepath.Dir(dataDir(t))
+	locked := filepath.Join(base, "locked")
+	if err := os.Mkdir(locked, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	fallback := filepath.Join(base, "fallback")
+	requested := filepath.Join(locked, "pgdata")
+	var logs syncLog
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+
+	s := mustStart(t, Options{DataDir: requested, FallbackDir: fallback, Logger: logger})
+	target, err := os.Readlink(requested)
+	if err != nil || filepath.Dir(target) != fallback {
+		t.Fatalf("%s: link to %q (%v), want a directory under %s", requested, target, err, fallback)
+	}
+	if got := strings.Count(logs.String(), "data directory moved"); got != 1 || !strings.Contains(logs.String(), target) {
+		t.Fatalf("want one log line naming %s, got:\n%s", target, logs.String())
+	}
+	mustExec(t, mustOpen(t, s.URL()), "CREATE TABLE kept (x int)")
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	again := mustStart(t, Options{DataDir: requested, FallbackDir: fallback, Logger: logger})
+	if again.Initialized() {
+		t.Fatal("second start created a new cluster instead of following the link")
+	}
+	mustExec(t, mustOpen(t, again.URL()), "SELECT * FROM kept")
+}
+
+// TestErrDataDirUnreachable: a populated data directory that postgres cannot
+// reach is not moved (its cluster would be orphaned); the error names the
+// blocking directory.
 func TestErrDataDirUnreachable(t *testing.T) {
 	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("only root switches to an unprivileged server account")
 	}
-	locked := filepath.Join(filepath.Dir(dataDir(t)), "locked")
-	if err := os.Mkdir(locked, 0o700); err != nil {
+	base := filepath.Dir(dataDir(t))
+	locked := filepath.Join(base, "locked")
+	if err := os.MkdirAll(filepath.Join(locked, "pgdata"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Start(context.Background(), Options{DataDir: filepath.Join(locked, "pgdata")})
+	if err := os.WriteFile(filepath.Join(locked, "pgdata", "PG_VERSION"), []byte("15\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Start(context.Background(), Options{DataDir: filepath.Join(locked, "pgdata"), FallbackDir: filepath.Join(base, "fallback")})
 	if !errors.Is(err, ErrDataDirUnreachable) || !strings.Contains(err.Error(), locked) {
-		t.Fatalf("Start under a 0700 root dir: %v, want ErrDataDirUnreachable naming %s", err, locked)
+		t.Fatalf("Start on a populated dir under a 0700 root dir: %v, want ErrDataDirUnreachable naming %s", err, locked)
 	}
 }
+
+// syncLog is a log sink safe for the server's log goroutine and the test.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 func TestPortTaken(t *testing.T) {
 	t.Parallel()

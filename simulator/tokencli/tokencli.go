@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -21,8 +22,9 @@ import (
 
 const defaultIssuer = "http://localhost:8090/"
 
-// DemoFile is what `systemuser dev` writes for --dev.
-const DemoFile = ".systemuser/demo.json"
+// DemoFile is what `systemuser dev` writes for --dev, in its state
+// directory (--state-dir, SYSTEMUSER_STATE_DIR, default .systemuser).
+const DemoFile = "demo.json"
 
 type demoConfig struct {
 	SimulatorURL      string `json:"simulatorUrl"`
@@ -30,6 +32,17 @@ type demoConfig struct {
 	ClientKeyFile     string `json:"clientKeyFile"`
 	ClientCertFile    string `json:"clientCertFile"`
 	ClientCertKeyFile string `json:"clientCertKeyFile"`
+	AdminPID          string `json:"adminPid"`
+}
+
+// stateDirFlag is the dev command's state directory, where --dev finds
+// demo.json: the same flag and variable as `systemuser dev`'s.
+func stateDirFlag(fs *flag.FlagSet) *string {
+	def := ".systemuser"
+	if v, ok := os.LookupEnv("SYSTEMUSER_STATE_DIR"); ok && v != "" {
+		def = v
+	}
+	return fs.String("state-dir", def, "state directory of `systemuser dev`, for --dev (env SYSTEMUSER_STATE_DIR)")
 }
 
 // RunTokenCommand runs `systemuser token ...` with args after "token".
@@ -50,7 +63,8 @@ func RunTokenCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	issuer := fs.String("issuer", defaultIssuer, "authorization server issuer URL (the assertion's aud)")
 	asJSON := fs.Bool("json", false, "print the whole token response")
 	decode := fs.Bool("decode", false, "print the token's claims")
-	dev := fs.Bool("dev", false, "take --client-id, --key and --issuer from "+DemoFile+" when unset (a system-user token still needs --systemuser-org)")
+	dev := fs.Bool("dev", false, "take --client-id, --key and --issuer from the dev stack's "+DemoFile+" when unset (a system-user token still needs --systemuser-org)")
+	stateDir := stateDirFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: systemuser token --client-id ID --key FILE.jwk --scope \"S1 S2\" [flags]\n       systemuser token person --pid PID [--issuer URL]")
 		fs.PrintDefaults()
@@ -59,7 +73,7 @@ func RunTokenCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	if *dev {
-		d, err := readDemo()
+		d, err := readDemo(*stateDir)
 		if err != nil {
 			return err
 		}
@@ -112,8 +126,22 @@ func runPerson(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	issuer := fs.String("issuer", defaultIssuer, "simulator URL")
 	asJSON := fs.Bool("json", false, "print the whole token response")
 	decode := fs.Bool("decode", false, "print the token's claims")
+	dev := fs.Bool("dev", false, "take --issuer and --pid (the demo customer's administrator) from the dev stack's "+DemoFile+" when unset")
+	stateDir := stateDirFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *dev {
+		d, err := readDemo(*stateDir)
+		if err != nil {
+			return err
+		}
+		if !setFlags(fs)["issuer"] && d.SimulatorURL != "" {
+			*issuer = d.SimulatorURL
+		}
+		if *pid == "" {
+			*pid = d.AdminPID
+		}
 	}
 	if *pid == "" {
 		fs.Usage()
@@ -158,14 +186,15 @@ func payload(token string) (json.RawMessage, error) {
 	return b, nil
 }
 
-func readDemo() (demoConfig, error) {
+func readDemo(stateDir string) (demoConfig, error) {
 	var d demoConfig
-	b, err := os.ReadFile(DemoFile)
+	path := filepath.Join(stateDir, DemoFile)
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return d, fmt.Errorf("token --dev: %w (run `systemuser dev` first)", err)
+		return d, fmt.Errorf("token --dev: %w (run `systemuser dev` first, or give its --state-dir)", err)
 	}
 	if err := json.Unmarshal(b, &d); err != nil {
-		return d, fmt.Errorf("token --dev: %s: %w", DemoFile, err)
+		return d, fmt.Errorf("token --dev: %s: %w", path, err)
 	}
 	return d, nil
 }

@@ -147,3 +147,39 @@ func TestExchangeErrorIsTyped(t *testing.T) {
 		t.Fatalf("err %#v", err)
 	}
 }
+
+// TestDevHonoursStateDir: --dev reads demo.json from the dev command's state
+// directory: SYSTEMUSER_STATE_DIR, or --state-dir over it.
+func TestDevHonoursStateDir(t *testing.T) {
+	issuer, keyFile := startSimulator(t)
+	state := t.TempDir()
+	demo, _ := json.Marshal(map[string]string{"simulatorUrl": issuer, "clientId": "cli", "clientKeyFile": keyFile, "adminPid": "01017012345"})
+	if err := os.WriteFile(filepath.Join(state, "demo.json"), demo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SYSTEMUSER_STATE_DIR", state)
+	tests := []struct {
+		name, want string
+		args       []string
+	}{
+		{"OKEnv", `"client_id": "cli"`, []string{"--dev", "--scope", "s1", "--decode"}},
+		{"OKFlag", `"client_id": "cli"`, []string{"--dev", "--state-dir", state, "--scope", "s1", "--decode"}},
+		{"OKPerson", `"pid": "01017012345"`, []string{"person", "--dev", "--decode"}},
+		{"ErrFlagOverEnv", "", []string{"--dev", "--state-dir", t.TempDir(), "--scope", "s1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := tokencli.RunTokenCommand(t.Context(), tt.args, &out, &errOut)
+			if tt.want == "" {
+				if !errors.Is(err, os.ErrNotExist) {
+					t.Fatalf("err %v, want no demo.json in the flag's directory", err)
+				}
+				return
+			}
+			if err != nil || !strings.Contains(out.String(), tt.want) {
+				t.Fatalf("err %v, out %s; want %s", err, out.String(), tt.want)
+			}
+		})
+	}
+}
