@@ -137,7 +137,7 @@ func (c *faultClient) do(ctx context.Context, kind string) outcome {
 	o.status = resp.StatusCode
 	o.retryAfter = resp.Header.Get("Retry-After") != ""
 	o.jsonBody = json.Valid(body) && strings.Contains(resp.Header.Get("Content-Type"), "json")
-	if kind != "read" && resp.StatusCode == 200 {
+	if kind != "read" && resp.StatusCode == http.StatusOK {
 		var out struct {
 			Response []struct{ Decision string } `json:"response"`
 		}
@@ -366,7 +366,7 @@ func TestFaultPostgresRestartIdle(t *testing.T) {
 		for time.Since(ready) < 10*time.Second {
 			if resp, err := probe.Get(s.GatewayURL + "/readyz"); err == nil {
 				resp.Body.Close()
-				if resp.StatusCode == 200 {
+				if resp.StatusCode == http.StatusOK {
 					readyLag <- time.Since(ready)
 					return
 				}
@@ -434,7 +434,7 @@ func TestFaultListenerKilled(t *testing.T) {
 			for time.Since(killedAt) < 5*time.Second {
 				if resp, err := http.Get(s.GatewayURL + "/readyz"); err == nil {
 					resp.Body.Close()
-					if resp.StatusCode == 200 {
+					if resp.StatusCode == http.StatusOK {
 						readyLag <- time.Since(killedAt)
 						return
 					}

@@ -54,7 +54,7 @@ func TestBadInputNeverFailsTheServer(t *testing.T) {
 				reqs = append(reqs, badRequest{method: rt.Method, path: path, token: tok})
 			}
 		}
-		if rt.Method == "GET" {
+		if rt.Method == http.MethodGet {
 			continue
 		}
 		path := pathParam.ReplaceAllString(rt.Path, params[0])
@@ -66,7 +66,7 @@ func TestBadInputNeverFailsTheServer(t *testing.T) {
 		}
 	}
 	// The mux's own answers, and GraphQL's transport.
-	for _, r := range []badRequest{
+	reqs = append(reqs, []badRequest{
 		{method: "GET", path: "/no/such/route"}, {method: "DELETE", path: "/healthz"}, {method: "PATCH", path: "/authentication/api/v1/systemregister"},
 		{method: "GET", path: "/authentication/api/v1/nope"}, {method: "PUT", path: "/graphql", body: []byte("{}"), contentType: "application/json"},
 		{method: "POST", path: "/graphql", body: []byte("x"), contentType: "text/plain"},
@@ -74,9 +74,7 @@ func TestBadInputNeverFailsTheServer(t *testing.T) {
 		{method: "POST", path: "/graphql", body: []byte("{\"query\":\"\xff\"}"), contentType: "application/json"},
 		{method: "GET", path: "/graphql?query=%00"},
 		{method: "GET", path: "/accessmanagement/ui/systemuser/request?id=%00"},
-	} {
-		reqs = append(reqs, r)
-	}
+	}...)
 
 	statuses := map[int]int{}
 	for _, br := range reqs {
@@ -102,7 +100,7 @@ func TestBadInputNeverFailsTheServer(t *testing.T) {
 			t.Errorf("%s: %d %s", what, resp.StatusCode, raw)
 		}
 		ct := resp.Header.Get("Content-Type")
-		if (resp.StatusCode == 401 || resp.StatusCode == 403) && len(raw) == 0 {
+		if (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) && len(raw) == 0 {
 			// The route table's policy refuses the caller as Altinn does:
 			// a bare 401 (with a Bearer challenge) or 403, no body.
 			continue

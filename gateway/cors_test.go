@@ -140,7 +140,7 @@ func TestCORS(t *testing.T) {
 			c, resp, err := coderws.Dial(t.Context(), ws, &coderws.DialOptions{
 				Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: http.Header{"Origin": {tc.origin}}})
 			if c != nil {
-				c.CloseNow()
+				_ = c.CloseNow()
 			}
 			if (err == nil) != tc.ok {
 				status := 0

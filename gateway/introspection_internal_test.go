@@ -26,7 +26,7 @@ func TestIntrospectionPrice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		doc, gerr := gqlparser.LoadQuery(schema, string(b))
+		doc, gerr := gqlparser.LoadQueryWithRules(schema, string(b), nil)
 		if gerr != nil {
 			t.Fatalf("%s: %v", f, gerr)
 		}
@@ -36,8 +36,8 @@ func TestIntrospectionPrice(t *testing.T) {
 			t.Errorf("%s: price %d, want about one complete introspection (limit %d)", filepath.Base(f), p, l.limit)
 		}
 	}
-	inline, gerr := gqlparser.LoadQuery(schema, `{ __schema { types { name fields { name } } } }`)
-	split, gerr2 := gqlparser.LoadQuery(schema, `{ __schema { types { ...T } } } fragment T on __Type { name fields { name } }`)
+	inline, gerr := gqlparser.LoadQueryWithRules(schema, `{ __schema { types { name fields { name } } } }`, nil)
+	split, gerr2 := gqlparser.LoadQueryWithRules(schema, `{ __schema { types { ...T } } } fragment T on __Type { name fields { name } }`, nil)
 	if gerr != nil || gerr2 != nil {
 		t.Fatal(gerr, gerr2)
 	}

@@ -47,7 +47,7 @@ func rawWS(t *testing.T, e *gatewaytest.Env) *protoConn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.CloseNow() })
+	t.Cleanup(func() { _ = conn.CloseNow() })
 	p := &protoConn{t: t, ctx: ctx, c: conn, in: make(chan wsMessage, 64)}
 	go p.read()
 	return p

@@ -53,7 +53,7 @@ func TestWebsocketOutlivesServerTimeouts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.CloseNow()
+	defer func() { _ = conn.CloseNow() }()
 	var m struct{ Type string }
 	if err := wsjson.Write(wctx, conn, map[string]string{"type": "connection_init"}); err != nil {
 		t.Fatal(err)
