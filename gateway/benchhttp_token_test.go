@@ -123,7 +123,7 @@ func (b *tokenBench) run(d time.Duration, conns int) (wrkResult, int, error) {
 	elapsed := time.Since(start)
 	all := slices.Concat(lat...)
 	if len(all) == 0 {
-		return wrkResult{}, 0, fmt.Errorf("no token issued (%d of %d assertions used): %v", next.Load(), len(b.bodies), firstErr)
+		return wrkResult{}, 0, fmt.Errorf("no token issued (%d of %d assertions used): %w", next.Load(), len(b.bodies), firstErr)
 	}
 	slices.Sort(all)
 	r := wrkResult{rps: float64(len(all)) / elapsed.Seconds(), p50: all[len(all)/2], p99: all[len(all)*99/100], errors: int(errs.Load())}

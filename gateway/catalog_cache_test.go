@@ -40,7 +40,7 @@ func TestNestedReadFromTheCatalogCache(t *testing.T) {
 		// drops it; the count is taken once two requests in a row agree
 		// (the first loads the catalog, the next ones read it).
 		prev := -1
-		for try := 0; try < 100; try++ {
+		for range 100 {
 			e.Counter.Reset()
 			resp := e.GraphQL(t, token, issue14NestedRead, nil)
 			if len(resp.Errors) > 0 {

@@ -60,7 +60,7 @@ func TestCatalogCacheAnswersAsSQL(t *testing.T) {
 	for name, ctx := range callers {
 		for _, fl := range filters {
 			for _, pg := range []registry.Page{{}, {First: 1}, {First: 2}} {
-				for page := 0; page < 4; page++ {
+				for range 4 {
 					want, errW := f.svc.ListSystems(ctx, fl, pg)
 					got, errG := cached.ListSystems(ctx, fl, pg)
 					if fmt.Sprint(errW) != fmt.Sprint(errG) || !reflect.DeepEqual(got, want) {
@@ -129,7 +129,7 @@ func TestFirstSystemUserPagesAnswersAsTheList(t *testing.T) {
 	pid := newPID()
 	f.MustPerson(pid, customerOrg, "DAGL")
 	add := func(sys, owner string, n int, deleted bool) {
-		for i := 0; i < n; i++ {
+		for i := range n {
 			su := &db.SystemUser{IntegrationTitle: fmt.Sprint(sys, i), SystemID: sys, OwnerOrg: owner, ExternalRef: fmt.Sprint(i), UserType: "standard"}
 			if deleted {
 				now := time.Now()
@@ -190,7 +190,7 @@ func dump(c *registry.Connection[*registry.SystemUser]) string {
 func TestVendorListPagesByKeyset(t *testing.T) {
 	t.Parallel()
 	f := catalogWorld(t)
-	for i := 0; i < 7; i++ {
+	for i := range 7 {
 		sys := []string{vendorOrg + "_alpha", vendorOrg + "_hidden", otherVendor + "_gamma"}[i%3]
 		su := &db.SystemUser{IntegrationTitle: "t", SystemID: sys, OwnerOrg: customerOrg, ExternalRef: fmt.Sprint(i), UserType: "standard"}
 		if _, err := f.db.NewInsert().Model(su).Returning("id").Exec(context.Background()); err != nil {

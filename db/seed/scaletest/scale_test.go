@@ -121,7 +121,7 @@ func TestScaleMeasure(t *testing.T) {
 
 	// The deep cursor: 90 % into the vendor's list, found by paging there.
 	var deep string
-	vendorTotal := 0
+	var vendorTotal int
 	page := registry.Page{First: 100}
 	for seen := 0; ; {
 		c, err := reg.ListSystemUsers(vendorCtx, registry.SystemUserFilter{}, page)
