@@ -318,7 +318,7 @@ func orgOf(raw json.RawMessage) string {
 	for k, v := range m {
 		if strings.EqualFold(k, "id") {
 			s, _ := v.(string)
-			if n, ok := strings.CutPrefix(s, "0192:"); ok && orgNumberShape(n) {
+			if n, ok := strings.CutPrefix(s, "0192:"); ok && identity.IsOrgNumberShape(n) {
 				return n
 			}
 		}
@@ -435,18 +435,4 @@ func (v *Verifier) Identity(ctx context.Context, authorization string) (*identit
 		return nil, err
 	}
 	return e.identity, nil
-}
-
-// orgNumberShape checks the form of an organisation number (nine digits),
-// not its check digit.
-func orgNumberShape(s string) bool {
-	if len(s) != 9 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }

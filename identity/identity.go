@@ -98,3 +98,18 @@ func FromContext(ctx context.Context) *Identity {
 	}
 	return &Identity{Kind: Anonymous}
 }
+
+// IsOrgNumberShape reports whether s has the form of an organisation number:
+// nine digits. It does not check the mod-11 check digit; the database does,
+// and an unknown number is simply not found.
+func IsOrgNumberShape(s string) bool {
+	if len(s) != 9 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

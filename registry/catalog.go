@@ -7,6 +7,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/systemuser-gateway/systemuser/db"
+	"github.com/systemuser-gateway/systemuser/identity"
 )
 
 // The catalog (organisations, resources, access packages) is public: Altinn
@@ -67,7 +68,7 @@ func (s *Service) ResolveParty(ctx context.Context, ref string) (*Organization, 
 	q := s.db.NewSelect().Model((*db.Organization)(nil))
 	if id, err := uuid.Parse(ref); err == nil && len(ref) == 36 {
 		q.Where("party_uuid = ?", id)
-	} else if orgNumberForm(ref) {
+	} else if identity.IsOrgNumberShape(ref) {
 		q.Where("org_number = ?", ref)
 	} else {
 		return nil, ErrOrganizationNotFound
@@ -80,20 +81,6 @@ func (s *Service) ResolveParty(ctx context.Context, ref string) (*Organization, 
 		return nil, internal("resolve party", err)
 	}
 	return organizationFrom(&row), nil
-}
-
-// orgNumberForm reports whether s has the form of an organisation number
-// (nine digits); the database checks the rest.
-func orgNumberForm(s string) bool {
-	if len(s) != 9 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // PersonByPID returns a person. Errors: not_found PERSON_NOT_FOUND.

@@ -75,20 +75,7 @@ func (s *Service) ListAgentSystemUsers(ctx context.Context, ownerOrg string) ([]
 	default:
 		return nil, ErrUnauthenticated
 	}
-	var rows []systemUserRow
-	if err := s.selectSystemUsers(s.db).ColumnExpr(systemUserColumns).
-		Where("su.owner_org = ? AND su.user_type = ? AND su.deleted_at IS NULL", ownerOrg, TypeAgent).
-		OrderExpr("su.created_at, su.id").Scan(ctx, &rows); err != nil {
-		return nil, internal("list agents", err)
-	}
-	out := make([]*SystemUser, len(rows))
-	for i := range rows {
-		out[i] = systemUserFrom(&rows[i])
-	}
-	if err := loadSystemUserChildren(ctx, s.db, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.ownedSystemUsers(ctx, ownerOrg, TypeAgent)
 }
 
 // coveringClientsSQL selects client orgs that gave facilitator ? every one

@@ -30,11 +30,17 @@ func (s *Service) PartySystemUsers(ctx context.Context, partyOrg, typ string) ([
 	if _, err := s.requirePartyAdmin(ctx, s.db, partyOrg); err != nil {
 		return nil, err
 	}
+	return s.ownedSystemUsers(ctx, partyOrg, typ)
+}
+
+// ownedSystemUsers lists ownerOrg's live system users of type typ, oldest
+// first, with their rights and packages. The caller has been checked.
+func (s *Service) ownedSystemUsers(ctx context.Context, ownerOrg, typ string) ([]*SystemUser, error) {
 	var rows []systemUserRow
 	if err := s.selectSystemUsers(s.db).ColumnExpr(systemUserColumns).
-		Where("su.owner_org = ? AND su.user_type = ? AND su.deleted_at IS NULL", partyOrg, typ).
+		Where("su.owner_org = ? AND su.user_type = ? AND su.deleted_at IS NULL", ownerOrg, typ).
 		OrderExpr("su.created_at, su.id").Scan(ctx, &rows); err != nil {
-		return nil, internal("list party system users", err)
+		return nil, internal("list owned system users", err)
 	}
 	out := make([]*SystemUser, len(rows))
 	for i := range rows {

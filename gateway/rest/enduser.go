@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
@@ -33,7 +34,7 @@ func toInternalSystemUser(su *registry.SystemUser, owner *registry.Organization)
 // organisation number, or its party UUID).
 func (s *Server) handleListAgents(w http.ResponseWriter, r *http.Request) {
 	ref := r.URL.Query().Get("party")
-	if !isOrgNumberShape(ref) && !isUUIDShape(ref) {
+	if !identity.IsOrgNumberShape(ref) && !isUUIDShape(ref) {
 		s.restError(w, r, apperr.Validation([]apperr.Violation{{Reason: "INVALID_PARTY",
 			Message: "party must be the organisation number (9 digits) or the party UUID of the agent system users' owner", Path: "?party"}}))
 		return
@@ -63,18 +64,4 @@ func (s *Server) handleListAgents(w http.ResponseWriter, r *http.Request) {
 func isUUIDShape(s string) bool {
 	_, err := uuid.Parse(s)
 	return err == nil && len(s) == 36
-}
-
-// isOrgNumberShape checks the form of an organisation number, not its
-// check digit: an unknown or invalid one is simply not administered.
-func isOrgNumberShape(s string) bool {
-	if len(s) != 9 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
