@@ -2,7 +2,9 @@ package ephemeral
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -53,6 +55,7 @@ var errExited = errors.New("ephemeral: postgres exited during start-up")
 // connections and opts.Database exists. Errors: ErrNoPostgres, ErrDataDirInUse,
 // ErrDataDirUnreachable, or a wrapped start-up failure carrying the server's last log lines.
 func Start(ctx context.Context, opts Options) (*Server, error) {
+	passwordGiven := opts.Password != ""
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()
@@ -65,6 +68,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("%w: install PostgreSQL (initdb, postgres) or allow the Docker fallback", ErrNoPostgres)
 	}
 	opts.Logger.Info("no local PostgreSQL binaries, starting a container", slog.String("image", opts.DockerImage))
+	if !passwordGiven {
+		// The container publishes its port on the host, so a well-known
+		// password would open the database to anyone who can reach it.
+		opts.Password = randomPassword()
+	}
 	return startDocker(ctx, opts)
 }
 
@@ -224,4 +232,11 @@ func ensureDatabase(ctx context.Context, adminURL, database string) error {
 // QuoteIdent quotes a PostgreSQL identifier.
 func QuoteIdent(name string) string {
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// randomPassword is 128 random bits, hex-encoded (safe in a URL).
+func randomPassword() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
 }
