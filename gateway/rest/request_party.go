@@ -209,20 +209,3 @@ func (s *Server) decidePartyChangeRequest(decision string) http.HandlerFunc {
 		writeJSON(w, http.StatusOK, true)
 	})
 }
-
-// handleGetChangeRequestByID answers GET changerequest/{requestId}, the URL
-// a created change request's Location header names, to anyone who may read
-// it (its vendor, a person administering the owner, an admin).
-func (s *Server) handleGetChangeRequestByID(w http.ResponseWriter, r *http.Request) {
-	id, err := pathUUID(r, "requestId")
-	if err != nil {
-		s.restError(w, r, err)
-		return
-	}
-	cr, err := s.deps.Registry.GetChangeRequest(r.Context(), id)
-	if err != nil {
-		s.restError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, toChangeRequestResponse(cr))
-}

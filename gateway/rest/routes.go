@@ -120,7 +120,7 @@ func restRouteTable() []restRoute {
 		{Method: "GET", Path: crBase + "/byexternalref/{systemId}/{orgNo}/{externalRef}", Auth: auth.RequestRead, Handler: h((*Server).handleGetChangeRequestByExternalRef)},
 		{Method: "GET", Path: crBase + "/bysystem/{systemId}", Auth: auth.RequestRead, Handler: h((*Server).handleListChangeRequestsBySystem)},
 		{Method: "DELETE", Path: crBase + "/{requestId}", Auth: auth.RequestWrite, Handler: h((*Server).handleDeleteChangeRequest)},
-		{Method: "GET", Path: euCRBase + "/{requestId}", Auth: auth.RequestStatus, Handler: h((*Server).handleGetChangeRequestByID)},
+		{Method: "GET", Path: euCRBase + "/{requestId}", Auth: auth.RequestStatus, Handler: h((*Server).handleGetChangeRequest)}, // the Location of a created change request; the registry scopes what each caller may read,
 		{Method: "GET", Path: euCRBase + "/{party}/{requestId}", Auth: auth.Portal, Handler: hf((*Server).getPartyChangeRequest)},
 		{Method: "POST", Path: euCRBase + "/{party}/{requestId}/approve", Auth: auth.Portal, Handler: hb((*Server).decidePartyChangeRequest, "approve")},
 		{Method: "POST", Path: euCRBase + "/{party}/{requestId}/reject", Auth: auth.Portal, Handler: hb((*Server).decidePartyChangeRequest, "reject")},
