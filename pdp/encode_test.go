@@ -183,3 +183,58 @@ func TestDecodeXACMLMatchesGeneralPath(t *testing.T) {
 		})
 	}
 }
+
+// scanXACML takes the usual bodies itself, and leaves the ones whose
+// reading needs encoding/json's rules to it.
+func TestScanXACMLTakesTheUsualBodies(t *testing.T) {
+	t.Parallel()
+	id := uuid.New().String()
+	cases := []struct {
+		name, body string
+		taken      bool
+	}{
+		{"Arrays", xacmlSingle(id, "read", "ske-krav", ownerOrg), true},
+		{"Objects", `{"Request":{"AccessSubject":{"Attribute":{"AttributeId":"urn:altinn:systemuser:uuid","Value":"` + id + `"}}}}`, true},
+		{"BoolValue", `{"Request":{"Resource":[{"Attribute":[{"AttributeId":"urn:altinn:app","Value":true,"IncludeInResult":true}]}]}}`, true},
+		{"MixedCase", `{"REQUEST":{"accesssubject":[{"ID":"s","ATTRIBUTE":[{"ATTRIBUTEID":"a","VALUE":"v","DATATYPE":"d","INCLUDEINRESULT":true}]}]}}`, true},
+		{"UnknownMembers", `{"Request":{"ReturnPolicyIdList":false,"X":[1,-2.5e3,{"a":"\u00e6\n"},null]},"Y":true}`, true},
+		{"NumberValue", `{"request":{"resource":[{"attribute":[{"attributeid":"urn:altinn:organization:identifier-no","value":310000000}]}]}}`, false},
+		{"Escapes", `{"Request":{"Action":[{"Id":"a\u00e6"}]}}`, false},
+		{"InvalidUTF8", "{\"Request\":{\"Action\":[{\"Id\":\"\xff\"}]}}", false},
+		{"Null", `{"Request":{"AccessSubject":null}}`, false},
+		{"Repeated", `{"Request":{"Action":[],"action":[]}}`, false},
+		{"NonASCIIKey", `{"Requeſt":{}}`, false},
+		{"Trailing", `{"Request":{}} x`, false},
+		{"BadNumber", `{"Request":{"X":01}}`, false},
+		{"NoRequest", `{}`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if _, ok := scanXACML([]byte(tc.body)); ok != tc.taken {
+				t.Fatalf("scanXACML took it: %v, want %v", ok, tc.taken)
+			}
+		})
+	}
+}
+
+// FuzzScanXACML holds every body scanXACML takes to encoding/json's
+// reading of it: the one-pass scan must never change what a body means.
+func FuzzScanXACML(f *testing.F) {
+	f.Add([]byte(xacmlSingle(uuid.New().String(), "read", "ske-krav", ownerOrg)))
+	f.Add([]byte(`{"Request":{"AccessSubject":{"Attribute":{"AttributeId":"a","Value":true}},"MultiRequests":{"RequestReference":[{"ReferenceId":["s","a","r"]}]}}}`))
+	f.Add([]byte(`{"request":{"X":[1,-2.5e3,{"a":"\u00e6\n"},null]},"Y":true}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, ok := scanXACML(body)
+		if !ok {
+			return
+		}
+		var want xBody
+		if err := json.Unmarshal(body, &want); err != nil {
+			t.Fatalf("scanXACML took %q, which encoding/json refuses: %v", body, err)
+		}
+		if !reflect.DeepEqual(got, want.Request) {
+			t.Fatalf("%q:\nscan %+v\njson %+v", body, got, want.Request)
+		}
+	})
+}

@@ -106,44 +106,21 @@ func oneOrMany[T any](b []byte, out *[]T) error {
 	return json.Unmarshal(b, out)
 }
 
-// xBodyArrays is xBody for the usual shape, where every category and
-// attribute list is an array and every value a string. xCategories and
-// xAttributes decode their subtree a second time (and json.Unmarshal
-// validates before it decodes), so nesting multiplies the passes; this
-// shape takes one, without a single UnmarshalJSON call. Any other body
-// (an object in place of an array, a number or boolean value) fails it
-// with an UnmarshalTypeError and takes the general path.
-type xBodyArrays struct {
-	Request *struct {
-		AccessSubject, Action, Resource []xCategoryArrays
-		MultiRequests                   *xMultiRequests
-	}
-}
-
-type xCategoryArrays struct {
-	ID        string `json:"Id"`
-	Attribute []xAttribute
-}
-
 type xMultiRequests struct {
-	RequestReference []struct {
-		ReferenceID []string `json:"ReferenceId"`
-	}
+	RequestReference []xReference
 }
 
+type xReference struct {
+	ReferenceID []string `json:"ReferenceId"`
+}
+
+// decodeXACML reads a body: the usual one in a single pass (scanXACML),
+// any other with encoding/json, whose UnmarshalJSON methods above take
+// Altinn's looser shapes (an object for a one-element list, a number or
+// boolean value).
 func decodeXACML(body []byte) (*xRequest, error) {
-	var fast xBodyArrays
-	err := json.Unmarshal(body, &fast)
-	if err == nil {
-		if fast.Request == nil {
-			return nil, errNoRequest
-		}
-		r := fast.Request
-		return &xRequest{AccessSubject: categories(r.AccessSubject), Action: categories(r.Action),
-			Resource: categories(r.Resource), MultiRequests: r.MultiRequests}, nil
-	}
-	if te := (*json.UnmarshalTypeError)(nil); !errors.As(err, &te) {
-		return nil, err
+	if r, ok := scanXACML(body); ok {
+		return r, nil
 	}
 	var b xBody
 	if err := json.Unmarshal(body, &b); err != nil {
@@ -156,17 +133,6 @@ func decodeXACML(body []byte) (*xRequest, error) {
 }
 
 var errNoRequest = errors.New("no Request")
-
-func categories(in []xCategoryArrays) xCategories {
-	if in == nil {
-		return nil
-	}
-	out := make(xCategories, len(in))
-	for i, c := range in {
-		out[i] = xCategory{ID: c.ID, Attribute: c.Attribute}
-	}
-	return out
-}
 
 // xValue is a string, or a number or boolean taken as its text.
 type xValue string

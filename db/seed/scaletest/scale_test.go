@@ -5,6 +5,7 @@ package scaletest
 import (
 	"context"
 	"fmt"
+	neturl "net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -89,11 +90,15 @@ func TestScaleMeasure(t *testing.T) {
 	reps := 200
 	ctx := context.Background()
 	counter := &dbtest.QueryCounter{}
-	bdb := dbtest.New(t)
-	w, err := seed.ScaleLoad(ctx, bdb, seed.ScaleOptions{SystemUsers: n, Decisions: m})
+	url := dbtest.NewURL(t)
+	// A bulk load of millions of rows may find the server busy for longer
+	// than the pool's 5 s write timeout (a checkpoint on a loaded 2-core
+	// host stalled one COPY that long): the seed has a handle of its own.
+	w, err := seed.ScaleLoad(ctx, dbtest.Open(t, withParams(t, url, "write_timeout", "10m", "read_timeout", "10m")), seed.ScaleOptions{SystemUsers: n, Decisions: m})
 	if err != nil {
 		t.Fatal(err)
 	}
+	bdb := dbtest.Open(t, url)
 	bdb = bdb.WithQueryHook(counter)
 	var size string
 	if err := bdb.NewRaw("SELECT pg_size_pretty(pg_database_size(current_database()))").Scan(ctx, &size); err != nil {
@@ -220,4 +225,18 @@ func oneLine(q string) string {
 		q = q[:400] + "…"
 	}
 	return q
+}
+
+// withParams returns raw with the query parameters kv added.
+func withParams(t *testing.T, raw string, kv ...string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	for i := 0; i+1 < len(kv); i += 2 {
+		q.Set(kv[i], kv[i+1])
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
