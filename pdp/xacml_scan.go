@@ -333,7 +333,7 @@ func keyIs(key []byte, want string) bool {
 	if len(key) != len(want) {
 		return false
 	}
-	for i := range len(key) {
+	for i := range key {
 		a, b := key[i], want[i]
 		if 'a' <= a && a <= 'z' {
 			a -= 'a' - 'A'

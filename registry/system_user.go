@@ -2,12 +2,12 @@ package registry
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/systemuser-gateway/systemuser/db"
 	"github.com/systemuser-gateway/systemuser/identity"
 )
 
@@ -102,9 +102,13 @@ func (s *Service) ListSystemUsers(ctx context.Context, f SystemUserFilter, p Pag
 	if !visible {
 		return &Connection[*SystemUser]{Items: []*SystemUser{}, Cursors: []string{}}, nil
 	}
-	total, err := countQ.Count(ctx)
-	if err != nil {
-		return nil, internal("count system users", err)
+	var total int
+	if !p.SkipTotal {
+		n, err := countQ.Count(ctx)
+		if err != nil {
+			return nil, internal("count system users", err)
+		}
+		total = int(n)
 	}
 	q := s.selectSystemUsers(s.db).ColumnExpr(systemUserColumns).Apply(filter).
 		OrderExpr("su.created_at, su.id").Limit(int64(limit + 1))
@@ -120,7 +124,7 @@ func (s *Service) ListSystemUsers(ctx context.Context, f SystemUserFilter, p Pag
 	}
 	rows, more := trim(rows, limit)
 	conn := &Connection[*SystemUser]{Items: make([]*SystemUser, len(rows)), Cursors: make([]string, len(rows)),
-		TotalCount: int(total), HasNextPage: more}
+		TotalCount: total, HasNextPage: more}
 	for i := range rows {
 		conn.Items[i] = systemUserFrom(&rows[i])
 		conn.Cursors[i] = timeCursor(rows[i].CreatedAt, rows[i].ID)
@@ -163,7 +167,9 @@ func systemUserFrom(r *systemUserRow) *SystemUser {
 	}
 }
 
-// loadSystemUserChildren fills rights and packages with one query each.
+// loadSystemUserChildren fills rights and packages with one statement,
+// scanned by hand: every list of system users pays it, and bun's
+// reflection over two result sets cost more than the SQL (issue 14).
 func loadSystemUserChildren(ctx context.Context, idb bun.IDB, items []*SystemUser) error {
 	if len(items) == 0 {
 		return nil
@@ -174,21 +180,32 @@ func loadSystemUserChildren(ctx context.Context, idb bun.IDB, items []*SystemUse
 		byID[it.ID] = it
 		ids = append(ids, it.ID)
 	}
-	var rights []db.SystemUserRight
-	if err := idb.NewSelect().Model(&rights).Where("system_user_id IN (?)", bun.In(ids)).
-		OrderExpr("system_user_id, resource_id, action NULLS FIRST").Scan(ctx); err != nil {
-		return internal("load system user rights", err)
+	rows, err := idb.QueryContext(ctx, `SELECT 0 AS kind, system_user_id, resource_id AS v, action FROM system_user_rights WHERE system_user_id IN (?)
+UNION ALL SELECT 1, system_user_id, package_urn, NULL FROM system_user_access_packages WHERE system_user_id IN (?)
+ORDER BY kind, system_user_id, v, action NULLS FIRST`, bun.In(ids), bun.In(ids))
+	if err != nil {
+		return internal("load system user rights and packages", err)
 	}
-	for _, r := range rights {
-		byID[r.SystemUserID].Rights = append(byID[r.SystemUserID].Rights, Right{Resource: r.ResourceID, Action: r.Action})
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			kind   int
+			id     uuid.UUID
+			v      string
+			action sql.NullString
+		)
+		if err := rows.Scan(&kind, &id, &v, &action); err != nil {
+			return internal("load system user rights and packages", err)
+		}
+		su := byID[id]
+		if kind == 0 {
+			su.Rights = append(su.Rights, Right{Resource: v, Action: action.String})
+		} else {
+			su.AccessPackages = append(su.AccessPackages, v)
+		}
 	}
-	var pkgs []db.SystemUserAccessPackage
-	if err := idb.NewSelect().Model(&pkgs).Where("system_user_id IN (?)", bun.In(ids)).
-		Order("system_user_id", "package_urn").Scan(ctx); err != nil {
-		return internal("load system user packages", err)
-	}
-	for _, r := range pkgs {
-		byID[r.SystemUserID].AccessPackages = append(byID[r.SystemUserID].AccessPackages, r.PackageURN)
+	if err := rows.Err(); err != nil {
+		return internal("load system user rights and packages", err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,9 +21,10 @@ type SystemPageKey struct {
 
 // FirstSystemUserPages returns, for several systems at once, the first page
 // of each one's non-deleted system users the caller may see (as
-// ListSystemUsers with a SystemID filter and no cursor), in one SQL
-// statement plus one per child table, so a list of systems with their
-// system users costs the same few statements however long the list is.
+// ListSystemUsers with a SystemID filter and no cursor): one statement for
+// the pages, one for the children, and a count only for systems with more
+// than a page, so a list of systems with their system users costs the same
+// few statements however long the list is.
 // Errors: invalid INVALID_PAGE_SIZE.
 func (s *Service) FirstSystemUserPages(ctx context.Context, keys []SystemPageKey) (map[SystemPageKey]*Connection[*SystemUser], error) {
 	// norm holds one page per system and effective page size (First 0 and
@@ -54,53 +56,112 @@ func (s *Service) FirstSystemUserPages(ctx context.Context, keys []SystemPageKey
 	// object, so its children are loaded once for all of them.
 	var all []*SystemUser
 	seen := map[uuid.UUID]*SystemUser{}
+	var full []string // systems with more than a page: their totals need a count
 	for limit, ids := range bySize {
-		var rows []struct {
-			systemUserRow
-			Sys   string     `bun:"sys"`
-			Total int        `bun:"total"`
-			RowID *uuid.UUID `bun:"row_id"`
-		}
-		// One row per system with no system users (row_id NULL), else one
-		// per system user of the page (limit+1 to tell whether more follow).
-		q := `SELECT sys.id AS sys, c.total, t.id AS row_id, t.*
+		// One row per system with no system users (t.id NULL), else one per
+		// system user of the page (limit+1 to tell whether more follow).
+		// Scanned by hand: bun's reflection cost more than the statement.
+		q := `SELECT sys.id, t.id, t.integration_title, t.system_id, t.owner_org, t.external_ref, t.user_type, t.created_at, t.deleted_at, t.vendor_org
 FROM unnest(?::text[]) AS sys(id)
-CROSS JOIN LATERAL (SELECT count(*) AS total FROM system_users su JOIN systems s ON s.id = su.system_id
-  WHERE su.system_id = sys.id AND su.deleted_at IS NULL AND ` + scope + `) c
 LEFT JOIN LATERAL (SELECT ` + systemUserColumns + ` FROM system_users su JOIN systems s ON s.id = su.system_id
   WHERE su.system_id = sys.id AND su.deleted_at IS NULL AND ` + scope + `
   ORDER BY su.created_at, su.id LIMIT ?) t ON true`
 		qargs := append([]any{pgdialect.Array(ids)}, args...)
-		qargs = append(qargs, args...)
 		qargs = append(qargs, limit+1)
-		if err := s.db.NewRaw(q, qargs...).Scan(ctx, &rows); err != nil {
+		rows, err := s.db.QueryContext(ctx, q, qargs...)
+		if err != nil {
 			return nil, internal("list system users of systems", err)
 		}
-		for i := range rows {
-			r := &rows[i]
-			conn := norm[SystemPageKey{SystemID: r.Sys, First: limit}]
-			conn.TotalCount = r.Total
-			if r.RowID == nil {
-				continue
+		err = scanPageRows(rows, func(sys string, r *systemUserRow) {
+			conn := norm[SystemPageKey{SystemID: sys, First: limit}]
+			if r == nil {
+				return
 			}
 			if len(conn.Items) == limit {
+				if !conn.HasNextPage {
+					full = append(full, sys)
+				}
 				conn.HasNextPage = true
-				continue
+				return
 			}
 			su := seen[r.ID]
 			if su == nil {
-				su = systemUserFrom(&r.systemUserRow)
+				su = systemUserFrom(r)
 				seen[r.ID] = su
 				all = append(all, su)
 			}
 			conn.Items = append(conn.Items, su)
 			conn.Cursors = append(conn.Cursors, timeCursor(r.CreatedAt, r.ID))
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	// A page that holds every system user is its own count; only systems
+	// with more are counted.
+	totals := map[string]int{}
+	if len(full) > 0 {
+		q := `SELECT su.system_id, count(*) FROM system_users su JOIN systems s ON s.id = su.system_id
+  WHERE su.system_id IN (?) AND su.deleted_at IS NULL AND ` + scope + ` GROUP BY su.system_id`
+		rows, err := s.db.QueryContext(ctx, q, append([]any{bun.In(full)}, args...)...)
+		if err != nil {
+			return nil, internal("count system users of systems", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var sys string
+			var n int
+			if err := rows.Scan(&sys, &n); err != nil {
+				return nil, internal("count system users of systems", err)
+			}
+			totals[sys] = n
+		}
+		if err := rows.Err(); err != nil {
+			return nil, internal("count system users of systems", err)
+		}
+	}
+	for k, conn := range norm {
+		if conn.HasNextPage {
+			conn.TotalCount = totals[k.SystemID]
+		} else {
+			conn.TotalCount = len(conn.Items)
 		}
 	}
 	if err := loadSystemUserChildren(ctx, s.db, all); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// scanPageRows reads FirstSystemUserPages' rows: each names its system,
+// with the system user or nil when the system has none.
+func scanPageRows(rows *sql.Rows, row func(sys string, r *systemUserRow)) error {
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			sys                                string
+			id                                 uuid.NullUUID
+			title, sysID, owner, ext, ut, vend sql.NullString
+			created, deleted                   sql.NullTime
+		)
+		if err := rows.Scan(&sys, &id, &title, &sysID, &owner, &ext, &ut, &created, &deleted, &vend); err != nil {
+			return internal("list system users of systems", err)
+		}
+		if !id.Valid {
+			row(sys, nil)
+			continue
+		}
+		r := &systemUserRow{ID: id.UUID, IntegrationTitle: title.String, SystemID: sysID.String, OwnerOrg: owner.String,
+			ExternalRef: ext.String, UserType: ut.String, CreatedAt: created.Time, VendorOrg: vend.String}
+		if deleted.Valid {
+			r.DeletedAt = &deleted.Time
+		}
+		row(sys, r)
+	}
+	if err := rows.Err(); err != nil {
+		return internal("list system users of systems", err)
+	}
+	return nil
 }
 
 // systemUserScopeSQL is systemUserScope as a condition on su and s.

@@ -105,6 +105,11 @@ type Client struct {
 type Page struct {
 	First int
 	After string
+	// SkipTotal leaves Connection.TotalCount 0 where counting costs a scan
+	// of every matching row (ListSystemUsers: a vendor may have millions);
+	// set it when the caller does not show the total (Altinn's REST lists
+	// have none; a GraphQL query that does not select totalCount).
+	SkipTotal bool
 }
 
 // Connection is one page of a list, with what Relay needs.

@@ -1,10 +1,24 @@
 package resolvers
 
 import (
+	"context"
+	"slices"
+
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/systemuser-gateway/systemuser/apperr"
 	"github.com/systemuser-gateway/systemuser/graph/model"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
+
+// systemUserPage is page for a list of system users, skipping the count
+// when the query does not select totalCount: a vendor's count scans every
+// one of its system users.
+func systemUserPage(ctx context.Context, first *int, after *string) (registry.Page, error) {
+	p, err := page(first, after)
+	p.SkipTotal = !slices.Contains(graphql.CollectAllFields(ctx), "totalCount")
+	return p, err
+}
 
 func page(first *int, after *string) (registry.Page, error) {
 	var p registry.Page

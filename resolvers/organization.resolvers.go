@@ -30,7 +30,7 @@ func (r *organizationResolver) Systems(ctx context.Context, obj *registry.Organi
 }
 
 func (r *organizationResolver) SystemUsers(ctx context.Context, obj *registry.Organization, first *int, after *string) (*model.SystemUserConnection, error) {
-	p, err := page(first, after)
+	p, err := systemUserPage(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}

@@ -68,7 +68,7 @@ func (r *systemResolver) RedirectUrls(ctx context.Context, obj *registry.System)
 }
 
 func (r *systemResolver) SystemUsers(ctx context.Context, obj *registry.System, first *int, after *string) (*model.SystemUserConnection, error) {
-	p, err := page(first, after)
+	p, err := systemUserPage(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}

@@ -62,7 +62,7 @@ func (r *queryResolver) SystemUser(ctx context.Context, id string) (*registry.Sy
 }
 
 func (r *queryResolver) SystemUsers(ctx context.Context, first *int, after *string, filter *model.SystemUserFilter) (*model.SystemUserConnection, error) {
-	p, err := page(first, after)
+	p, err := systemUserPage(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}

@@ -248,7 +248,8 @@ func packagesFromJSON(in []accessPackageJSON) []string {
 
 // page reads Altinn's ?token= cursor.
 func pageOf(r *http.Request) registry.Page {
-	return registry.Page{After: r.URL.Query().Get("token")}
+	// Altinn's paginated lists carry a next link and no total.
+	return registry.Page{After: r.URL.Query().Get("token"), SkipTotal: true}
 }
 
 // paginated is Altinn's Paginated<T> wrapper.

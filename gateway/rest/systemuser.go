@@ -115,7 +115,7 @@ func (s *Server) handleVendorSystemUserByQuery(w http.ResponseWriter, r *http.Re
 	if ref == "" {
 		ref = org
 	}
-	p := registry.Page{First: registry.MaxPageSize}
+	p := registry.Page{First: registry.MaxPageSize, SkipTotal: true}
 	for {
 		conn, err := s.deps.Registry.ListSystemUsers(r.Context(), registry.SystemUserFilter{OwnerOrg: org, SystemID: systemID}, p)
 		if err != nil {

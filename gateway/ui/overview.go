@@ -68,7 +68,7 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request, ss *sess
 		if o := names[org]; o != nil {
 			ov.Name = o.Name
 		}
-		conn, err := reg.ListSystemUsers(ctx, registry.SystemUserFilter{OwnerOrg: org}, registry.Page{First: registry.MaxPageSize})
+		conn, err := reg.ListSystemUsers(ctx, registry.SystemUserFilter{OwnerOrg: org}, registry.Page{First: registry.MaxPageSize, SkipTotal: true})
 		if err != nil {
 			s.renderAppError(w, r, ss, err)
 			return
