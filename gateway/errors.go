@@ -42,18 +42,30 @@ type resolverError struct{ err error }
 func (e resolverError) Error() string { return e.err.Error() }
 func (e resolverError) Unwrap() error { return e.err }
 
-// markResolverErrors is a field middleware: it runs around resolvers only,
-// after gqlgen has parsed the arguments.
-func markResolverErrors(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	if err != nil {
-		var ae *apperr.Error
-		var ge *gqlerror.Error
-		if !errors.As(err, &ae) && !errors.As(err, &ge) {
-			err = resolverError{err}
-		}
+// guardField is the GraphQL field middleware: the root field's policy
+// (fieldPolicy), then the resolver, whose errors are marked. It is one
+// middleware, not two, because gqlgen runs the chain around every field
+// of every response, each link costing an allocation (issue 14).
+func guardField(ctx context.Context, next graphql.Resolver) (any, error) {
+	if err := fieldPolicy(ctx); err != nil {
+		return nil, err
 	}
-	return res, err
+	res, err := next(ctx)
+	return res, markResolverError(err)
+}
+
+// markResolverError marks an error a resolver returned, after gqlgen has
+// parsed the arguments, unless it is already ours or gqlgen's.
+func markResolverError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *apperr.Error
+	var ge *gqlerror.Error
+	if !errors.As(err, &ae) && !errors.As(err, &ge) {
+		return resolverError{err}
+	}
+	return err
 }
 
 // errorPresenter gives every GraphQL error an extensions.code: the specific

@@ -28,7 +28,7 @@ func TestErrorPresenterSeesThroughGqlgenWrapping(t *testing.T) {
 	// What gqlgen hands the presenter for a resolver's error: the field
 	// middleware's mark, then ErrorOnPath's wrapping.
 	fromResolver := func(err error) error {
-		_, err = markResolverErrors(ctx, func(context.Context) (any, error) { return nil, err })
+		_, err = guardField(ctx, func(context.Context) (any, error) { return nil, err })
 		return graphql.ErrorOnPath(ctx, err)
 	}
 	dbDown := fmt.Errorf("registry: list: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED})

@@ -58,7 +58,7 @@ func (s *Server) graphqlHandler() http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.AroundFields(checkFieldPolicy)
+	srv.AroundFields(guardField)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
@@ -69,7 +69,6 @@ func (s *Server) graphqlHandler() http.Handler {
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit,
 		gqlcomplexity.WithIgnoreFields(map[string]struct{}{"Query.__type": {}})))
 	srv.Use(depthLimit{Max: cfg.DepthLimit})
-	srv.AroundFields(markResolverErrors)
 	if tr := s.cfg.Tracing.GraphQLTracer(); tr != nil {
 		srv.Use(tr)
 	}

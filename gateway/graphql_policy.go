@@ -64,25 +64,25 @@ var (
 	graphqlRootObject = []string{"Query", "Mutation", "Subscription"}
 )
 
-// checkFieldPolicy is a field middleware: a root field runs only for the
-// callers its policy admits; other fields pass (their data is scoped).
-func checkFieldPolicy(ctx context.Context, next graphql.Resolver) (any, error) {
+// fieldPolicy admits a root field only for the callers its policy admits;
+// other fields pass (their data is scoped).
+func fieldPolicy(ctx context.Context) error {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || !slices.Contains(graphqlRootObject, fc.Object) {
-		return next(ctx)
+		return nil
 	}
 	if fc.Field.Name == "__schema" || fc.Field.Name == "__type" || fc.Field.Name == "__typename" {
-		return next(ctx) // introspection: allowed or not by configuration
+		return nil // introspection: allowed or not by configuration
 	}
 	req, ok := graphqlPolicy[fc.Object+"."+fc.Field.Name]
 	if !ok {
-		return nil, errNoFieldPolicy
+		return errNoFieldPolicy
 	}
 	id := identity.FromContext(ctx)
 	if err := req.Check(id); err != nil {
-		return nil, policyError(req, auth.CallerOf(id), err)
+		return policyError(req, auth.CallerOf(id), err)
 	}
-	return next(ctx)
+	return nil
 }
 
 // policyError names why a caller was refused, for the client.
