@@ -198,6 +198,8 @@ func TestScanXACMLTakesTheUsualBodies(t *testing.T) {
 		{"BoolValue", `{"Request":{"Resource":[{"Attribute":[{"AttributeId":"urn:altinn:app","Value":true,"IncludeInResult":true}]}]}}`, true},
 		{"MixedCase", `{"REQUEST":{"accesssubject":[{"ID":"s","ATTRIBUTE":[{"ATTRIBUTEID":"a","VALUE":"v","DATATYPE":"d","INCLUDEINRESULT":true}]}]}}`, true},
 		{"UnknownMembers", `{"Request":{"ReturnPolicyIdList":false,"X":[1,-2.5e3,{"a":"\u00e6\n"},null]},"Y":true}`, true},
+		{"EmptyLists", `{"Request":{"AccessSubject":[],"Action":[{"Attribute":[]}],"MultiRequests":{"RequestReference":[]}}}`, true},
+		{"ManyCategories", `{"Request":{"Resource":[{"Id":"1","Attribute":[{"AttributeId":"a","Value":"1"},{"AttributeId":"b","Value":"2"},{"AttributeId":"c","Value":"3"},{"AttributeId":"d","Value":"4"},{"AttributeId":"e","Value":"5"},{"AttributeId":"f","Value":"6"},{"AttributeId":"g","Value":"7"},{"AttributeId":"h","Value":"8"},{"AttributeId":"i","Value":"9"}]},{"Id":"2"},{"Id":"3"},{"Id":"4"},{"Id":"5"},{"Id":"6"}],"Action":[{"Id":"7","Attribute":[{"AttributeId":"x","Value":"y"}]}]}}`, true},
 		{"NumberValue", `{"request":{"resource":[{"attribute":[{"attributeid":"urn:altinn:organization:identifier-no","value":310000000}]}]}}`, false},
 		{"Escapes", `{"Request":{"Action":[{"Id":"a\u00e6"}]}}`, false},
 		{"InvalidUTF8", "{\"Request\":{\"Action\":[{\"Id\":\"\xff\"}]}}", false},
@@ -211,8 +213,13 @@ func TestScanXACMLTakesTheUsualBodies(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if _, ok := scanXACML([]byte(tc.body)); ok != tc.taken {
+			got, ok := scanXACML([]byte(tc.body))
+			if ok != tc.taken {
 				t.Fatalf("scanXACML took it: %v, want %v", ok, tc.taken)
+			}
+			var want xBody
+			if ok && (json.Unmarshal([]byte(tc.body), &want) != nil || !reflect.DeepEqual(got, want.Request)) {
+				t.Fatalf("scan %+v\njson %+v", got, want.Request)
 			}
 		})
 	}

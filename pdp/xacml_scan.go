@@ -18,7 +18,9 @@ func scanXACML(body []byte) (r *xRequest, ok bool) {
 	if !utf8.Valid(body) {
 		return nil, false // encoding/json replaces bad bytes; leave that to it
 	}
-	s := scanner{b: body}
+	// One copy of the body as a string: every string the request keeps is
+	// a slice of it, not an allocation of its own.
+	s := scanner{b: body, src: string(body)}
 	s.space()
 	var req *xRequest
 	ok = s.object(func(key []byte) bool {
@@ -42,8 +44,31 @@ func scanXACML(body []byte) (r *xRequest, ok bool) {
 // first byte it does not take; the scan is then abandoned.
 type scanner struct {
 	b     []byte
+	src   string // b as a string
 	i     int
 	depth int
+	// Arenas the request's categories and attributes are cut from: a body
+	// has a handful of each, so a few allocations serve them all.
+	cats  []xCategory
+	attrs []xAttribute
+}
+
+// newCategory returns a zeroed category in the arena; the ones of one list
+// are contiguous, so the list is a slice of the arena.
+func (s *scanner) newCategory() *xCategory {
+	if len(s.cats) == cap(s.cats) {
+		s.cats = make([]xCategory, 0, 4)
+	}
+	s.cats = append(s.cats, xCategory{})
+	return &s.cats[len(s.cats)-1]
+}
+
+func (s *scanner) newAttribute() *xAttribute {
+	if len(s.attrs) == cap(s.attrs) {
+		s.attrs = make([]xAttribute, 0, 8)
+	}
+	s.attrs = append(s.attrs, xAttribute{})
+	return &s.attrs[len(s.attrs)-1]
 }
 
 // maxScanDepth bounds nesting in skipped values; deeper bodies go to the
@@ -170,11 +195,12 @@ func (s *scanner) plainString() ([]byte, bool) {
 	return nil, false
 }
 
-// str reads a plain string as a Go string.
+// str reads a plain string as a Go string, a slice of src.
 func (s *scanner) str(dst *string) bool {
+	start := s.i + 1
 	v, ok := s.plainString()
 	if ok {
-		*dst = string(v)
+		*dst = s.src[start : start+len(v)]
 	}
 	return ok
 }
@@ -377,13 +403,23 @@ func (s *scanner) request(r *xRequest) bool {
 	})
 }
 
+// categories reads a list of categories into the arena. A list that grows
+// past the arena's room is moved to a fresh one, so it stays contiguous.
 func (s *scanner) categories(dst *xCategories) bool {
-	out := xCategories{}
+	n := 0
 	ok := s.oneOrMany(func() bool {
-		out = append(out, xCategory{})
-		return s.category(&out[len(out)-1])
+		if len(s.cats) == cap(s.cats) && n > 0 {
+			moved := make([]xCategory, n, 2*n+4)
+			copy(moved, s.cats[len(s.cats)-n:])
+			s.cats = moved
+		}
+		n++
+		return s.category(s.newCategory())
 	})
-	*dst = out
+	*dst = xCategories{} // encoding/json's reading of []: empty, not nil
+	if n > 0 {
+		*dst = s.cats[len(s.cats)-n : len(s.cats) : len(s.cats)]
+	}
 	return ok
 }
 
@@ -394,12 +430,20 @@ func (s *scanner) category(c *xCategory) bool {
 		case keyIs(key, "Id") && got.first(1):
 			return s.str(&c.ID)
 		case keyIs(key, "Attribute") && got.first(2):
-			out := xAttributes{}
+			n := 0
 			ok := s.oneOrMany(func() bool {
-				out = append(out, xAttribute{})
-				return s.attribute(&out[len(out)-1])
+				if len(s.attrs) == cap(s.attrs) && n > 0 {
+					moved := make([]xAttribute, n, 2*n+8)
+					copy(moved, s.attrs[len(s.attrs)-n:])
+					s.attrs = moved
+				}
+				n++
+				return s.attribute(s.newAttribute())
 			})
-			c.Attribute = out
+			c.Attribute = xAttributes{}
+			if n > 0 {
+				c.Attribute = s.attrs[len(s.attrs)-n : len(s.attrs) : len(s.attrs)]
+			}
 			return ok
 		}
 		return s.skipOrRefuse(key, "Id", "Attribute")
