@@ -48,13 +48,14 @@ import (
 // Failures are logged at most once per logEvery per kind, with counts.
 type LogOptions struct {
 	Queue int // default 8192
-	// Batch bounds one COPY. Smaller batches spread the database's work
-	// over time instead of bursts that compete with requests on the same
-	// cores: 100 gave authorize a p99 of 1.23–1.42× the bare handler's
-	// against 1.44–1.65× with 500 (four interleaved pairs of
-	// BenchmarkAuthorizeLoad), at ~37k rather than ~47k rows/s of log
-	// capacity, still several times what one gateway decides.
-	Batch      int           // default 100
+	// Batch bounds one COPY. Every COPY costs the database a round of
+	// work whatever its size, and the database shares the gateway's
+	// cores: under wrk at ~19k cached REST authorizes a second, 500 gave
+	// 0.77× the bare handler's req/s with a p99 of 0.97× its p99, where
+	// 100 gave 0.69× and 0.74× (make bench-http, issue 14). (The Go load
+	// generator of BenchmarkAuthorizeLoad had favoured 100 for p99; wrk
+	// loads the server the way clients do.)
+	Batch      int           // default 500
 	FlushEvery time.Duration // default 200ms
 	// Block is how long one Authorize call waits in total for room on a
 	// full queue.
@@ -98,7 +99,7 @@ func startDecisionLog(bdb *bun.DB, logger *slog.Logger, opts LogOptions) *decisi
 		opts.Queue = 8192
 	}
 	if opts.Batch <= 0 {
-		opts.Batch = 100
+		opts.Batch = 500
 	}
 	if opts.FlushEvery <= 0 {
 		opts.FlushEvery = 200 * time.Millisecond
