@@ -64,8 +64,9 @@ bench-http:
 	@command -v wrk >/dev/null || { echo "bench-http: wrk missing (apt-get install wrk)"; exit 1; }
 	SYSTEMUSER_BENCH_HTTP=1 $(GO) test -count=1 -v -timeout 10m -run '^TestBenchHTTP$$' ./gateway/
 
-## bench-scale: seed SCALE system users (+ DECISIONS, default 10 each) with COPY into a
-## fresh database and time the hot paths, with EXPLAIN ANALYZE (make bench-scale SCALE=1000000)
+## bench-scale: seed SCALE system users (+ DECISIONS, default 10 each) with COPY into a fresh
+## database, and the 1 k baseline into another; time the hot paths on both, interleaved, with
+## the ratios and EXPLAIN ANALYZE (make bench-scale SCALE=1000000)
 SCALE ?= 1000
 bench-scale:
 	SYSTEMUSER_SCALE=$(SCALE) SYSTEMUSER_SCALE_DECISIONS=$(DECISIONS) $(GO) test -count=1 -v -timeout 60m -run '^TestScaleMeasure$$' ./db/seed/scaletest/
