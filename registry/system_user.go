@@ -104,11 +104,19 @@ func (s *Service) ListSystemUsers(ctx context.Context, f SystemUserFilter, p Pag
 	}
 	var total int
 	if !p.SkipTotal {
-		n, err := countQ.Count(ctx)
-		if err != nil {
-			return nil, internal("count system users", err)
+		counted := false
+		if f.OwnerOrg == "" && f.UserType == "" {
+			if total, counted, err = s.liveSystemUsers(ctx, caller, f.SystemID); err != nil {
+				return nil, err
+			}
 		}
-		total = int(n)
+		if !counted {
+			n, err := countQ.Count(ctx)
+			if err != nil {
+				return nil, internal("count system users", err)
+			}
+			total = int(n)
+		}
 	}
 	q := s.selectSystemUsers(s.db).ColumnExpr(systemUserColumns).Apply(filter).
 		OrderExpr("su.created_at, su.id").Limit(int64(limit + 1))

@@ -103,7 +103,15 @@ LEFT JOIN LATERAL (SELECT ` + systemUserColumns + ` FROM system_users su JOIN sy
 	if len(full) > 0 {
 		q := `SELECT su.system_id, count(*) FROM system_users su JOIN systems s ON s.id = su.system_id
   WHERE su.system_id IN (?) AND su.deleted_at IS NULL AND ` + scope + ` GROUP BY su.system_id`
-		rows, err := s.db.QueryContext(ctx, q, append([]any{bun.In(full)}, args...)...)
+		qargs := append([]any{bun.In(full)}, args...)
+		if cond, cargs, whole := systemScopeSQL(caller); whole {
+			// The caller sees these systems' system users whole: the counts
+			// the database keeps are their totals.
+			q = `SELECT c.system_id, c.live FROM system_user_counts c JOIN systems s ON s.id = c.system_id
+  WHERE c.system_id IN (?) AND ` + cond
+			qargs = append([]any{bun.In(full)}, cargs...)
+		}
+		rows, err := s.db.QueryContext(ctx, q, qargs...)
 		if err != nil {
 			return nil, internal("count system users of systems", err)
 		}
@@ -166,15 +174,46 @@ func scanPageRows(rows *sql.Rows, row func(sys string, r *systemUserRow)) error 
 
 // systemUserScopeSQL is systemUserScope as a condition on su and s.
 func systemUserScopeSQL(id *identity.Identity) (cond string, args []any, ok bool) {
+	if cond, args, ok := systemScopeSQL(id); ok {
+		return cond, args, true
+	}
+	if id.Kind == identity.Person && id.PID != "" {
+		return "su.owner_org IN (?)", []any{OrgsAdministeredBy(id.PID)}, true
+	}
+	return "", nil, false
+}
+
+// systemScopeSQL is systemUserScope for the callers who see whole systems'
+// system users (an admin, a vendor), as a condition on s alone; ok is false
+// for the others (a person sees some of a system's, by owner).
+func systemScopeSQL(id *identity.Identity) (cond string, args []any, ok bool) {
 	switch {
 	case id.IsAdmin():
 		return "true", nil, true
 	case id.Kind == identity.Organization && id.OrgNumber != "" && auth.VendorRead.Allows(id):
 		return "s.vendor_org = ?", []any{id.OrgNumber}, true
-	case id.Kind == identity.Person && id.PID != "":
-		return "su.owner_org IN (?)", []any{OrgsAdministeredBy(id.PID)}, true
 	}
 	return "", nil, false
+}
+
+// liveSystemUsers sums the live system users of the systems the caller sees
+// whole (see systemScopeSQL), optionally of one system, from the counts the
+// database keeps by trigger (system_user_counts): a vendor's total without
+// reading each of its system users. ok is false for other callers.
+func (s *Service) liveSystemUsers(ctx context.Context, caller *identity.Identity, systemID string) (total int, ok bool, err error) {
+	cond, args, ok := systemScopeSQL(caller)
+	if !ok {
+		return 0, false, nil
+	}
+	q := s.db.NewSelect().TableExpr("system_user_counts AS c").Join("JOIN systems AS s ON s.id = c.system_id").
+		ColumnExpr("coalesce(sum(c.live), 0)").Where(cond, args...)
+	if systemID != "" {
+		q.Where("c.system_id = ?", systemID)
+	}
+	if err := q.Scan(ctx, &total); err != nil {
+		return 0, true, internal("count system users", err)
+	}
+	return total, true, nil
 }
 
 // vendorSystemUsersPage is ListSystemUsers' page for a vendor: one keyset

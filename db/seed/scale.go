@@ -224,6 +224,14 @@ func ScaleLoad(ctx context.Context, bdb *bun.DB, opts ScaleOptions) (*ScaleWorld
 			return nil, err
 		}
 	}
+	// The live counts per system (system_user_counts): the trigger that
+	// keeps them was off for COPY when the role could turn triggers off, so
+	// they are set from the rows, for the systems loaded here.
+	if _, err := conn.ExecContext(ctx, `INSERT INTO system_user_counts (system_id, live)
+		SELECT system_id, count(*) FROM system_users WHERE deleted_at IS NULL AND system_id IN (?) GROUP BY system_id
+		ON CONFLICT (system_id) DO UPDATE SET live = EXCLUDED.live`, bun.In(w.Systems)); err != nil {
+		return nil, fmt.Errorf("seed: scale: system user counts: %w", err)
+	}
 	// Statistics for the planner, table by table: one ANALYZE of the whole
 	// database (or of the partitioned parent, which samples every
 	// partition) outlasts the pool's read timeout at ten million decisions.
