@@ -96,18 +96,10 @@ func (s *scanner) peek() byte {
 // object reads {"key": value, ...}; member is called with the cursor on
 // the value and must consume it.
 func (s *scanner) object(member func(key []byte) bool) bool {
-	if s.peek() != '{' {
-		return false
-	}
-	s.i++
-	s.space()
-	if s.peek() == '}' {
-		s.i++
-		return true
-	}
-	for {
-		key, ok := s.plainString()
-		if !ok {
+	more, ok := s.open('{', '}')
+	for ; ok && more; more, ok = s.after('}') {
+		key, isKey := s.plainString()
+		if !isKey {
 			return false
 		}
 		s.space()
@@ -119,47 +111,50 @@ func (s *scanner) object(member func(key []byte) bool) bool {
 		if !member(key) {
 			return false
 		}
-		s.space()
-		switch s.peek() {
-		case ',':
-			s.i++
-			s.space()
-		case '}':
-			s.i++
-			return true
-		default:
-			return false
-		}
 	}
+	return ok
 }
 
 // array reads [value, ...]; elem is called with the cursor on each value.
 func (s *scanner) array(elem func() bool) bool {
-	if s.peek() != '[' {
-		return false
-	}
-	s.i++
-	s.space()
-	if s.peek() == ']' {
-		s.i++
-		return true
-	}
-	for {
+	more, ok := s.open('[', ']')
+	for ; ok && more; more, ok = s.after(']') {
 		if !elem() {
 			return false
 		}
-		s.space()
-		switch s.peek() {
-		case ',':
-			s.i++
-			s.space()
-		case ']':
-			s.i++
-			return true
-		default:
-			return false
-		}
 	}
+	return ok
+}
+
+// open reads the opening bracket of an object or array; more is false if
+// the closing one follows at once.
+func (s *scanner) open(opening, closing byte) (more, ok bool) {
+	if s.peek() != opening {
+		return false, false
+	}
+	s.i++
+	s.space()
+	if s.peek() == closing {
+		s.i++
+		return false, true
+	}
+	return true, true
+}
+
+// after reads what follows a member or element: a comma (more follow) or
+// the closing bracket.
+func (s *scanner) after(closing byte) (more, ok bool) {
+	s.space()
+	switch s.peek() {
+	case ',':
+		s.i++
+		s.space()
+		return true, true
+	case closing:
+		s.i++
+		return false, true
+	}
+	return false, false
 }
 
 // oneOrMany reads an array of objects, or one object as an array of one
