@@ -54,7 +54,7 @@ func TestJWKSRefreshDoesNotStall(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	v := auth.NewVerifier([]auth.TrustedIssuer{{Issuer: testIssuer, JWKSURL: srv.URL}}, &http.Client{Timeout: 30 * time.Second}, clock, nil)
+	v := auth.NewVerifier([]auth.TrustedIssuer{{Issuer: testIssuer, JWKSURL: srv.URL}}, srv.Client(), clock, nil)
 	known := simulator.NewIssuer(keys, simulator.IssuerOptions{Issuer: testIssuer, Now: clock})
 	unknown := simulator.NewIssuer(other, simulator.IssuerOptions{Issuer: testIssuer, Now: clock})
 	mint := func(is *simulator.Issuer, org string) string {

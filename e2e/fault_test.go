@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/systemuser-gateway/systemuser/testclient"
 )
 
 // The fault suite stops and starts PostgreSQL, kills the LISTEN session
@@ -429,10 +431,11 @@ func TestFaultListenerKilled(t *testing.T) {
 			t.Fatal("no LISTEN session to kill")
 		}
 		readyLag := make(chan time.Duration, 1)
+		hc := testclient.New(t)
 		var sawNotReady atomic.Bool
 		go func() {
 			for time.Since(killedAt) < 5*time.Second {
-				if resp, err := http.Get(s.GatewayURL + "/readyz"); err == nil {
+				if resp, err := hc.Get(s.GatewayURL + "/readyz"); err == nil {
 					resp.Body.Close()
 					if resp.StatusCode == http.StatusOK {
 						readyLag <- time.Since(killedAt)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/systemuser-gateway/systemuser/testclient"
 )
 
 // The app image runs `simulator --config FILE` with nothing else set: as
@@ -58,7 +60,7 @@ func TestImageSimulatorFromConfigFile(t *testing.T) {
 	if got := docker("exec", id, "/systemuser", "health", "http://127.0.0.1:8090/jwk"); got != "" {
 		t.Errorf("health: %s", got)
 	}
-	resp, err := http.Get(strings.Replace(url, "/.well-known/oauth-authorization-server", "/metrics", 1))
+	resp, err := testclient.New(t).Get(strings.Replace(url, "/.well-known/oauth-authorization-server", "/metrics", 1))
 	if err != nil {
 		t.Fatal(err)
 	}

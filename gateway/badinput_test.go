@@ -88,7 +88,7 @@ func TestBadInputNeverFailsTheServer(t *testing.T) {
 		if br.token != "" {
 			req.Header.Set("Authorization", "Bearer "+br.token)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := e.Client.Do(req)
 		if err != nil {
 			t.Fatalf("%s %s: %v", br.method, br.path, err)
 		}

@@ -62,7 +62,7 @@ func TestBenchHTTP(t *testing.T) {
 		if err := os.WriteFile(tg.file, tg.body, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if err := tg.check(); err != nil {
+		if err := tg.check(env.ge.Client); err != nil {
 			t.Fatalf("%s: %v", tg.name, err)
 		}
 	}
@@ -154,14 +154,14 @@ type wrkTarget struct {
 
 // check sends the target's request once and checks the answer, so a
 // benchmark never measures error responses.
-func (tg wrkTarget) check() error {
+func (tg wrkTarget) check(hc *http.Client) error {
 	req, err := http.NewRequest(http.MethodPost, tg.url, bytes.NewReader(tg.body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", tg.bearer)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return err
 	}

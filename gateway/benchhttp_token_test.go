@@ -61,7 +61,7 @@ func newTokenBench(tb testing.TB, e *authzEnv, count int) *tokenBench {
 	fixed := func() time.Time { return signedAt }
 	srv, err := simulator.NewServer(simulator.Config{Issuer: gatewaytest.Issuer, Keys: e.ge.Keys, Clients: clients,
 		ReplayCacheSize: 1 << 20, Now: fixed,
-		Lookup: &simulator.HTTPSystemUserLookup{BaseURL: e.gatewayURL, Client: http.DefaultClient,
+		Lookup: &simulator.HTTPSystemUserLookup{BaseURL: e.gatewayURL, Client: e.ge.Client,
 			Token: func(context.Context) (string, error) { return lookupToken, nil }}})
 	if err != nil {
 		tb.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/registry"
+	"github.com/systemuser-gateway/systemuser/testclient"
 )
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -36,7 +37,8 @@ func (c overviewClient) send(t *testing.T, method, path string, form url.Values)
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	r.AddCookie(&http.Cookie{Name: "systemuser_session", Value: c.token})
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noRedirect := testclient.New(t)
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := noRedirect.Do(r)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/systemuser-gateway/systemuser/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/registry"
+	"github.com/systemuser-gateway/systemuser/testclient"
 )
 
 // TestConfirmPagesGuardTheirForms drives the confirm pages over HTTP without
@@ -32,7 +33,8 @@ func TestConfirmPagesGuardTheirForms(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := func(pid string) string { return e.PersonToken(t, pid) }
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noRedirect := testclient.New(t)
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	send := func(method, path, cookie string, form url.Values) *http.Response {
 		t.Helper()
 		var body *strings.Reader

@@ -12,6 +12,7 @@ import (
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/gateway"
 	"github.com/systemuser-gateway/systemuser/registry"
+	"github.com/systemuser-gateway/systemuser/testclient"
 )
 
 func TestParseCORSOrigins(t *testing.T) {
@@ -71,6 +72,7 @@ func TestCORS(t *testing.T) {
 		return srv.URL
 	}
 	withCORS, without := start("http://localhost:*"), start("")
+	hc := testclient.New(t)
 	do := func(t *testing.T, base, method, path, origin string, hdr map[string]string) *http.Response {
 		t.Helper()
 		var body *strings.Reader
@@ -89,7 +91,7 @@ func TestCORS(t *testing.T) {
 		if method == http.MethodPost {
 			req.Header.Set("Content-Type", "application/json")
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := hc.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

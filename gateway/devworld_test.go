@@ -43,7 +43,7 @@ func TestDevWorldOnlyUnderDev(t *testing.T) {
 				gateway.Deps{DB: db.Probe{DB: bdb}, Registry: registry.New(bdb, registry.Options{})})
 			srv := httptest.NewServer(gw)
 			defer srv.Close()
-			resp, err := http.Post(srv.URL+"/dev/world", "application/yaml", strings.NewReader(tc.body))
+			resp, err := srv.Client().Post(srv.URL+"/dev/world", "application/yaml", strings.NewReader(tc.body))
 			if err != nil {
 				t.Fatal(err)
 			}

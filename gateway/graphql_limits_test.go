@@ -14,6 +14,7 @@ import (
 	"github.com/systemuser-gateway/systemuser/gateway"
 	"github.com/systemuser-gateway/systemuser/gatewaytest"
 	"github.com/systemuser-gateway/systemuser/registry"
+	"github.com/systemuser-gateway/systemuser/testclient"
 )
 
 func TestGraphQLLimits(t *testing.T) {
@@ -75,7 +76,7 @@ func TestIntrospectionSwitch(t *testing.T) {
 func postRaw(t *testing.T, url string, payload map[string]any) (string, int) {
 	t.Helper()
 	b, _ := json.Marshal(payload)
-	resp, err := http.Post(url+"/graphql", "application/json", strings.NewReader(string(b)))
+	resp, err := testclient.New(t).Post(url+"/graphql", "application/json", strings.NewReader(string(b)))
 	if err != nil {
 		t.Fatal(err)
 	}

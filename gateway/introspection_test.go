@@ -161,7 +161,7 @@ func TestSchemaSDL(t *testing.T) {
 		gw := gateway.New(gateway.Config{GraphQL: gateway.GraphQLConfig{Introspection: enabled}},
 			gateway.Deps{DB: db.Probe{DB: bdb}, Registry: registry.New(bdb, registry.Options{})})
 		srv := httptest.NewServer(gw)
-		resp, err := http.Get(srv.URL + "/graphql/schema.graphql")
+		resp, err := srv.Client().Get(srv.URL + "/graphql/schema.graphql")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/systemuser-gateway/systemuser/gateway"
 	"github.com/systemuser-gateway/systemuser/registry"
 	"github.com/systemuser-gateway/systemuser/simulator"
+	"github.com/systemuser-gateway/systemuser/testclient"
 )
 
 // formPost is the auto-submitting form a form_post login answers with.
@@ -74,7 +75,9 @@ func TestConfirmPageLogin(t *testing.T) {
 
 	newBrowser := func() *http.Client {
 		jar, _ := cookiejar.New(nil)
-		return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		hc := testclient.New(t)
+		hc.Jar, hc.CheckRedirect = jar, func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		return hc
 	}
 	read := func(resp *http.Response) string {
 		b, _ := io.ReadAll(resp.Body)

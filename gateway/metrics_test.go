@@ -27,7 +27,7 @@ func TestMetricsMove(t *testing.T) {
 	suID := approvedSystemUser(t, e, w)
 
 	before := scrape(t, e.URL)
-	resp, err := http.Get(e.URL + "/no/such/route")
+	resp, err := e.Client.Get(e.URL + "/no/such/route")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestMetricsMove(t *testing.T) {
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, e.URL+"/authorization/api/v1/authorize", strings.NewReader(xacml))
 	req.Header.Set("Authorization", "Bearer "+owner)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err = http.DefaultClient.Do(req)
+	resp, err = e.Client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestMetricsConcurrent(t *testing.T) {
 				if i%2 == 1 {
 					path = "/nope"
 				}
-				resp, err := http.Get(srv.URL + path)
+				resp, err := srv.Client().Get(srv.URL + path)
 				if err != nil {
 					t.Error(err)
 					return
@@ -187,7 +187,7 @@ func TestMetricsOpenMetrics(t *testing.T) {
 	t.Cleanup(srv.Close)
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/metrics", nil)
 	req.Header.Set("Accept", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

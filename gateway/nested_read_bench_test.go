@@ -17,7 +17,7 @@ import (
 func BenchmarkNestedRead(b *testing.B) {
 	env := newAuthzEnv(b, gatewaytest.WithCatalogCache())
 	tg := env.nestedReadWorld(b)
-	if err := tg.check(); err != nil {
+	if err := tg.check(env.ge.Client); err != nil {
 		b.Fatal(err)
 	}
 	rd := bytes.NewReader(tg.body)

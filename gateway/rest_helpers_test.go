@@ -102,7 +102,7 @@ func (e *restEnv) do(t *testing.T, method, path, token string, body any) restRes
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.Client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

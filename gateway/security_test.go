@@ -56,7 +56,7 @@ func send(t *testing.T, e *gatewaytest.Env, method, path, token string, body []b
 	} else if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.Client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,10 +53,15 @@ type Env struct {
 	Verifier *auth.Verifier
 	Gateway  *gateway.Server
 	URL      string // the gateway's base URL
-	Issuer   *simulator.Issuer
-	Keys     *simulator.KeySet
-	Clock    *Clock         // the registry's clock when WithClock, else nil
-	Errors   *ErrorRecorder // ERROR records logged by registry, pdp and gateway
+	// Client talks to URL over connections of its own. http.DefaultClient
+	// would share http.DefaultTransport, whose idle connections every
+	// other test's httptest.Server.Close closes: a parallel test's POST
+	// then fails with "CloseIdleConnections called".
+	Client *http.Client
+	Issuer *simulator.Issuer
+	Keys   *simulator.KeySet
+	Clock  *Clock         // the registry's clock when WithClock, else nil
+	Errors *ErrorRecorder // ERROR records logged by registry, pdp and gateway
 
 	forger jose.JSONWebKey // a key the trusted JWKS also publishes, for Sign
 }
@@ -182,6 +187,7 @@ func New(tb testing.TB, opts ...Option) *Env {
 	_ = srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
+	e.Client = srv.Client()
 	tb.Cleanup(func() {
 		srv.Close()
 		cancel()
@@ -316,7 +322,7 @@ func (e *Env) GraphQL(tb testing.TB, token, query string, vars map[string]any) G
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.Client.Do(req)
 	if err != nil {
 		tb.Fatal(err)
 	}

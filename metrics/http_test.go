@@ -34,7 +34,7 @@ func TestHTTPLabelsAndNoAllocation(t *testing.T) {
 		{"BREW", "/items/3"},                     // unknown method: 405, "other"
 	} {
 		r, _ := http.NewRequestWithContext(t.Context(), req.method, srv.URL+req.path, nil)
-		resp, err := http.DefaultClient.Do(r)
+		resp, err := srv.Client().Do(r)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,7 +24,7 @@ func adminDo(t *testing.T, e *env, method, path, token string, body any) (int, m
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.ts.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

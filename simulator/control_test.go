@@ -25,7 +25,9 @@ import (
 func newControlEnv(t *testing.T, mutate ...func(*Config)) (*env, *simctl.Client) {
 	t.Helper()
 	e := newEnv(t, append([]func(*Config){func(c *Config) { c.Control = true }}, mutate...)...)
-	return e, simctl.New(e.ts.URL, "")
+	ctl := simctl.New(e.ts.URL, "")
+	ctl.HTTP = e.ts.Client()
+	return e, ctl
 }
 
 // tokenWithKey posts a fresh assertion of the test client, carrying key.
@@ -44,7 +46,7 @@ func (e *env) tokenWithKey(t testing.TB, key string, mutate ...func(map[string]a
 	if key != "" {
 		req.Header.Set(simctl.KeyHeader, key)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.ts.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +75,7 @@ func TestControlOffAnswers404(t *testing.T) {
 	for _, rt := range e.srv.controlRouteTable() {
 		path := strings.ReplaceAll(rt.Path, "{id}", testClientID)
 		req, _ := http.NewRequest(rt.Method, e.ts.URL+path, strings.NewReader(`{"count":1,"status":503,"error":"temporarily_unavailable"}`))
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := e.ts.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +97,7 @@ func TestControlOffAnswers404(t *testing.T) {
 func TestFaultAcceptanceBody(t *testing.T) {
 	t.Parallel()
 	e, _ := newControlEnv(t)
-	resp, err := http.Post(e.ts.URL+"/control/faults", "application/json",
+	resp, err := e.ts.Client().Post(e.ts.URL+"/control/faults", "application/json",
 		strings.NewReader(`{"count": 1, "status": 503, "error": "temporarily_unavailable"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +171,7 @@ func TestFaultRejectsBadBodies(t *testing.T) {
 		`{"reason":"no_such_reason"}`, `{"reason":"expired","status":500}`, `{"drop":true,"status":500}`,
 		`{"error":"bad\"code"}`, `{"stauts":503}`, `not json`,
 	} {
-		resp, err := http.Post(e.ts.URL+"/control/faults", "application/json", strings.NewReader(body))
+		resp, err := e.ts.Client().Post(e.ts.URL+"/control/faults", "application/json", strings.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +246,7 @@ func TestFaultKeyScoping(t *testing.T) {
 	}
 	// The key may also come as a query parameter of the token URL.
 	must[simctl.Fault](t)(a.ArmFault(ctx, simctl.Fault{Status: 500}))
-	resp, err := http.PostForm(e.ts.URL+"/token?"+simctl.KeyQuery+"=test-a", url.Values{
+	resp, err := e.ts.Client().PostForm(e.ts.URL+"/token?"+simctl.KeyQuery+"=test-a", url.Values{
 		"grant_type": {grantTypeJWTBearer}, "assertion": {mustSign(t, e.key, jose.RS256, e.key.KeyID, e.grant())}})
 	if err != nil {
 		t.Fatal(err)
@@ -361,7 +363,7 @@ func TestRequestLog(t *testing.T) {
 		t.Fatalf("unknown client: %d", other.status)
 	}
 
-	resp, err := http.Get(e.ts.URL + "/control/requests")
+	resp, err := e.ts.Client().Get(e.ts.URL + "/control/requests")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -454,7 +456,7 @@ func TestClockOffset(t *testing.T) {
 	}
 	for _, body := range []string{`{}`, `{"offset_seconds":1,"advance_seconds":1}`, `{"offset_seconds":999999999999}`} {
 		req, _ := http.NewRequest(http.MethodPut, e.ts.URL+"/control/clock", strings.NewReader(body))
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := e.ts.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -467,7 +469,7 @@ func TestClockOffset(t *testing.T) {
 
 func jwksKids(t *testing.T, e *env) []string {
 	t.Helper()
-	resp, err := http.Get(e.ts.URL + "/jwk")
+	resp, err := e.ts.Client().Get(e.ts.URL + "/jwk")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func debuggerEnv(t *testing.T) (*env, *simctl.Client) {
 
 func postDebugger(t *testing.T, e *env, form url.Values) (int, http.Header, string) {
 	t.Helper()
-	resp, err := http.PostForm(e.ts.URL+"/control/debugger", form)
+	resp, err := e.ts.Client().PostForm(e.ts.URL+"/control/debugger", form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func postDebugger(t *testing.T, e *env, form url.Values) (int, http.Header, stri
 func TestDebuggerHTTP(t *testing.T) {
 	t.Parallel()
 	e, ctl := debuggerEnv(t)
-	resp, err := http.Get(e.ts.URL + "/control/debugger")
+	resp, err := e.ts.Client().Get(e.ts.URL + "/control/debugger")
 	if err != nil {
 		t.Fatal(err)
 	}

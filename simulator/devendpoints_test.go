@@ -56,7 +56,7 @@ func TestDevEndpoints(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				resp, err := http.DefaultClient.Do(req)
+				resp, err := e.ts.Client().Do(req)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -66,7 +66,7 @@ func TestDevEndpoints(t *testing.T) {
 				}
 			}
 			// The Maskinporten surface is there either way.
-			resp, err := http.Get(e.ts.URL + "/.well-known/oauth-authorization-server")
+			resp, err := e.ts.Client().Get(e.ts.URL + "/.well-known/oauth-authorization-server")
 			if err != nil {
 				t.Fatal(err)
 			}

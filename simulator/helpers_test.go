@@ -157,7 +157,7 @@ type tokenResult struct {
 
 func (e *env) postToken(t testing.TB, form url.Values) tokenResult {
 	t.Helper()
-	resp, err := http.PostForm(e.ts.URL+"/token", form)
+	resp, err := e.ts.Client().PostForm(e.ts.URL+"/token", form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func (e *env) exchange(t testing.TB, assertion string) tokenResult {
 // claimsOf verifies a token against the server's published JWKS.
 func claimsOf(t testing.TB, e *env, token string, dest any) {
 	t.Helper()
-	resp, err := http.Get(e.ts.URL + "/jwk")
+	resp, err := e.ts.Client().Get(e.ts.URL + "/jwk")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/systemuser-gateway/systemuser/testclient"
 )
 
 func kids(set jose.JSONWebKeySet) []string {
@@ -108,7 +110,7 @@ func TestJWKSAndDiscovery(t *testing.T) {
 
 func getJSON(t *testing.T, url string, dest any) {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := testclient.New(t).Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}

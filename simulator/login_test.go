@@ -5,20 +5,24 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 )
 
-func noRedirect() *http.Client {
-	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+// noRedirect is the server's own client, stopping at the first answer.
+func noRedirect(ts *httptest.Server) *http.Client {
+	hc := *ts.Client()
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &hc
 }
 
 func TestLogin(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(c *Config) { c.LoginRedirectHosts = []string{"portal.test"} })
-	resp, err := http.Get(e.ts.URL + "/login?redirect_uri=" + url.QueryEscape("http://localhost:8080/cb"))
+	resp, err := e.ts.Client().Get(e.ts.URL + "/login?redirect_uri=" + url.QueryEscape("http://localhost:8080/cb"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +40,7 @@ func TestLogin(t *testing.T) {
 		{"ErrForeignHost", "https://evil.example/cb", "01017012345", http.StatusBadRequest},
 		{"ErrUnknownPerson", "http://127.0.0.1/cb", "99999999999", http.StatusBadRequest},
 	} {
-		resp, err := noRedirect().PostForm(e.ts.URL+"/login", url.Values{"pid": {tt.pid}, "redirect_uri": {tt.redirect},
+		resp, err := noRedirect(e.ts).PostForm(e.ts.URL+"/login", url.Values{"pid": {tt.pid}, "redirect_uri": {tt.redirect},
 			"state": {"st-1"}, "nonce": {"n-1"}})
 		if err != nil {
 			t.Fatal(err)
@@ -65,7 +69,7 @@ func TestLogin(t *testing.T) {
 			t.Errorf("%s: claims %+v", tt.name, c)
 		}
 	}
-	resp, err = http.Get(e.ts.URL + "/login?response_mode=query&redirect_uri=" + url.QueryEscape("http://localhost:8080/cb"))
+	resp, err = e.ts.Client().Get(e.ts.URL + "/login?response_mode=query&redirect_uri=" + url.QueryEscape("http://localhost:8080/cb"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +109,7 @@ func TestPersonToken(t *testing.T) {
 		{"ErrUnknownPerson", `{"pid":"1"}`, http.StatusBadRequest},
 		{"ErrMalformed", `{`, http.StatusBadRequest},
 	} {
-		resp, err := http.Post(e.ts.URL+"/person-token", "application/json", strings.NewReader(tt.body))
+		resp, err := e.ts.Client().Post(e.ts.URL+"/person-token", "application/json", strings.NewReader(tt.body))
 		if err != nil {
 			t.Fatal(err)
 		}

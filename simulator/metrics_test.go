@@ -59,7 +59,7 @@ func TestMetricsCountTokens(t *testing.T) {
 func TestMetricsOff(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(c *Config) { c.DisableMetrics = true })
-	resp, err := http.Get(e.ts.URL + "/metrics")
+	resp, err := e.ts.Client().Get(e.ts.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ type openAPIOperation struct {
 
 func getOpenAPI(t *testing.T, e *env) (openAPI31, []byte) {
 	t.Helper()
-	resp, err := http.Get(e.ts.URL + "/openapi.json")
+	resp, err := e.ts.Client().Get(e.ts.URL + "/openapi.json")
 	if err != nil {
 		t.Fatal(err)
 	}

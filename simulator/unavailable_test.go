@@ -50,7 +50,7 @@ func TestUnknownRoutesAnswerJSON(t *testing.T) {
 		{"DELETE", "/jwk", 405, "GET"},
 	} {
 		req, _ := http.NewRequest(tc.method, e.ts.URL+tc.path, nil)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := e.ts.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

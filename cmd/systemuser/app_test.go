@@ -18,6 +18,7 @@ import (
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/db/seed"
 	"github.com/systemuser-gateway/systemuser/simulator/mpclient"
+	"github.com/systemuser-gateway/systemuser/testclient"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -62,7 +63,8 @@ func startStack(t *testing.T, opts ...func(*App)) *stack {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	s := &stack{app: app, demo: demo, hc: &http.Client{Timeout: 10 * time.Second}}
+	s := &stack{app: app, demo: demo, hc: testclient.New(t)}
+	s.hc.Timeout = 10 * time.Second
 	s.waitReady(t)
 	return s
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/systemuser-gateway/systemuser/simulator/tokencli"
+	"github.com/systemuser-gateway/systemuser/testclient"
 )
 
 // syncBuffer is a bytes.Buffer safe for the command's logger and the test.
@@ -55,11 +56,12 @@ func TestDevCommand(t *testing.T) {
 		}()
 		demoFile := filepath.Join(state, "demo.json")
 		demo := waitForDemo(t, demoFile, done, &stderr)
+		hc := testclient.New(t)
 		// dev lets a browser dev server on any localhost port call the gateway.
 		pre, _ := http.NewRequest(http.MethodOptions, demo["gatewayUrl"]+"/graphql", nil)
 		pre.Header.Set("Origin", "http://localhost:5173")
 		pre.Header.Set("Access-Control-Request-Method", "POST")
-		if resp, err := http.DefaultClient.Do(pre); err != nil || resp.Header.Get("Access-Control-Allow-Origin") != "http://localhost:5173" {
+		if resp, err := hc.Do(pre); err != nil || resp.Header.Get("Access-Control-Allow-Origin") != "http://localhost:5173" {
 			t.Fatalf("run %d: CORS preflight from a localhost dev server: %v %v", run, err, resp)
 		} else {
 			resp.Body.Close()
@@ -67,7 +69,7 @@ func TestDevCommand(t *testing.T) {
 		if !strings.HasPrefix(demo["databaseUrl"], "postgres://") || demo["otherVendorClientId"] == "" || demo["lookupClientId"] == "" {
 			t.Fatalf("run %d: demo.json lacks the database URL or the demo tenants: %v", run, demo)
 		}
-		resp, err := http.Post(demo["gatewayUrl"]+"/graphql", "application/json",
+		resp, err := hc.Post(demo["gatewayUrl"]+"/graphql", "application/json",
 			strings.NewReader(`{"query":"{ systems(first: 10) { totalCount edges { node { systemId vendor { orgNumber } } } } }"}`))
 		if err != nil {
 			t.Fatal(err)
@@ -96,7 +98,7 @@ func TestDevCommand(t *testing.T) {
 			t.Fatalf("run %d: systems = %+v, want the demo's and the world's visible systems", run, out)
 		}
 		// --world loaded the team's own organisation next to the demo world.
-		resp, err = http.Post(demo["gatewayUrl"]+"/graphql", "application/json",
+		resp, err = hc.Post(demo["gatewayUrl"]+"/graphql", "application/json",
 			strings.NewReader(`{"query":"{ organization(orgNumber: \"914785235\") { name } }"}`))
 		if err != nil {
 			t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/db/seed"
+	"github.com/systemuser-gateway/systemuser/testclient"
 )
 
 // On shutdown the gateway first drains: /readyz answers 503 while requests
@@ -40,7 +41,8 @@ func TestGracefulShutdownDrainsKeepAliveClients(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- app.Serve(ctx) }()
-	s := &stack{app: app, hc: &http.Client{Timeout: 10 * time.Second}}
+	s := &stack{app: app, hc: testclient.New(t)}
+	s.hc.Timeout = 10 * time.Second
 	s.waitReady(t)
 	base := app.Config.GatewayURL
 
@@ -127,7 +129,7 @@ func TestGracefulShutdownDrainsKeepAliveClients(t *testing.T) {
 	if took < drain {
 		t.Errorf("shut down after %v, before the drain period of %v", took, drain)
 	}
-	if _, err := http.Get(base + "/healthz"); err == nil {
+	if _, err := testclient.New(t).Get(base + "/healthz"); err == nil {
 		t.Error("gateway still answers after Serve returned")
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/systemuser-gateway/systemuser/testclient"
 )
 
 // startSimulatorCmd runs `systemuser simulator --config` (no database) with
@@ -77,7 +79,7 @@ func TestSimulatorCommandDevEndpoints(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				resp, err := http.DefaultClient.Do(req)
+				resp, err := testclient.New(t).Do(req)
 				if err != nil {
 					t.Fatal(err)
 				}

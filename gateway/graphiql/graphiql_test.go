@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/systemuser-gateway/systemuser/gateway/graphiql"
+	"github.com/systemuser-gateway/systemuser/testclient"
 )
 
 // MustServe starts h on a loopback listener and returns its base URL.
@@ -43,7 +44,7 @@ func MustDo(tb testing.TB, method, url string, header http.Header) response {
 	// The default transport would add Accept-Encoding and hide what a
 	// browser sees only if we decompressed; ask for identity explicitly.
 	req.Header.Set("Accept-Encoding", "identity")
-	res, err := http.DefaultClient.Do(req)
+	res, err := testclient.New(tb).Do(req)
 	if err != nil {
 		tb.Fatal(err)
 	}

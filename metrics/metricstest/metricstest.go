@@ -14,6 +14,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/systemuser-gateway/systemuser/testclient"
 )
 
 // Samples maps `name{label="value",...}` (labels sorted by name; a
@@ -29,7 +31,7 @@ func Scrape(tb testing.TB, url string) Samples {
 		tb.Fatal(err)
 	}
 	req.Header.Set("Accept", "text/plain;version=0.0.4")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testclient.New(tb).Do(req)
 	if err != nil {
 		tb.Fatal(err)
 	}

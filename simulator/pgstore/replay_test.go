@@ -18,6 +18,7 @@ import (
 	"github.com/systemuser-gateway/systemuser/db/dbtest"
 	"github.com/systemuser-gateway/systemuser/simulator"
 	"github.com/systemuser-gateway/systemuser/simulator/pgstore"
+	"github.com/systemuser-gateway/systemuser/testclient"
 )
 
 func TestReplayUse(t *testing.T) {
@@ -113,12 +114,13 @@ func TestReplaySharedBetweenInstances(t *testing.T) {
 		return ts.URL
 	}
 	one, two := instance(), instance()
+	hc := testclient.New(t)
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	post := func(base, assertion string) (int, string) {
-		resp, err := http.PostForm(base+"/token", url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {assertion}})
+		resp, err := hc.PostForm(base+"/token", url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {assertion}})
 		if err != nil {
 			t.Fatal(err)
 		}

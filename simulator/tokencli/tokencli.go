@@ -212,4 +212,10 @@ func withSlash(s string) string {
 	return s + "/"
 }
 
-func httpClient() *http.Client { return &http.Client{Timeout: 30 * time.Second} }
+// httpClient has a transport of its own: the command makes one exchange,
+// and a caller running it in process (the tests, make run's demo) keeps
+// its pooled connections out of http.DefaultTransport, which any
+// httptest.Server.Close empties under a request in flight.
+func httpClient() *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
+}

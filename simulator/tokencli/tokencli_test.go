@@ -18,6 +18,7 @@ import (
 	"github.com/systemuser-gateway/systemuser/simulator"
 	"github.com/systemuser-gateway/systemuser/simulator/mpclient"
 	"github.com/systemuser-gateway/systemuser/simulator/tokencli"
+	"github.com/systemuser-gateway/systemuser/testclient"
 )
 
 type sim struct {
@@ -141,7 +142,7 @@ func TestRunTokenCommand(t *testing.T) {
 func TestExchangeErrorIsTyped(t *testing.T) {
 	t.Parallel()
 	issuer, _ := startSimulator(t)
-	_, err := mpclient.Exchange(t.Context(), nil, mpclient.TokenEndpoint(issuer), "garbage")
+	_, err := mpclient.Exchange(t.Context(), testclient.New(t), mpclient.TokenEndpoint(issuer), "garbage")
 	var mpErr *mpclient.Error
 	if !errors.As(err, &mpErr) || mpErr.StatusCode != http.StatusBadRequest || mpErr.Code != "invalid_request" || mpErr.Description != "Invalid assertion. Invalid parameter value" {
 		t.Fatalf("err %#v", err)
