@@ -34,12 +34,21 @@ type Source interface {
 	FirstSystemUserPages(ctx context.Context, keys []registry.SystemPageKey) (map[registry.SystemPageKey]*registry.Connection[*registry.SystemUser], error)
 }
 
+// Peeker answers catalog lookups from memory without reading SQL; a miss
+// says nothing. *registry.Service implements it (its catalog cache).
+type Peeker interface {
+	PeekOrganization(orgNumber string) (*registry.Organization, bool)
+	PeekSystem(id string) (*registry.System, bool)
+	PeekResource(id string) (*registry.Resource, bool)
+	PeekAccessPackage(urn string) (*registry.AccessPackage, bool)
+}
+
 // Loaders are one request's batching loaders.
 type Loaders struct {
-	Organization  *dataloadgen.Loader[string, *registry.Organization]
-	System        *dataloadgen.Loader[string, *registry.System]
-	Resource      *dataloadgen.Loader[string, *registry.Resource]
-	AccessPackage *dataloadgen.Loader[string, *registry.AccessPackage]
+	Organization  *Loader[string, *registry.Organization]
+	System        *Loader[string, *registry.System]
+	Resource      *Loader[string, *registry.Resource]
+	AccessPackage *Loader[string, *registry.AccessPackage]
 	SystemUser    *dataloadgen.Loader[uuid.UUID, *registry.SystemUser]
 	// SystemUserPage is the first page of a system's system users, as the
 	// caller may see them (the loaders live for one caller's request).
@@ -49,17 +58,27 @@ type Loaders struct {
 }
 
 // New returns fresh loaders reading from src, each batching keys that arrive
-// within wait (DefaultWait if zero).
+// within wait (DefaultWait if zero). If src is also a Peeker, the catalog's
+// loaders answer what it holds at once.
 func New(src Source, wait time.Duration) *Loaders {
 	if wait <= 0 {
 		wait = DefaultWait
 	}
 	opt := dataloadgen.WithWait(wait)
+	var (
+		peekOrg      func(string) (*registry.Organization, bool)
+		peekSystem   func(string) (*registry.System, bool)
+		peekResource func(string) (*registry.Resource, bool)
+		peekPackage  func(string) (*registry.AccessPackage, bool)
+	)
+	if p, ok := src.(Peeker); ok {
+		peekOrg, peekSystem, peekResource, peekPackage = p.PeekOrganization, p.PeekSystem, p.PeekResource, p.PeekAccessPackage
+	}
 	return &Loaders{
-		Organization:    dataloadgen.NewMappedLoader(src.OrganizationsByNumber, opt),
-		System:          dataloadgen.NewMappedLoader(src.SystemsByID, opt),
-		Resource:        dataloadgen.NewMappedLoader(src.ResourcesByID, opt),
-		AccessPackage:   dataloadgen.NewMappedLoader(src.AccessPackagesByURN, opt),
+		Organization:    newLoader(src.OrganizationsByNumber, peekOrg, opt),
+		System:          newLoader(src.SystemsByID, peekSystem, opt),
+		Resource:        newLoader(src.ResourcesByID, peekResource, opt),
+		AccessPackage:   newLoader(src.AccessPackagesByURN, peekPackage, opt),
 		SystemUser:      dataloadgen.NewMappedLoader(src.SystemUsersByID, opt),
 		SystemChangeLog: dataloadgen.NewMappedLoader(src.SystemChangeLogsByID, opt),
 		SystemUserPage:  dataloadgen.NewMappedLoader(src.FirstSystemUserPages, opt),

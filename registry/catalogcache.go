@@ -315,3 +315,56 @@ func decodeAfter(c string) (string, error) {
 func (s *Service) catalogChanged() {
 	s.catalog.invalidate(s.catalog.live.Load())
 }
+
+// The Peek methods answer from the catalog in memory and never read SQL:
+// they are the dataloaders' fast path, which would otherwise hold every
+// lookup for a batch window only to be answered from memory. A miss (cache
+// not live, not loaded yet, or no such key) says nothing: ask the batch
+// methods (SystemsByID, ...), which load the snapshot or read SQL.
+
+// PeekSystem returns a cached system (deleted ones included, as SystemsByID).
+func (s *Service) PeekSystem(id string) (*System, bool) {
+	return peekIn(s.catalog.loaded(), func(c *catalogSnapshot) map[string]*System { return c.systems }, id)
+}
+
+// PeekResource returns a cached resource.
+func (s *Service) PeekResource(id string) (*Resource, bool) {
+	return peekIn(s.catalog.loaded(), func(c *catalogSnapshot) map[string]*Resource { return c.resources }, id)
+}
+
+// PeekAccessPackage returns a cached access package.
+func (s *Service) PeekAccessPackage(urn string) (*AccessPackage, bool) {
+	return peekIn(s.catalog.loaded(), func(c *catalogSnapshot) map[string]*AccessPackage { return c.packages }, urn)
+}
+
+// PeekOrganization returns a cached organisation.
+func (s *Service) PeekOrganization(orgNumber string) (*Organization, bool) {
+	c := &s.catalog
+	if !c.live.Load() {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if o, ok := c.orgs[orgNumber]; ok {
+		return copyOf(o), true
+	}
+	return nil, false
+}
+
+// loaded is the snapshot if the cache is live and holds one, else nil.
+func (c *catalogCache) loaded() *catalogSnapshot {
+	if !c.live.Load() {
+		return nil
+	}
+	return c.snap.Load()
+}
+
+func peekIn[T any](snap *catalogSnapshot, table func(*catalogSnapshot) map[string]*T, key string) (*T, bool) {
+	if snap == nil {
+		return nil, false
+	}
+	if v, ok := table(snap)[key]; ok {
+		return copyOf(v), true
+	}
+	return nil, false
+}

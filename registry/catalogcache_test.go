@@ -112,6 +112,28 @@ func TestCatalogCacheAnswersAsSQL(t *testing.T) {
 			t.Fatalf("ListAccessPackages %+v: cached %+v (%v), SQL %+v (%v)", pg, gp, errG, wp, errW)
 		}
 	}
+	// The dataloaders' fast path answers as the batch reads do, from memory
+	// only: a Service without a live cache never answers.
+	checkPeek(t, "PeekSystem", ids, cached.PeekSystem, f.svc.PeekSystem, f.svc.SystemsByID)
+	checkPeek(t, "PeekResource", res, cached.PeekResource, f.svc.PeekResource, f.svc.ResourcesByID)
+	checkPeek(t, "PeekAccessPackage", urns, cached.PeekAccessPackage, f.svc.PeekAccessPackage, f.svc.AccessPackagesByURN)
+	checkPeek(t, "PeekOrganization", orgs, cached.PeekOrganization, f.svc.PeekOrganization, f.svc.OrganizationsByNumber)
+}
+
+func checkPeek[T any](t *testing.T, name string, keys []string, peek, uncached func(string) (*T, bool),
+	sql func(context.Context, []string) (map[string]*T, error)) {
+	t.Helper()
+	want := must2(sql(context.Background(), keys))
+	for _, k := range keys {
+		got, hit := peek(k)
+		w, ok := want[k]
+		if hit != ok || !reflect.DeepEqual(got, w) {
+			t.Errorf("%s(%s): %+v (hit %v), SQL %+v (found %v)", name, k, got, hit, w, ok)
+		}
+		if _, hit := uncached(k); hit {
+			t.Errorf("%s(%s) answered without a live cache", name, k)
+		}
+	}
 }
 
 func must2[T any](v T, err error) T {

@@ -137,6 +137,9 @@ func (s *Service) ListSystemUsers(ctx context.Context, f SystemUserFilter, p Pag
 		conn.Items[i] = systemUserFrom(&rows[i])
 		conn.Cursors[i] = timeCursor(rows[i].CreatedAt, rows[i].ID)
 	}
+	if p.SkipChildren {
+		return conn, nil
+	}
 	if err := loadSystemUserChildren(ctx, s.db, conn.Items); err != nil {
 		return nil, err
 	}

@@ -15,14 +15,15 @@ import (
 
 // SystemPageKey asks for the first page of a system's system users.
 type SystemPageKey struct {
-	SystemID string
-	First    int // page size; 0 means DefaultPageSize
+	SystemID     string
+	First        int  // page size; 0 means DefaultPageSize
+	SkipChildren bool // as Page.SkipChildren
 }
 
 // FirstSystemUserPages returns, for several systems at once, the first page
 // of each one's non-deleted system users the caller may see (as
 // ListSystemUsers with a SystemID filter and no cursor): one statement for
-// the pages, one for the children, and a count only for systems with more
+// the pages, one for the children (unless every key skips them), and a count only for systems with more
 // than a page, so a list of systems with their system users costs the same
 // few statements however long the list is.
 // Errors: invalid INVALID_PAGE_SIZE.
@@ -30,6 +31,7 @@ func (s *Service) FirstSystemUserPages(ctx context.Context, keys []SystemPageKey
 	// norm holds one page per system and effective page size (First 0 and
 	// First DefaultPageSize are the same page).
 	norm := make(map[SystemPageKey]*Connection[*SystemUser], len(keys))
+	withChildren := map[*Connection[*SystemUser]]bool{}
 	bySize := map[int][]string{}
 	for _, k := range keys {
 		limit, err := Page{First: k.First}.limit()
@@ -40,6 +42,9 @@ func (s *Service) FirstSystemUserPages(ctx context.Context, keys []SystemPageKey
 		if norm[nk] == nil {
 			norm[nk] = &Connection[*SystemUser]{Items: []*SystemUser{}, Cursors: []string{}}
 			bySize[limit] = append(bySize[limit], k.SystemID)
+		}
+		if !k.SkipChildren {
+			withChildren[norm[nk]] = true
 		}
 	}
 	out := make(map[SystemPageKey]*Connection[*SystemUser], len(keys))
@@ -54,7 +59,6 @@ func (s *Service) FirstSystemUserPages(ctx context.Context, keys []SystemPageKey
 	}
 	// A system user on several pages (asked with several sizes) is one
 	// object, so its children are loaded once for all of them.
-	var all []*SystemUser
 	seen := map[uuid.UUID]*SystemUser{}
 	var full []string // systems with more than a page: their totals need a count
 	for limit, ids := range bySize {
@@ -88,7 +92,6 @@ LEFT JOIN LATERAL (SELECT ` + systemUserColumns + ` FROM system_users su JOIN sy
 			if su == nil {
 				su = systemUserFrom(r)
 				seen[r.ID] = su
-				all = append(all, su)
 			}
 			conn.Items = append(conn.Items, su)
 			conn.Cursors = append(conn.Cursors, timeCursor(r.CreatedAt, r.ID))
@@ -135,7 +138,16 @@ LEFT JOIN LATERAL (SELECT ` + systemUserColumns + ` FROM system_users su JOIN sy
 			conn.TotalCount = len(conn.Items)
 		}
 	}
-	if err := loadSystemUserChildren(ctx, s.db, all); err != nil {
+	var parents []*SystemUser
+	for conn := range withChildren {
+		for _, su := range conn.Items {
+			if seen[su.ID] != nil {
+				parents = append(parents, su)
+				delete(seen, su.ID) // once, however many pages hold it
+			}
+		}
+	}
+	if err := loadSystemUserChildren(ctx, s.db, parents); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -110,6 +110,10 @@ type Page struct {
 	// set it when the caller does not show the total (Altinn's REST lists
 	// have none; a GraphQL query that does not select totalCount).
 	SkipTotal bool
+	// SkipChildren leaves the listed system users' Rights and
+	// AccessPackages nil (ListSystemUsers, FirstSystemUserPages): a
+	// statement saved when the caller reads neither.
+	SkipChildren bool
 }
 
 // Connection is one page of a list, with what Relay needs.

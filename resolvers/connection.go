@@ -12,11 +12,13 @@ import (
 )
 
 // systemUserPage is page for a list of system users, skipping the count
-// when the query does not select totalCount: a vendor's count scans every
-// one of its system users.
+// when the query does not select totalCount (a vendor's count scans every
+// one of its system users), and the rights and access packages when it
+// reads neither.
 func systemUserPage(ctx context.Context, first *int, after *string) (registry.Page, error) {
 	p, err := page(first, after)
 	p.SkipTotal = !slices.Contains(graphql.CollectAllFields(ctx), "totalCount")
+	p.SkipChildren = !readsSystemUserChildren(graphql.GetOperationContext(ctx), graphql.GetFieldContext(ctx).Field.Selections)
 	return p, err
 }
 

@@ -26,6 +26,7 @@ func (r *organizationResolver) Systems(ctx context.Context, obj *registry.Organi
 	if err != nil {
 		return nil, err
 	}
+	r.prefetchSystemUserPages(ctx, c.Items)
 	return systemConnection(c, after), nil
 }
 

@@ -38,6 +38,7 @@ func (r *queryResolver) Systems(ctx context.Context, first *int, after *string, 
 	if err != nil {
 		return nil, err
 	}
+	r.prefetchSystemUserPages(ctx, c.Items)
 	return systemConnection(c, after), nil
 }
 
@@ -74,7 +75,7 @@ func (r *systemResolver) SystemUsers(ctx context.Context, obj *registry.System, 
 	}
 	if p.After == "" {
 		// The first page of every system in a list comes from one batch.
-		c, err := dataloaders.For(ctx).SystemUserPage.Load(ctx, registry.SystemPageKey{SystemID: obj.ID, First: p.First})
+		c, err := dataloaders.For(ctx).SystemUserPage.Load(ctx, registry.SystemPageKey{SystemID: obj.ID, First: p.First, SkipChildren: p.SkipChildren})
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,67 @@
+package dataloaders
+
+import (
+	"context"
+	"errors"
+
+	"github.com/vikstrous/dataloadgen"
+)
+
+// Loader batches the lookups of one kind of object. When peek is set (the
+// registry's catalog in memory), a key it knows is answered at once: a
+// batch window would only delay an answer that costs a map read, and on
+// every nesting level of a query.
+type Loader[K comparable, V any] struct {
+	batch *dataloadgen.Loader[K, V]
+	peek  func(K) (V, bool)
+}
+
+func newLoader[K comparable, V any](fetch func(context.Context, []K) (map[K]V, error), peek func(K) (V, bool), opts ...dataloadgen.Option) *Loader[K, V] {
+	return &Loader[K, V]{batch: dataloadgen.NewMappedLoader(fetch, opts...), peek: peek}
+}
+
+// Load returns the object of key, as dataloadgen.Loader.Load.
+func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, error) {
+	if l.peek != nil {
+		if v, ok := l.peek(key); ok {
+			return v, nil
+		}
+	}
+	return l.batch.Load(ctx, key)
+}
+
+// LoadAll returns the objects of keys in order, as
+// dataloadgen.Loader.LoadAll; only the keys peek does not know wait for a
+// batch.
+func (l *Loader[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
+	if l.peek == nil || len(keys) == 0 {
+		return l.batch.LoadAll(ctx, keys)
+	}
+	out := make([]V, len(keys))
+	var missing []K
+	var at []int
+	for i, k := range keys {
+		if v, ok := l.peek(k); ok {
+			out[i] = v
+		} else {
+			missing, at = append(missing, k), append(at, i)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	rest, err := l.batch.LoadAll(ctx, missing)
+	for j, i := range at {
+		out[i] = rest[j]
+	}
+	var errs dataloadgen.ErrorSlice
+	if errors.As(err, &errs) {
+		// One error per key, as the batch loader gives, at the keys' places.
+		all := make(dataloadgen.ErrorSlice, len(keys))
+		for j, i := range at {
+			all[i] = errs[j]
+		}
+		return out, all
+	}
+	return out, err
+}
