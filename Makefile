@@ -71,9 +71,9 @@ SCALE ?= 1000
 bench-scale:
 	SYSTEMUSER_SCALE=$(SCALE) SYSTEMUSER_SCALE_DECISIONS=$(DECISIONS) $(GO) test -count=1 -v -timeout 60m -run '^TestScaleMeasure$$' ./db/seed/scaletest/
 
-## generate: regenerate gqlgen's executor and resolver stubs
+## generate: regenerate gqlgen's executor and resolver stubs (cmd/graphgen: gqlgen generate plus one plugin)
 generate:
-	$(GO) tool gqlgen generate
+	$(GO) run ./cmd/graphgen
 
 check-generated:
 	bash scripts/check-generated.sh

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 hash_tree() { find graph resolvers -type f -name '*.go' -print0 | sort -z | xargs -0 sha256sum; }
 before=$(hash_tree)
-go tool gqlgen generate
+go run ./cmd/graphgen
 after=$(hash_tree)
 if [[ "$before" != "$after" ]]; then
 	echo "generated code was stale; 'make generate' changed:" >&2
