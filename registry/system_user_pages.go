@@ -23,9 +23,9 @@ type SystemPageKey struct {
 // FirstSystemUserPages returns, for several systems at once, the first page
 // of each one's non-deleted system users the caller may see (as
 // ListSystemUsers with a SystemID filter and no cursor): one statement for
-// the pages, one for the children (unless every key skips them), and a count only for systems with more
-// than a page, so a list of systems with their system users costs the same
-// few statements however long the list is.
+// the pages, one for the children (unless every key skips them), and a
+// count only for systems with more than a page, so a list of systems with
+// their system users costs the same few statements however long the list is.
 // Errors: invalid INVALID_PAGE_SIZE.
 func (s *Service) FirstSystemUserPages(ctx context.Context, keys []SystemPageKey) (map[SystemPageKey]*Connection[*SystemUser], error) {
 	// norm holds one page per system and effective page size (First 0 and

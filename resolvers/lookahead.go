@@ -27,10 +27,11 @@ func (r *Resolver) prefetchSystemUserPages(ctx context.Context, systems []*regis
 	if len(systems) == 0 {
 		return
 	}
-	fc, oc := graphql.GetFieldContext(ctx), graphql.GetOperationContext(ctx)
-	if fc == nil || oc == nil {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
 		return
 	}
+	oc := graphql.GetOperationContext(ctx)
 	var keys []registry.SystemPageKey
 	for _, f := range nested(oc, fc.Field.Selections, []string{"SystemConnection"}, "edges", []string{"SystemEdge"}, "node", []string{"System", "Node"}) {
 		if f.Name != "systemUsers" {
