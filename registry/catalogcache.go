@@ -324,17 +324,26 @@ func (s *Service) catalogChanged() {
 
 // PeekSystem returns a cached system (deleted ones included, as SystemsByID).
 func (s *Service) PeekSystem(id string) (*System, bool) {
-	return peekIn(s.catalog.loaded(), func(c *catalogSnapshot) map[string]*System { return c.systems }, id)
+	if snap := s.catalog.loaded(); snap != nil {
+		return peekIn(snap.systems, id)
+	}
+	return nil, false
 }
 
 // PeekResource returns a cached resource.
 func (s *Service) PeekResource(id string) (*Resource, bool) {
-	return peekIn(s.catalog.loaded(), func(c *catalogSnapshot) map[string]*Resource { return c.resources }, id)
+	if snap := s.catalog.loaded(); snap != nil {
+		return peekIn(snap.resources, id)
+	}
+	return nil, false
 }
 
 // PeekAccessPackage returns a cached access package.
 func (s *Service) PeekAccessPackage(urn string) (*AccessPackage, bool) {
-	return peekIn(s.catalog.loaded(), func(c *catalogSnapshot) map[string]*AccessPackage { return c.packages }, urn)
+	if snap := s.catalog.loaded(); snap != nil {
+		return peekIn(snap.packages, urn)
+	}
+	return nil, false
 }
 
 // PeekOrganization returns a cached organisation.
@@ -345,10 +354,7 @@ func (s *Service) PeekOrganization(orgNumber string) (*Organization, bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if o, ok := c.orgs[orgNumber]; ok {
-		return copyOf(o), true
-	}
-	return nil, false
+	return peekIn(c.orgs, orgNumber)
 }
 
 // loaded is the snapshot if the cache is live and holds one, else nil.
@@ -359,11 +365,8 @@ func (c *catalogCache) loaded() *catalogSnapshot {
 	return c.snap.Load()
 }
 
-func peekIn[T any](snap *catalogSnapshot, table func(*catalogSnapshot) map[string]*T, key string) (*T, bool) {
-	if snap == nil {
-		return nil, false
-	}
-	if v, ok := table(snap)[key]; ok {
+func peekIn[T any](table map[string]*T, key string) (*T, bool) {
+	if v, ok := table[key]; ok {
 		return copyOf(v), true
 	}
 	return nil, false

@@ -16,10 +16,24 @@ import (
 // one of its system users), and the rights and access packages when it
 // reads neither.
 func systemUserPage(ctx context.Context, first *int, after *string) (registry.Page, error) {
+	return systemUserPageOf(graphql.GetOperationContext(ctx), graphql.GetFieldContext(ctx).Field, first, after)
+}
+
+// systemUserPageOf is systemUserPage for the connection field f, which
+// need not be the one being resolved (the lookahead asks for its children's).
+func systemUserPageOf(oc *graphql.OperationContext, f graphql.CollectedField, first *int, after *string) (registry.Page, error) {
 	p, err := page(first, after)
-	p.SkipTotal = !slices.Contains(graphql.CollectAllFields(ctx), "totalCount")
-	p.SkipChildren = !readsSystemUserChildren(graphql.GetOperationContext(ctx), graphql.GetFieldContext(ctx).Field.Selections)
+	p.SkipTotal = !slices.ContainsFunc(graphql.CollectFields(oc, f.Selections, nil), func(c graphql.CollectedField) bool {
+		return c.Name == "totalCount"
+	})
+	p.SkipChildren = !readsSystemUserChildren(oc, f.Selections)
 	return p, err
+}
+
+// systemPageKey is the SystemUserPage loader's key for a first page p of
+// a system's system users.
+func systemPageKey(systemID string, p registry.Page) registry.SystemPageKey {
+	return registry.SystemPageKey{SystemID: systemID, First: p.First, SkipChildren: p.SkipChildren}
 }
 
 func page(first *int, after *string) (registry.Page, error) {

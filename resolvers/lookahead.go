@@ -64,18 +64,23 @@ func (r *Resolver) prefetchSystemUserPages(ctx context.Context, systems []*regis
 // argument the field itself rejects.
 func firstPageKey(oc *graphql.OperationContext, f graphql.CollectedField) (registry.SystemPageKey, bool) {
 	args := f.ArgumentMap(oc.Variables)
-	if after, _ := args["after"].(string); after != "" {
-		return registry.SystemPageKey{}, false
-	}
-	key := registry.SystemPageKey{SkipChildren: !readsSystemUserChildren(oc, f.Selections)}
-	if v, present := args["first"]; present && v != nil {
+	var first *int
+	if v := args["first"]; v != nil {
 		n, ok := intArg(v)
-		if !ok || n < 0 {
+		if !ok {
 			return registry.SystemPageKey{}, false
 		}
-		key.First = n
+		first = &n
 	}
-	return key, true
+	var after *string
+	if v, ok := args["after"].(string); ok {
+		after = &v
+	}
+	p, err := systemUserPageOf(oc, f, first, after)
+	if err != nil || p.After != "" {
+		return registry.SystemPageKey{}, false
+	}
+	return systemPageKey("", p), true
 }
 
 // intArg reads an Int argument as gqlparser leaves it: int64 from a literal,

@@ -75,7 +75,7 @@ func (r *systemResolver) SystemUsers(ctx context.Context, obj *registry.System, 
 	}
 	if p.After == "" {
 		// The first page of every system in a list comes from one batch.
-		c, err := dataloaders.For(ctx).SystemUserPage.Load(ctx, registry.SystemPageKey{SystemID: obj.ID, First: p.First, SkipChildren: p.SkipChildren})
+		c, err := dataloaders.For(ctx).SystemUserPage.Load(ctx, systemPageKey(obj.ID, p))
 		if err != nil {
 			return nil, err
 		}
