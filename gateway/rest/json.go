@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/systemuser-gateway/systemuser/apperr"
+	"github.com/systemuser-gateway/systemuser/gateway/publicurl"
 	"github.com/systemuser-gateway/systemuser/identity"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
@@ -270,15 +271,5 @@ func (s *Server) nextLink(r *http.Request, more bool, cursors []string) string {
 	return s.publicBase(r) + r.URL.Path + "?token=" + cursors[len(cursors)-1]
 }
 
-// publicBase is how clients reach the gateway: the configured PublicURL, or
-// the request's own host when none is configured (tests, local runs).
-func (s *Server) publicBase(r *http.Request) string {
-	if s.cfg.PublicURL != "" {
-		return strings.TrimRight(s.cfg.PublicURL, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
+// publicBase is how clients reach the gateway (publicurl.Base).
+func (s *Server) publicBase(r *http.Request) string { return publicurl.Base(s.cfg.PublicURL, r) }

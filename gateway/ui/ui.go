@@ -8,9 +8,9 @@ package ui
 import (
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/systemuser-gateway/systemuser/auth"
+	"github.com/systemuser-gateway/systemuser/gateway/publicurl"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
 
@@ -50,16 +50,6 @@ func New(cfg Config, deps Deps) http.Handler {
 	return mux
 }
 
-// publicBase is how browsers reach the gateway: the configured PublicURL, or
-// the request's own host when none is configured (tests, local runs). The
-// REST API builds its links the same way.
-func (s *Server) publicBase(r *http.Request) string {
-	if s.cfg.PublicURL != "" {
-		return strings.TrimRight(s.cfg.PublicURL, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
+// publicBase is how browsers reach the gateway (publicurl.Base, as the REST
+// API's links).
+func (s *Server) publicBase(r *http.Request) string { return publicurl.Base(s.cfg.PublicURL, r) }
