@@ -702,7 +702,7 @@ func (ec *executionContext) _CreateSystemUserRequestPayload(ctx context.Context,
 	fields := graphql.CollectFields(ec.OperationContext, sel, createSystemUserRequestPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -740,7 +740,7 @@ func (ec *executionContext) _SystemUserRequest(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, systemUserRequestImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
