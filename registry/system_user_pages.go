@@ -157,13 +157,15 @@ LEFT JOIN LATERAL (SELECT ` + systemUserColumns + ` FROM system_users su JOIN sy
 // with the system user or nil when the system has none.
 func scanPageRows(rows *sql.Rows, row func(sys string, r *systemUserRow)) error {
 	defer rows.Close()
+	// Declared once: Scan takes their addresses, so they live on the heap,
+	// and inside the loop that was ten allocations a row.
+	var (
+		sys                                string
+		id                                 uuid.NullUUID
+		title, sysID, owner, ext, ut, vend sql.NullString
+		created, deleted                   sql.NullTime
+	)
 	for rows.Next() {
-		var (
-			sys                                string
-			id                                 uuid.NullUUID
-			title, sysID, owner, ext, ut, vend sql.NullString
-			created, deleted                   sql.NullTime
-		)
 		if err := rows.Scan(&sys, &id, &title, &sysID, &owner, &ext, &ut, &created, &deleted, &vend); err != nil {
 			return internal("list system users of systems", err)
 		}
@@ -174,7 +176,8 @@ func scanPageRows(rows *sql.Rows, row func(sys string, r *systemUserRow)) error 
 		r := &systemUserRow{ID: id.UUID, IntegrationTitle: title.String, SystemID: sysID.String, OwnerOrg: owner.String,
 			ExternalRef: ext.String, UserType: ut.String, CreatedAt: created.Time, VendorOrg: vend.String}
 		if deleted.Valid {
-			r.DeletedAt = &deleted.Time
+			at := deleted.Time // deleted is the next row's too
+			r.DeletedAt = &at
 		}
 		row(sys, r)
 	}
