@@ -47,7 +47,8 @@ func (s *Server) graphqlHandler() http.Handler {
 	if cfg.DepthLimit <= 0 {
 		cfg.DepthLimit = 12
 	}
-	res := &resolvers.Resolver{Registry: s.deps.Registry, PDP: s.deps.PDP}
+	res := &resolvers.Resolver{Registry: s.deps.Registry, PDP: s.deps.PDP,
+		Lists: graph.NewListWorkers(graph.DefaultMaxParkedWorkers, graph.DefaultWorkerIdle)}
 	if s.deps.Events != nil {
 		res.Events = s.deps.Events
 	}

@@ -862,7 +862,7 @@ func (ec *executionContext) unmarshalNAuthorizeInput2ᚖgithubᚗcomᚋsystemuse
 }
 
 func (ec *executionContext) marshalNDecision2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋpdpᚐDecisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*pdp.Decision) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDecision2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋpdpᚐDecision(ctx, sel, v[i])
@@ -894,7 +894,7 @@ func (ec *executionContext) marshalNDecisionConnection2ᚖgithubᚗcomᚋsystemu
 }
 
 func (ec *executionContext) marshalNDecisionEdge2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐDecisionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DecisionEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDecisionEdge2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐDecisionEdge(ctx, sel, v[i])

@@ -334,7 +334,7 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*registry.Organization) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrganization2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐOrganization(ctx, sel, v[i])

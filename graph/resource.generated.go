@@ -1102,7 +1102,7 @@ func (ec *executionContext) _Right(ctx context.Context, sel ast.SelectionSet, ob
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNAccessPackage2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐAccessPackageᚄ(ctx context.Context, sel ast.SelectionSet, v []*registry.AccessPackage) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccessPackage2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐAccessPackage(ctx, sel, v[i])
@@ -1134,7 +1134,7 @@ func (ec *executionContext) marshalNAccessPackageConnection2ᚖgithubᚗcomᚋsy
 }
 
 func (ec *executionContext) marshalNAccessPackageEdge2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐAccessPackageEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessPackageEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccessPackageEdge2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐAccessPackageEdge(ctx, sel, v[i])
@@ -1158,7 +1158,7 @@ func (ec *executionContext) marshalNAccessPackageEdge2ᚖgithubᚗcomᚋsystemus
 }
 
 func (ec *executionContext) marshalNResource2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐResourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*registry.Resource) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNResource2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐResource(ctx, sel, v[i])
@@ -1190,7 +1190,7 @@ func (ec *executionContext) marshalNResourceConnection2ᚖgithubᚗcomᚋsystemu
 }
 
 func (ec *executionContext) marshalNResourceEdge2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐResourceEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ResourceEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNResourceEdge2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐResourceEdge(ctx, sel, v[i])
@@ -1218,7 +1218,7 @@ func (ec *executionContext) marshalNRight2githubᚗcomᚋsystemuserᚑgatewayᚋ
 }
 
 func (ec *executionContext) marshalNRight2ᚕgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐRightᚄ(ctx context.Context, sel ast.SelectionSet, v []registry.Right) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRight2githubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐRight(ctx, sel, v[i])

@@ -1487,7 +1487,7 @@ func (ec *executionContext) marshalNLocalizedText2githubᚗcomᚋsystemuserᚑga
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐNode(ctx, sel, v[i])

@@ -1340,7 +1340,7 @@ func (ec *executionContext) marshalNClientConnection2ᚖgithubᚗcomᚋsystemuse
 }
 
 func (ec *executionContext) marshalNClientEdge2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐClientEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNClientEdge2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐClientEdge(ctx, sel, v[i])
@@ -1408,7 +1408,7 @@ func (ec *executionContext) marshalNSystemUserConnection2ᚖgithubᚗcomᚋsyste
 }
 
 func (ec *executionContext) marshalNSystemUserEdge2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐSystemUserEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SystemUserEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSystemUserEdge2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐSystemUserEdge(ctx, sel, v[i])

@@ -3,6 +3,7 @@
 package resolvers
 
 import (
+	"github.com/systemuser-gateway/systemuser/graph"
 	"github.com/systemuser-gateway/systemuser/pdp"
 	"github.com/systemuser-gateway/systemuser/registry"
 )
@@ -17,4 +18,8 @@ type Resolver struct {
 	Registry *registry.Service
 	Events   EventSource // nil: subscriptions answer "unavailable"
 	PDP      *pdp.Engine
+	Lists    *graph.ListWorkers // nil: gqlgen's goroutine per list element
 }
+
+// ListWorkers are the goroutines the executor marshals list elements on.
+func (r *Resolver) ListWorkers() *graph.ListWorkers { return r.Lists }

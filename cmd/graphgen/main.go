@@ -1,7 +1,7 @@
 // Command graphgen is `gqlgen generate` for this module (make generate): the
 // same configuration (gqlgen.yml) and plugins, plus one that resolves the
-// fields of some objects in their parent's goroutine, and one rewrite of the
-// written executor (lazyDeferredGroups).
+// fields of some objects in their parent's goroutine, and two rewrites of the
+// written executor (rewrites).
 //
 // gqlgen starts a goroutine for every resolver field of every object, so
 // that fields waiting on I/O wait together. The objects named in
@@ -10,8 +10,8 @@
 // enum, or a catalog lookup the dataloaders answer from memory. For them
 // the goroutines cost more than the fields (stack growth alone was ~18 %
 // of the CPU of a nested read, issue 14). Their lists still marshal
-// concurrently, one goroutine per element, so loads of several elements
-// still meet in one batch.
+// concurrently, an element per goroutine (on graph.ListWorkers), so loads of
+// several elements still meet in one batch.
 package main
 
 import (
@@ -42,50 +42,76 @@ func main() {
 		fmt.Fprintln(os.Stderr, "graphgen:", err)
 		os.Exit(3)
 	}
-	if err := lazyDeferredGroups(cfg.Exec.Dir()); err != nil {
+	if err := rewriteExecutor(cfg.Exec.Dir()); err != nil {
 		fmt.Fprintln(os.Stderr, "graphgen:", err)
 		os.Exit(4)
 	}
 }
 
-// The executor gqlgen writes builds a graphql.DeferredGroup for every object
-// it marshals, path included, though only an @defer reads it: a sixth of a
-// nested read's allocations (issue 14). gqlgen's templates cannot be
-// changed from a plugin, so the written code is rewritten to call the
-// package's deferredGroup (graph/deferred_group.go), which builds the same
-// group only when the object's selection defers a field.
-var (
-	eagerDeferredGroup = []byte("deferred := graphql.NewDeferredGroup(ctx)")
-	lazyDeferredGroup  = []byte("deferred := deferredGroup(ctx, fields)")
-)
+// gqlgen's templates cannot be changed from a plugin, so the executor it
+// writes is rewritten: each rewrite swaps one call of gqlgen's runtime for
+// the graph package's own, with the same contract.
+var rewrites = []struct {
+	why      string
+	from, to []byte
+	// context must occur at least as often as from: the rewrite relies on
+	// it (a template that changes that must be looked at again).
+	context []byte
+}{
+	{
+		// The executor builds a graphql.DeferredGroup for every object it
+		// marshals, path included, though only an @defer reads it: a sixth
+		// of a nested read's allocations (issue 14). deferredGroup
+		// (graph/deferred_group.go) builds it when the selection defers.
+		why:     "lazy deferred groups",
+		from:    []byte("deferred := graphql.NewDeferredGroup(ctx)"),
+		to:      []byte("deferred := deferredGroup(ctx, fields)"),
+		context: []byte("fields := graphql.CollectFields("),
+	},
+	{
+		// Every list element on a fresh goroutine, whose stack growth was
+		// a sixth of a nested read's CPU; marshalSlice
+		// (graph/list_workers.go) runs them on reused workers.
+		why:     "list workers",
+		from:    []byte("graphql.MarshalSliceConcurrently(ctx,"),
+		to:      []byte("ec.marshalSlice(ctx,"),
+		context: []byte("func (ec *executionContext) marshal"),
+	},
+}
 
-func lazyDeferredGroups(dir string) error {
+func rewriteExecutor(dir string) error {
 	files, err := filepath.Glob(filepath.Join(dir, "*.generated.go"))
 	if err != nil {
-		return fmt.Errorf("lazy deferred groups: %w", err)
+		return fmt.Errorf("rewrite executor: %w", err)
 	}
-	rewritten := 0
+	done := make([]int, len(rewrites))
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
-			return fmt.Errorf("lazy deferred groups: %w", err)
+			return fmt.Errorf("rewrite executor: %w", err)
 		}
-		n := bytes.Count(src, eagerDeferredGroup)
-		if n == 0 {
-			continue
+		out := src
+		for i, r := range rewrites {
+			n := bytes.Count(out, r.from)
+			if n == 0 {
+				continue
+			}
+			if bytes.Count(out, r.context) < n {
+				return fmt.Errorf("rewrite executor: %s: %s: %q without %q", f, r.why, r.from, r.context)
+			}
+			out = bytes.ReplaceAll(out, r.from, r.to)
+			done[i] += n
 		}
-		// The group is declared right after the object's fields are
-		// collected; a template that changes that must be looked at again.
-		if bytes.Count(src, []byte("fields := graphql.CollectFields(")) < n {
-			return fmt.Errorf("lazy deferred groups: %s: a deferred group without collected fields", f)
+		if !bytes.Equal(out, src) {
+			if err := os.WriteFile(f, out, 0o644); err != nil {
+				return fmt.Errorf("rewrite executor: %w", err)
+			}
 		}
-		if err := os.WriteFile(f, bytes.ReplaceAll(src, eagerDeferredGroup, lazyDeferredGroup), 0o644); err != nil {
-			return fmt.Errorf("lazy deferred groups: %w", err)
-		}
-		rewritten += n
 	}
-	if rewritten == 0 {
-		return fmt.Errorf("lazy deferred groups: no %q in %s: gqlgen's executor template changed", eagerDeferredGroup, dir)
+	for i, r := range rewrites {
+		if done[i] == 0 {
+			return fmt.Errorf("rewrite executor: %s: no %q in %s: gqlgen's executor template changed", r.why, r.from, dir)
+		}
 	}
 	return nil
 }
