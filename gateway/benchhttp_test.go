@@ -11,12 +11,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/systemuser-gateway/systemuser/db"
+	"github.com/systemuser-gateway/systemuser/gateway"
 	"github.com/systemuser-gateway/systemuser/gatewaytest"
 )
 
@@ -42,6 +44,13 @@ func TestBenchHTTP(t *testing.T) {
 	}
 	dur := envDuration(t, "SYSTEMUSER_BENCH_DURATION", 8*time.Second)
 	rounds := envInt(t, "SYSTEMUSER_BENCH_ROUNDS", 2)
+	// The gateway as `systemuser gateway` runs it: its GC percent unless
+	// GOGC says otherwise (the bare handler shares the process and the setting).
+	gcSetting := "GOGC " + os.Getenv("GOGC") + " (environment)"
+	if _, set := os.LookupEnv("GOGC"); !set {
+		defer debug.SetGCPercent(debug.SetGCPercent(gateway.DefaultGCPercent))
+		gcSetting = fmt.Sprintf("GC percent %d (the gateway's default)", gateway.DefaultGCPercent)
+	}
 	script, err := filepath.Abs("../scripts/wrk/post.lua")
 	if err != nil {
 		t.Fatal(err)
@@ -114,8 +123,8 @@ func TestBenchHTTP(t *testing.T) {
 
 	bare := meanOf(results[targets[0].name])
 	var out strings.Builder
-	fmt.Fprintf(&out, "\nwrk, %d connections, %d threads, %s per run, %d rounds; GOMAXPROCS %d, %d CPUs\n",
-		wrkConns, wrkThreads, dur, rounds, runtime.GOMAXPROCS(0), runtime.NumCPU())
+	fmt.Fprintf(&out, "\nwrk, %d connections, %d threads, %s per run, %d rounds; GOMAXPROCS %d, %d CPUs; %s\n",
+		wrkConns, wrkThreads, dur, rounds, runtime.GOMAXPROCS(0), runtime.NumCPU(), gcSetting)
 	fmt.Fprintf(&out, "| %-30s | %9s | %9s | %9s | %8s | %8s |\n", "target", "req/s", "p50", "p99", "× bare", "p99/bare")
 	fmt.Fprintf(&out, "|%s|%s|%s|%s|%s|%s|\n", strings.Repeat("-", 32), strings.Repeat("-", 11), strings.Repeat("-", 11),
 		strings.Repeat("-", 11), strings.Repeat("-", 10), strings.Repeat("-", 10))

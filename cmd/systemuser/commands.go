@@ -41,6 +41,7 @@ func runGateway(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	applyGCPercent(c.GCPercent, os.LookupEnv, logger)
 	tr, logger, stopTracing, err := startTracing(ctx, logger)
 	if err != nil {
 		return err

@@ -66,6 +66,9 @@ type Config struct {
 	// DecisionRetention is how long the decision log keeps decisions
 	// (parseRetention); whole weeks past it are dropped.
 	DecisionRetention string
+
+	// GCPercent is the Go runtime's GC percent for the gateway (gcpercent.go).
+	GCPercent int
 }
 
 // flagSet is a command's flags. Each flag's default is read from its
@@ -131,6 +134,20 @@ func (c *Config) gatewayFlags(fs flagSet) {
 	fs.boolean(&c.Introspection, "introspection", "SYSTEMUSER_INTROSPECTION", true, "allow GraphQL introspection")
 	fs.boolean(&c.Metrics, "metrics", "SYSTEMUSER_METRICS", true, "serve Prometheus metrics at /metrics")
 	fs.str(&c.DecisionRetention, "decision-retention", "SYSTEMUSER_DECISION_RETENTION", "90d", "keep logged decisions this long, then drop whole weeks past it (90d, 2160h; 0 keeps all)")
+	fs.integer(&c.GCPercent, "gc-percent", "SYSTEMUSER_GC_PERCENT", defaultGCPercent,
+		"the Go runtime's GC percent: the heap may grow this much past the live heap before a collection (GOGC in the environment wins)")
+}
+
+func (fs flagSet) integer(p *int, name, envKey string, def int, usage string) {
+	if v, ok := fs.lookup(envKey); ok {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			*fs.envErrs = append(*fs.envErrs, fmt.Errorf("%s=%q: not an integer", envKey, v))
+		} else {
+			def = n
+		}
+	}
+	fs.IntVar(p, name, def, usage+" (env "+envKey+")")
 }
 
 func (fs flagSet) duration(p *time.Duration, name, envKey string, def time.Duration, usage string) {

@@ -31,6 +31,9 @@ func TestMalformedEnvStopsCommand(t *testing.T) {
 		{"gateway", "SYSTEMUSER_TRUSTED_ISSUERS", "https://iss.example/", "want issuer=jwks-url"},
 		{"gateway", "SYSTEMUSER_TRUSTED_ISSUERS", "https://iss/=jwk", "absolute http or https URL"},
 		{"gateway", "DATABASE_URL", "mysql://u:secret@h/db", "want postgres://"},
+		{"gateway", "SYSTEMUSER_GC_PERCENT", "lots", "not an integer"},
+		{"dev", "SYSTEMUSER_GC_PERCENT", "0", "want a positive percentage"},
+		{"gateway", "SYSTEMUSER_GC_PERCENT", "-1", "want a positive percentage"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.cmd+"/"+tc.key+"="+tc.val, func(t *testing.T) {
@@ -60,6 +63,7 @@ func TestEnvValuesBecomeDefaults(t *testing.T) {
 		"SYSTEMUSER_INTROSPECTION": " false",
 		"SYSTEMUSER_METRICS":       "0",
 		"SYSTEMUSER_GATEWAY_ADDR":  "127.0.0.1:9999",
+		"SYSTEMUSER_GC_PERCENT":    " 250",
 	}
 	var c Config
 	fs := newFlagSet("gateway", io.Discard)
@@ -68,14 +72,15 @@ func TestEnvValuesBecomeDefaults(t *testing.T) {
 	if err := fs.parse([]string{"--gateway-addr", ":7000"}); err != nil {
 		t.Fatal(err)
 	}
-	if c.Introspection || c.Metrics || c.GatewayAddr != ":7000" {
-		t.Fatalf("got introspection=%v metrics=%v addr=%q", c.Introspection, c.Metrics, c.GatewayAddr)
+	if c.Introspection || c.Metrics || c.GatewayAddr != ":7000" || c.GCPercent != 250 {
+		t.Fatalf("got introspection=%v metrics=%v addr=%q gc percent=%d", c.Introspection, c.Metrics, c.GatewayAddr, c.GCPercent)
 	}
 }
 
 func TestValidateCrossFieldRules(t *testing.T) {
 	t.Parallel()
-	base := Config{GatewayAddr: ":8080", SimulatorAddr: ":8090", StateDir: ".systemuser", LogLevel: "info", LogFormat: "text"}
+	base := Config{GatewayAddr: ":8080", SimulatorAddr: ":8090", StateDir: ".systemuser", LogLevel: "info", LogFormat: "text",
+		GCPercent: defaultGCPercent}
 	cases := []struct {
 		name, cmd string
 		edit      func(*Config)
@@ -92,6 +97,8 @@ func TestValidateCrossFieldRules(t *testing.T) {
 		{"simulator gateway url", "simulator", func(c *Config) { c.SimulatorFile, c.GatewayURL = "f", "gateway:8080" }, "--gateway-url"},
 		{"empty state dir", "seed", func(c *Config) { c.DatabaseURL, c.StateDir = "postgres://h/db", "" }, "--state-dir"},
 		{"migrate ignores log settings", "migrate", func(c *Config) { c.DatabaseURL, c.LogLevel = "postgres://h/db", "" }, ""},
+		{"gateway gc percent zero", "gateway", func(c *Config) { c.DatabaseURL, c.GCPercent = "postgres://h/db", 0 }, "--gc-percent"},
+		{"simulator has no gc percent", "simulator", func(c *Config) { c.SimulatorFile, c.GCPercent = "f", 0 }, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

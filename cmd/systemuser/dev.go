@@ -29,6 +29,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	applyGCPercent(c.GCPercent, os.LookupEnv, logger)
 	tr, logger, stopTracing, err := startTracing(ctx, logger)
 	if err != nil {
 		return err

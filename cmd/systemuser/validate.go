@@ -62,6 +62,11 @@ func (c *Config) Validate(cmd string) error {
 		if _, err := parseTrustedIssuers(c.TrustedIssuers); err != nil {
 			bad("trusted-issuers", "SYSTEMUSER_TRUSTED_ISSUERS", "%v", err)
 		}
+		// Zero would collect after every allocation and a negative value
+		// would never collect: neither is a setting, both are typos.
+		if c.GCPercent < 1 {
+			bad("gc-percent", "SYSTEMUSER_GC_PERCENT", "%d: want a positive percentage (Go's default is 100)", c.GCPercent)
+		}
 	}
 	if simulator {
 		if err := checkAddr(c.SimulatorAddr); err != nil {
