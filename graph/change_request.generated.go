@@ -314,23 +314,7 @@ func (ec *executionContext) fieldContext_ChangeRequest_confirmUrl(_ context.Cont
 }
 
 func (ec *executionContext) _ChangeRequest_timedOut(ctx context.Context, field graphql.CollectedField, obj *registry.ChangeRequest) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ChangeRequest_timedOut(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TimedOut, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.TimedOut)
 }
 func (ec *executionContext) fieldContext_ChangeRequest_timedOut(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ChangeRequest", field, false, false, "Boolean")
@@ -392,23 +376,7 @@ func (ec *executionContext) fieldContext_CreateChangeRequestPayload_changeReques
 }
 
 func (ec *executionContext) _CreateChangeRequestPayload_created(ctx context.Context, field graphql.CollectedField, obj *model.CreateChangeRequestPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CreateChangeRequestPayload_created(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Created, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Created)
 }
 func (ec *executionContext) fieldContext_CreateChangeRequestPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreateChangeRequestPayload", field, false, false, "Boolean")

@@ -71,23 +71,7 @@ func (ec *executionContext) fieldContext_CreateSystemUserRequestPayload_request(
 }
 
 func (ec *executionContext) _CreateSystemUserRequestPayload_created(ctx context.Context, field graphql.CollectedField, obj *model.CreateSystemUserRequestPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CreateSystemUserRequestPayload_created(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Created, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Created)
 }
 func (ec *executionContext) fieldContext_CreateSystemUserRequestPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreateSystemUserRequestPayload", field, false, false, "Boolean")
@@ -227,46 +211,14 @@ func (ec *executionContext) fieldContext_SystemUserRequest_party(_ context.Conte
 }
 
 func (ec *executionContext) _SystemUserRequest_externalRef(ctx context.Context, field graphql.CollectedField, obj *registry.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemUserRequest_externalRef(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExternalRef, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.ExternalRef)
 }
 func (ec *executionContext) fieldContext_SystemUserRequest_externalRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SystemUserRequest", field, false, false, "String")
 }
 
 func (ec *executionContext) _SystemUserRequest_integrationTitle(ctx context.Context, field graphql.CollectedField, obj *registry.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemUserRequest_integrationTitle(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IntegrationTitle, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.IntegrationTitle)
 }
 func (ec *executionContext) fieldContext_SystemUserRequest_integrationTitle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SystemUserRequest", field, false, false, "String")
@@ -383,46 +335,14 @@ func (ec *executionContext) fieldContext_SystemUserRequest_redirectUrl(_ context
 }
 
 func (ec *executionContext) _SystemUserRequest_confirmUrl(ctx context.Context, field graphql.CollectedField, obj *registry.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemUserRequest_confirmUrl(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ConfirmURL, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.ConfirmURL)
 }
 func (ec *executionContext) fieldContext_SystemUserRequest_confirmUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SystemUserRequest", field, false, false, "String")
 }
 
 func (ec *executionContext) _SystemUserRequest_timedOut(ctx context.Context, field graphql.CollectedField, obj *registry.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemUserRequest_timedOut(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TimedOut, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.TimedOut)
 }
 func (ec *executionContext) fieldContext_SystemUserRequest_timedOut(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SystemUserRequest", field, false, false, "Boolean")

@@ -184,46 +184,14 @@ func (ec *executionContext) fieldContext_ClientConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _ClientConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ClientConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ClientConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_ClientConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ClientConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ClientEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ClientEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ClientEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_ClientEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ClientEdge", field, false, false, "String")
@@ -308,23 +276,7 @@ func (ec *executionContext) fieldContext_SystemUser_systemUserId(_ context.Conte
 }
 
 func (ec *executionContext) _SystemUser_integrationTitle(ctx context.Context, field graphql.CollectedField, obj *registry.SystemUser) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemUser_integrationTitle(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IntegrationTitle, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.IntegrationTitle)
 }
 func (ec *executionContext) fieldContext_SystemUser_integrationTitle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SystemUser", field, false, false, "String")
@@ -395,23 +347,7 @@ func (ec *executionContext) fieldContext_SystemUser_owner(_ context.Context, fie
 }
 
 func (ec *executionContext) _SystemUser_externalRef(ctx context.Context, field graphql.CollectedField, obj *registry.SystemUser) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemUser_externalRef(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExternalRef, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.ExternalRef)
 }
 func (ec *executionContext) fieldContext_SystemUser_externalRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SystemUser", field, false, false, "String")
@@ -528,23 +464,7 @@ func (ec *executionContext) fieldContext_SystemUser_createdAt(_ context.Context,
 }
 
 func (ec *executionContext) _SystemUser_isDeleted(ctx context.Context, field graphql.CollectedField, obj *registry.SystemUser) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemUser_isDeleted(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IsDeleted, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsDeleted)
 }
 func (ec *executionContext) fieldContext_SystemUser_isDeleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SystemUser", field, false, false, "Boolean")
@@ -618,23 +538,7 @@ func (ec *executionContext) fieldContext_SystemUserChange_systemUserId(_ context
 }
 
 func (ec *executionContext) _SystemUserChange_kind(ctx context.Context, field graphql.CollectedField, obj *model.SystemUserChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemUserChange_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.SystemUserChangeKind) graphql.Marshaler {
-			return ec.marshalNSystemUserChangeKind2githubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐSystemUserChangeKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNSystemUserChangeKind2githubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐSystemUserChangeKind(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_SystemUserChange_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SystemUserChange", field, false, false, "SystemUserChangeKind")
@@ -737,46 +641,14 @@ func (ec *executionContext) fieldContext_SystemUserConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _SystemUserConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SystemUserConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemUserConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_SystemUserConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SystemUserConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SystemUserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SystemUserEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemUserEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_SystemUserEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SystemUserEdge", field, false, false, "String")

@@ -1,7 +1,8 @@
 // Command graphgen is `gqlgen generate` for this module (make generate): the
 // same configuration (gqlgen.yml) and plugins, plus one that resolves the
-// fields of some objects in their parent's goroutine, and two rewrites of the
-// written executor (rewrites).
+// fields of some objects in their parent's goroutine, two rewrites of the
+// written executor (rewrites), and plain leaves marshalled without gqlgen's
+// per-field machinery (leaves.go).
 //
 // gqlgen starts a goroutine for every resolver field of every object, so
 // that fields waiting on I/O wait together. The objects named in
@@ -38,13 +39,18 @@ func main() {
 		fmt.Fprintln(os.Stderr, "graphgen: load config:", err)
 		os.Exit(2)
 	}
-	if err := api.Generate(cfg, api.PrependPlugin(sequential{})); err != nil {
+	var leaves []plainLeaf
+	if err := api.Generate(cfg, api.PrependPlugin(sequential{}), api.PrependPlugin(plainLeaves{found: &leaves})); err != nil {
 		fmt.Fprintln(os.Stderr, "graphgen:", err)
 		os.Exit(3)
 	}
 	if err := rewriteExecutor(cfg.Exec.Dir()); err != nil {
 		fmt.Fprintln(os.Stderr, "graphgen:", err)
 		os.Exit(4)
+	}
+	if err := rewritePlainLeaves(cfg.Exec.Dir(), leaves); err != nil {
+		fmt.Fprintln(os.Stderr, "graphgen:", err)
+		os.Exit(5)
 	}
 }
 
