@@ -59,6 +59,9 @@ func (s *Server) graphqlHandler() http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
+	// Root fields' policy and resolver errors. Plain leaves (a struct
+	// field's string, number, boolean or enum) never reach a field
+	// middleware: cmd/graphgen marshals them directly.
 	srv.AroundFields(guardField)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if cfg.Introspection {
