@@ -58,6 +58,8 @@ func (s *Server) graphqlHandler() http.Handler {
 	srv.AddTransport(s.websocketTransport(cfg))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
+	// Before POST: it takes the POSTs that accept multipart/mixed (@defer).
+	srv.AddTransport(transport.MultipartMixed{})
 	srv.AddTransport(transport.POST{})
 	// Root fields' policy and resolver errors. Plain leaves (a struct
 	// field's string, number, boolean or enum) never reach a field
@@ -73,6 +75,7 @@ func (s *Server) graphqlHandler() http.Handler {
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit,
 		gqlcomplexity.WithIgnoreFields(map[string]struct{}{"Query.__type": {}})))
 	srv.Use(depthLimit{Max: cfg.DepthLimit})
+	srv.Use(deferNeedsIncrementalDelivery{})
 	if tr := s.cfg.Tracing.GraphQLTracer(); tr != nil {
 		srv.Use(tr)
 	}
@@ -81,7 +84,7 @@ func (s *Server) graphqlHandler() http.Handler {
 		s.logger.ErrorContext(ctx, "graphql panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return apperr.New(apperr.Internal, "", "internal error")
 	})
-	return dataloaders.Middleware(s.deps.Registry, cfg.LoaderWait, srv)
+	return incrementalDelivery(dataloaders.Middleware(s.deps.Registry, cfg.LoaderWait, srv))
 }
 
 var _ graphql.HandlerExtension = depthLimit{}
