@@ -90,8 +90,16 @@ func rewritePlainLeaves(dir string, leaves []plainLeaf) error {
 			if start < 0 {
 				continue
 			}
-			open := start + bytes.Index(b[start:], []byte(") (ret graphql.Marshaler) {\n")) + len(") (ret graphql.Marshaler) {\n")
-			end := open + bytes.Index(b[open:], []byte("\n}\n"))
+			sig := bytes.Index(b[start:], []byte(") (ret graphql.Marshaler) {\n"))
+			closing := -1
+			if sig >= 0 {
+				closing = bytes.Index(b[start+sig:], []byte("\n}\n"))
+			}
+			if sig < 0 || closing < 0 {
+				return fmt.Errorf("plain leaves: %s.%s in %s: not a function gqlgen writes", l.object, l.field, f)
+			}
+			open := start + sig + len(") (ret graphql.Marshaler) {\n")
+			end := start + sig + closing
 			body := b[open:end]
 			read := fmt.Appendf(nil, "return obj.%s, nil\n", l.goField)
 			if !bytes.Contains(body, []byte("return graphql.ResolveField(")) || bytes.Count(body, []byte("return obj.")) != 1 || !bytes.Contains(body, read) {

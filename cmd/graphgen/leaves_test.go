@@ -57,6 +57,11 @@ func TestRewritePlainLeaves(t *testing.T) {
 			wantErr: "not the field read gqlgen writes",
 		},
 		{
+			name:    "a function cut short",
+			src:     generatedLeaf[:strings.Index(generatedLeaf, "\t\ttrue,\n\t)\n}")],
+			wantErr: "not a function gqlgen writes",
+		},
+		{
 			name:    "no such function",
 			src:     strings.ReplaceAll(generatedLeaf, "_SystemUser_integrationTitle", "_SystemUser_title"),
 			wantErr: "no resolution of SystemUser.integrationTitle",
