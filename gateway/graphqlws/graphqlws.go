@@ -358,7 +358,7 @@ func (s *session) run(ctx context.Context, op *operation, params *graphql.RawPar
 		if ctx.Err() != nil {
 			return // the client completed it, or the socket is closing
 		}
-		b, err := json.Marshal(resp)
+		b, err := json.Marshal(nextPayload(resp))
 		if err != nil {
 			s.t.Logger.ErrorContext(ctx, "websocket response encoding", "error", err)
 			return
@@ -370,6 +370,24 @@ func (s *session) run(ctx context.Context, op *operation, params *graphql.RawPar
 	if ctx.Err() == nil {
 		s.send(message{ID: op.id, Type: "complete"})
 	}
+}
+
+// incremental is a deferred fragment's payload as incremental delivery
+// (deferSpec=20220824) shapes it, what Apollo Client and urql read: the
+// same shape gqlgen's multipart/mixed transport writes.
+type incremental struct {
+	Incremental []*graphql.Response `json:"incremental"`
+	HasNext     bool                `json:"hasNext"`
+}
+
+// nextPayload is resp as a next message carries it. gqlgen's executor hands
+// a deferred fragment (@defer) over as a response of its own with a path;
+// it goes out wrapped as over multipart/mixed, not bare.
+func nextPayload(resp *graphql.Response) any {
+	if len(resp.Path) == 0 {
+		return resp
+	}
+	return incremental{Incremental: []*graphql.Response{resp}, HasNext: resp.HasNext != nil && *resp.HasNext}
 }
 
 func (s *session) sendErrors(id string, errs gqlerror.List) bool {
