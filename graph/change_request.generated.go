@@ -570,7 +570,7 @@ func (ec *executionContext) _ChangeRequest(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var createChangeRequestPayloadImplementors = []string{"CreateChangeRequestPayload"}
@@ -608,7 +608,7 @@ func (ec *executionContext) _CreateChangeRequestPayload(ctx context.Context, sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -690,7 +690,7 @@ func (ec *executionContext) _Decision(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var decisionConnectionImplementors = []string{"DecisionConnection"}
@@ -728,7 +728,7 @@ func (ec *executionContext) _DecisionConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var decisionEdgeImplementors = []string{"DecisionEdge"}
@@ -766,7 +766,7 @@ func (ec *executionContext) _DecisionEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -1482,7 +1482,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var subscriptionImplementors = []string{"Subscription"}

@@ -1144,7 +1144,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -1192,7 +1192,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -1250,7 +1250,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -1308,7 +1308,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -1366,7 +1366,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -1449,7 +1449,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 // endregion **************************** object.gotpl ****************************

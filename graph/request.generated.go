@@ -651,7 +651,7 @@ func (ec *executionContext) _CreateSystemUserRequestPayload(ctx context.Context,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var systemUserRequestImplementors = []string{"SystemUserRequest", "Node"}
@@ -761,7 +761,7 @@ func (ec *executionContext) _SystemUserRequest(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -634,7 +634,7 @@ func (ec *executionContext) _AccessPackage(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var accessPackageConnectionImplementors = []string{"AccessPackageConnection"}
@@ -677,7 +677,7 @@ func (ec *executionContext) _AccessPackageConnection(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var accessPackageEdgeImplementors = []string{"AccessPackageEdge"}
@@ -715,7 +715,7 @@ func (ec *executionContext) _AccessPackageEdge(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var resourceImplementors = []string{"Resource", "Node"}
@@ -783,7 +783,7 @@ func (ec *executionContext) _Resource(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var resourceConnectionImplementors = []string{"ResourceConnection"}
@@ -826,7 +826,7 @@ func (ec *executionContext) _ResourceConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var resourceEdgeImplementors = []string{"ResourceEdge"}
@@ -864,7 +864,7 @@ func (ec *executionContext) _ResourceEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var rightImplementors = []string{"Right"}
@@ -902,7 +902,7 @@ func (ec *executionContext) _Right(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -867,7 +867,7 @@ func (ec *executionContext) _System(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var systemChangeImplementors = []string{"SystemChange"}
@@ -924,7 +924,7 @@ func (ec *executionContext) _SystemChange(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var systemConnectionImplementors = []string{"SystemConnection"}
@@ -967,7 +967,7 @@ func (ec *executionContext) _SystemConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var systemEdgeImplementors = []string{"SystemEdge"}
@@ -1005,7 +1005,7 @@ func (ec *executionContext) _SystemEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -895,7 +895,7 @@ func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var clientConnectionImplementors = []string{"ClientConnection"}
@@ -938,7 +938,7 @@ func (ec *executionContext) _ClientConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var clientEdgeImplementors = []string{"ClientEdge"}
@@ -976,7 +976,7 @@ func (ec *executionContext) _ClientEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var systemUserImplementors = []string{"SystemUser", "Node"}
@@ -1064,7 +1064,7 @@ func (ec *executionContext) _SystemUser(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var systemUserChangeImplementors = []string{"SystemUserChange"}
@@ -1107,7 +1107,7 @@ func (ec *executionContext) _SystemUserChange(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var systemUserConnectionImplementors = []string{"SystemUserConnection"}
@@ -1150,7 +1150,7 @@ func (ec *executionContext) _SystemUserConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var systemUserEdgeImplementors = []string{"SystemUserEdge"}
@@ -1188,7 +1188,7 @@ func (ec *executionContext) _SystemUserEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -263,7 +263,7 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 var viewerImplementors = []string{"Viewer"}
@@ -321,7 +321,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return newObjectFields(fields, out)
 }
 
 // endregion **************************** object.gotpl ****************************
