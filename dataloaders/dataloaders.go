@@ -49,12 +49,12 @@ type Loaders struct {
 	System        *Loader[string, *registry.System]
 	Resource      *Loader[string, *registry.Resource]
 	AccessPackage *Loader[string, *registry.AccessPackage]
-	SystemUser    *dataloadgen.Loader[uuid.UUID, *registry.SystemUser]
+	SystemUser    *Loader[uuid.UUID, *registry.SystemUser]
 	// SystemUserPage is the first page of a system's system users, as the
 	// caller may see them (the loaders live for one caller's request).
-	SystemUserPage *dataloadgen.Loader[registry.SystemPageKey, *registry.Connection[*registry.SystemUser]]
+	SystemUserPage *Loader[registry.SystemPageKey, *registry.Connection[*registry.SystemUser]]
 	// SystemChangeLog loads a system's change log by system id.
-	SystemChangeLog *dataloadgen.Loader[string, []*registry.SystemChange]
+	SystemChangeLog *Loader[string, []*registry.SystemChange]
 }
 
 // New returns fresh loaders reading from src, each batching keys that arrive
@@ -79,9 +79,9 @@ func New(src Source, wait time.Duration) *Loaders {
 		System:          newLoader(src.SystemsByID, peekSystem, opt),
 		Resource:        newLoader(src.ResourcesByID, peekResource, opt),
 		AccessPackage:   newLoader(src.AccessPackagesByURN, peekPackage, opt),
-		SystemUser:      dataloadgen.NewMappedLoader(src.SystemUsersByID, opt),
-		SystemChangeLog: dataloadgen.NewMappedLoader(src.SystemChangeLogsByID, opt),
-		SystemUserPage:  dataloadgen.NewMappedLoader(src.FirstSystemUserPages, opt),
+		SystemUser:      newLoader(src.SystemUsersByID, nil, opt),
+		SystemChangeLog: newLoader(src.SystemChangeLogsByID, nil, opt),
+		SystemUserPage:  newLoader(src.FirstSystemUserPages, nil, opt),
 	}
 }
 

@@ -3,6 +3,7 @@ package dataloaders
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/vikstrous/dataloadgen"
 )
@@ -10,38 +11,64 @@ import (
 // Loader batches the lookups of one kind of object. When peek is set (the
 // registry's catalog in memory), a key it knows is answered at once: a
 // batch window would only delay an answer that costs a map read, and on
-// every nesting level of a query.
+// every nesting level of a query. So is a key primed (a lookahead loaded
+// it). Any other key waits for a batch, after BeforeWait.
 type Loader[K comparable, V any] struct {
 	batch *dataloadgen.Loader[K, V]
 	peek  func(K) (V, bool)
+
+	mu     sync.Mutex
+	primed map[K]V
 }
 
 func newLoader[K comparable, V any](fetch func(context.Context, []K) (map[K]V, error), peek func(K) (V, bool), opts ...dataloadgen.Option) *Loader[K, V] {
 	return &Loader[K, V]{batch: dataloadgen.NewMappedLoader(fetch, opts...), peek: peek}
 }
 
-// Load returns the object of key, as dataloadgen.Loader.Load.
-func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, error) {
+// known answers key without a batch: from peek, or primed.
+func (l *Loader[K, V]) known(key K) (V, bool) {
 	if l.peek != nil {
 		if v, ok := l.peek(key); ok {
-			return v, nil
+			return v, true
 		}
 	}
-	return l.batch.Load(ctx, key)
+	l.mu.Lock()
+	v, ok := l.primed[key]
+	l.mu.Unlock()
+	return v, ok
+}
+
+// Prime stores the object of key, as dataloadgen.Loader.Prime; later loads
+// of key are answered at once.
+func (l *Loader[K, V]) Prime(key K, v V) {
+	l.mu.Lock()
+	if l.primed == nil {
+		l.primed = map[K]V{}
+	}
+	l.primed[key] = v
+	l.mu.Unlock()
+	l.batch.Prime(key, v)
+}
+
+// Load returns the object of key, as dataloadgen.Loader.Load.
+func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, error) {
+	if v, ok := l.known(key); ok {
+		return v, nil
+	}
+	wait := l.batch.LoadThunk(ctx, key)
+	BeforeWait(ctx)
+	return wait()
 }
 
 // LoadAll returns the objects of keys in order, as
 // dataloadgen.Loader.LoadAll; only the keys peek does not know wait for a
 // batch.
 func (l *Loader[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
-	if l.peek == nil || len(keys) == 0 {
-		return l.batch.LoadAll(ctx, keys)
-	}
 	out := make([]V, len(keys))
 	var missing []K
 	var at []int
 	for i, k := range keys {
-		if v, ok := l.peek(k); ok {
+		if v, ok := l.known(k); ok {
 			out[i] = v
 		} else {
 			missing, at = append(missing, k), append(at, i)
@@ -50,7 +77,9 @@ func (l *Loader[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
 	if len(missing) == 0 {
 		return out, nil
 	}
-	rest, err := l.batch.LoadAll(ctx, missing)
+	wait := l.batch.LoadAllThunk(ctx, missing)
+	BeforeWait(ctx)
+	rest, err := wait()
 	for j, i := range at {
 		out[i] = rest[j]
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/systemuser-gateway/systemuser/dataloaders"
 )
 
 // workerRoot is a ResolverRoot that brings list workers (its resolvers are
@@ -31,9 +33,9 @@ func executionContextWith(root ResolverRoot) *executionContext {
 
 // TestMarshalSliceKeepsGqlgensContract runs marshalSlice with and without
 // workers: each element sees its index, the results keep their order, every
-// element runs at once with the others (each waits until all have started,
-// as dataloader loads wait for their batch), and a panicking element is an
-// error and a Null in its place.
+// element that waits as a load does (BeforeWait, then until all have
+// started, as loads wait for their batch) runs at once with the others, and
+// a panicking element is an error and a Null in its place.
 func TestMarshalSliceKeepsGqlgensContract(t *testing.T) {
 	t.Parallel()
 	roots := map[string]ResolverRoot{
@@ -62,7 +64,8 @@ func TestMarshalSliceKeepsGqlgensContract(t *testing.T) {
 							t.Errorf("element %d: field context index %v", i, fc.Index)
 						}
 						started.Done()
-						select { // every element must be running at once
+						dataloaders.BeforeWait(ctx) // as a load does before it waits for its batch
+						select {                    // every element must be running at once
 						case <-allStarted:
 						case <-time.After(10 * time.Second):
 							t.Errorf("element %d: the others never started: the elements ran one after another", i)
@@ -94,6 +97,55 @@ func TestMarshalSliceKeepsGqlgensContract(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Elements that never wait run one after another, in the caller's
+// goroutine; one that is about to wait starts the rest, in its own list and
+// in the list around it (whose element waits with it).
+func TestMarshalSliceRunsInTurnUntilAnElementWaits(t *testing.T) {
+	t.Parallel()
+	ec := executionContextWith(workerRoot{lists: NewListWorkers(DefaultMaxParkedWorkers, time.Minute)})
+	ctx := graphql.WithResponseContext(context.Background(), graphql.DefaultErrorPresenter, nil)
+
+	t.Run("in turn", func(t *testing.T) {
+		t.Parallel()
+		finished := 0 // no lock: a race here means the elements overlapped (go test -race)
+		ec.marshalSlice(ctx, 5, 0, false, func(_ context.Context, i int) graphql.Marshaler {
+			if finished != i {
+				t.Errorf("element %d started after %d had finished", i, finished)
+			}
+			finished++
+			return graphql.MarshalInt(i)
+		})
+		if finished != 5 {
+			t.Fatalf("%d elements ran", finished)
+		}
+	})
+
+	t.Run("a wait in an inner list starts the outer list's rest", func(t *testing.T) {
+		t.Parallel()
+		var outerStarted sync.WaitGroup
+		outerStarted.Add(2) // outer elements 1 and 2
+		allStarted := make(chan struct{})
+		go func() { outerStarted.Wait(); close(allStarted) }()
+		ec.marshalSlice(ctx, 3, 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+			if i > 0 {
+				outerStarted.Done()
+				return graphql.MarshalInt(i)
+			}
+			return ec.marshalSlice(ctx, 2, 0, false, func(ctx context.Context, j int) graphql.Marshaler {
+				if j == 0 {
+					dataloaders.BeforeWait(ctx)
+					select {
+					case <-allStarted:
+					case <-time.After(10 * time.Second):
+						t.Error("the outer list's other elements waited behind the inner list's load")
+					}
+				}
+				return graphql.MarshalInt(j)
+			})
+		})
+	})
 }
 
 // waitFor polls cond without sleeping, for the workers' own goroutines to

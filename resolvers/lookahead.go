@@ -49,6 +49,7 @@ func (r *Resolver) prefetchSystemUserPages(ctx context.Context, systems []*regis
 	if len(keys) == 0 {
 		return
 	}
+	dataloaders.BeforeWait(ctx) // a query of its own: the list's other elements need not wait behind it
 	pages, err := r.Registry.FirstSystemUserPages(ctx, keys)
 	if err != nil {
 		return

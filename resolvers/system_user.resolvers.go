@@ -109,6 +109,7 @@ func (r *systemUserResolver) Clients(ctx context.Context, obj *registry.SystemUs
 	if err != nil {
 		return nil, err
 	}
+	dataloaders.BeforeWait(ctx) // a query of its own: the list's other elements need not wait behind it
 	c, err := r.Registry.ListClients(ctx, obj.ID, p)
 	if err != nil {
 		return nil, err
