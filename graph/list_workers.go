@@ -11,8 +11,8 @@ import (
 	"github.com/systemuser-gateway/systemuser/dataloaders"
 )
 
-// ListWorkers runs the elements of the lists the executor marshals on
-// goroutines that outlive one element.
+// ListWorkers runs the list elements that cannot wait in line (see
+// marshalSlice) on goroutines that outlive one element.
 //
 // gqlgen marshals every element of a list on a goroutine of its own, so that
 // the elements' dataloader loads meet in one batch. A new goroutine starts
@@ -21,10 +21,10 @@ import (
 // (issue 14). A worker that has run one element already has the stack the
 // next one needs.
 //
-// The concurrency is gqlgen's: every element still runs at once with the
-// others, on an idle worker if one is waiting, else on a new goroutine that
-// becomes a worker when it is done. Nothing ever queues, so an element that
-// waits for another (a nested list) cannot wait for a worker.
+// An element handed to the workers runs at once: on an idle worker if one
+// is waiting, else on a new goroutine that becomes a worker when it is done.
+// Nothing ever queues, so an element that waits for another (a nested list)
+// cannot wait for a worker.
 type ListWorkers struct {
 	handoff chan func()
 	parked  atomic.Int64

@@ -10,9 +10,9 @@
 // system's rights) and their resolver fields are cheap: a global id, an
 // enum, or a catalog lookup the dataloaders answer from memory. For them
 // the goroutines cost more than the fields (stack growth alone was ~18 %
-// of the CPU of a nested read, issue 14). Their lists still marshal
-// concurrently, an element per goroutine (on graph.ListWorkers), so loads of
-// several elements still meet in one batch.
+// of the CPU of a nested read, issue 14). Lists marshal their elements in
+// turn until one is about to wait for a load, and then the rest at once (on
+// graph.ListWorkers), so loads of several elements still meet in one batch.
 package main
 
 import (
@@ -77,7 +77,8 @@ var rewrites = []struct {
 	{
 		// Every list element on a fresh goroutine, whose stack growth was
 		// a sixth of a nested read's CPU; marshalSlice
-		// (graph/list_workers.go) runs them on reused workers.
+		// (graph/list_workers.go) runs them in turn until one is about to
+		// wait for a load, then the rest at once on reused workers.
 		why:     "list workers",
 		from:    []byte("graphql.MarshalSliceConcurrently(ctx,"),
 		to:      []byte("ec.marshalSlice(ctx,"),
