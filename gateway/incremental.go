@@ -20,17 +20,19 @@ import (
 // deferred fields, a result no client can finish. Such a request is refused
 // instead, saying which transport to use.
 
-type singleResponseKey struct{}
+type answersMoreThanOnceKey struct{}
 
-// incrementalDelivery marks the requests whose transport answers once, and
-// checks the body of a multipart/mixed one before gqlgen's transport reads
-// it: that transport logs a body it cannot decode with the standard logger,
-// content and all.
+// incrementalDelivery marks the requests whose transport can answer more
+// than once (a websocket, a POST that accepts multipart/mixed); the common
+// plain POST passes untouched. It also checks the body of a multipart/mixed
+// request before gqlgen's transport reads it: that transport logs a body it
+// cannot decode with the standard logger, content and all.
 func incrementalDelivery(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Header.Get("Upgrade") != "":
 			// a websocket: every payload of an operation is sent
+			r = r.WithContext(context.WithValue(r.Context(), answersMoreThanOnceKey{}, true))
 		case r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "multipart/mixed"):
 			body, err := io.ReadAll(r.Body)
 			if err != nil {
@@ -44,8 +46,7 @@ func incrementalDelivery(next http.Handler) http.Handler {
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
-		default:
-			r = r.WithContext(context.WithValue(r.Context(), singleResponseKey{}, true))
+			r = r.WithContext(context.WithValue(r.Context(), answersMoreThanOnceKey{}, true))
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -64,7 +65,7 @@ func (deferNeedsIncrementalDelivery) ExtensionName() string                   { 
 func (deferNeedsIncrementalDelivery) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (deferNeedsIncrementalDelivery) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if ctx.Value(singleResponseKey{}) == nil || oc.Operation == nil {
+	if ctx.Value(answersMoreThanOnceKey{}) != nil || oc.Operation == nil {
 		return nil
 	}
 	if !defers(oc.Operation.SelectionSet, oc.Doc.Fragments, oc.Variables, map[string]bool{}) {
