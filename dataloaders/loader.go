@@ -38,16 +38,18 @@ func (l *Loader[K, V]) known(key K) (V, bool) {
 	return v, ok
 }
 
-// Prime stores the object of key, as dataloadgen.Loader.Prime; later loads
-// of key are answered at once.
+// Prime stores the object of key unless key was loaded or primed before,
+// as dataloadgen.Loader.Prime; later loads of key are answered at once.
 func (l *Loader[K, V]) Prime(key K, v V) {
+	if !l.batch.Prime(key, v) {
+		return // what the batch holds for key stands, as in dataloadgen
+	}
 	l.mu.Lock()
 	if l.primed == nil {
 		l.primed = map[K]V{}
 	}
 	l.primed[key] = v
 	l.mu.Unlock()
-	l.batch.Prime(key, v)
 }
 
 // Load returns the object of key, as dataloadgen.Loader.Load.
@@ -61,8 +63,8 @@ func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, error) {
 }
 
 // LoadAll returns the objects of keys in order, as
-// dataloadgen.Loader.LoadAll; only the keys peek does not know wait for a
-// batch.
+// dataloadgen.Loader.LoadAll; only the keys neither peek nor a prime knows
+// wait for a batch.
 func (l *Loader[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
 	out := make([]V, len(keys))
 	var missing []K

@@ -88,3 +88,46 @@ func TestLoaderLoadPeeks(t *testing.T) {
 		t.Fatalf("Load: %q, %v", v, err)
 	}
 }
+
+// A primed key is answered without a batch and without the wait hook; a
+// key loaded before keeps what the batch gave, as dataloadgen's Prime does;
+// any other key calls the hook before it waits.
+func TestLoaderPrimeAndWaitHook(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var fetched []string
+	l := newLoader(func(_ context.Context, keys []string) (map[string]string, error) {
+		mu.Lock()
+		fetched = append(fetched, keys...)
+		mu.Unlock()
+		out := map[string]string{}
+		for _, k := range keys {
+			out[k] = "loaded " + k
+		}
+		return out, nil
+	}, nil, dataloadgen.WithWait(time.Microsecond))
+	hooks := 0
+	ctx := WithWaitHook(context.Background(), func() { hooks++ })
+
+	if v, err := l.Load(ctx, "early"); err != nil || v != "loaded early" {
+		t.Fatalf("load: %q %v", v, err)
+	}
+	l.Prime("early", "primed early")
+	l.Prime("p", "primed p")
+	for key, want := range map[string]string{"early": "loaded early", "p": "primed p"} {
+		if v, err := l.Load(ctx, key); err != nil || v != want {
+			t.Errorf("load %s: %q %v, want %q", key, v, err, want)
+		}
+	}
+	if got, err := l.LoadAll(ctx, []string{"p", "late"}); err != nil || !slices.Equal(got, []string{"primed p", "loaded late"}) {
+		t.Errorf("load all: %q %v", got, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Fetched: "early" and "late" once each, "p" never. The hook runs for
+	// both loads of "early" (the second is answered from dataloadgen's
+	// cache, which the loader cannot tell before it waits) and for "late".
+	if !slices.Equal(fetched, []string{"early", "late"}) || hooks != 3 {
+		t.Errorf("fetched %v with %d hook calls, want [early late] and 3", fetched, hooks)
+	}
+}

@@ -10,9 +10,9 @@ import (
 // defaultGCPercent is --gc-percent's default: the gateway's own (see there).
 const defaultGCPercent = gateway.DefaultGCPercent
 
-// gcPercent is the GC percent to set, and where it comes from; ok is false
-// when the environment's GOGC is set, which the runtime has already applied
-// and which wins over our flag, as Go users expect.
+// gcPercent is the GC percent to set; ok is false when the environment's
+// GOGC is set, which the runtime has already applied and which wins over
+// our flag, as Go users expect.
 func gcPercent(flagValue int, lookupEnv func(string) (string, bool)) (pct int, ok bool) {
 	if _, set := lookupEnv("GOGC"); set {
 		return 0, false
