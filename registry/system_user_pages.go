@@ -61,18 +61,32 @@ func (s *Service) FirstSystemUserPages(ctx context.Context, keys []SystemPageKey
 	// object, so its children are loaded once for all of them.
 	seen := map[uuid.UUID]*SystemUser{}
 	var full []string // systems with more than a page: their totals need a count
+	vendor, whole := wholeSystemsScope(caller)
+	var vendorArg any // NULL: an admin sees every vendor's
+	if vendor != "" {
+		vendorArg = vendor
+	}
 	for limit, ids := range bySize {
 		// One row per system with no system users (t.id NULL), else one per
 		// system user of the page (limit+1 to tell whether more follow).
 		// Scanned by hand: bun's reflection cost more than the statement.
-		q := `SELECT sys.id, t.id, t.integration_title, t.system_id, t.owner_org, t.external_ref, t.user_type, t.created_at, t.deleted_at, t.vendor_org
+		var rows *sql.Rows
+		var err error
+		if whole {
+			// The same page, from a function that keeps its plan (see its
+			// migration): callers who see whole systems list them most.
+			rows, err = s.db.QueryContext(ctx, "SELECT * FROM system_user_first_pages(?::text[], ?, ?)",
+				pgdialect.Array(ids), vendorArg, limit+1)
+		} else {
+			q := `SELECT sys.id, t.id, t.integration_title, t.system_id, t.owner_org, t.external_ref, t.user_type, t.created_at, t.deleted_at, t.vendor_org
 FROM unnest(?::text[]) AS sys(id)
 LEFT JOIN LATERAL (SELECT ` + systemUserColumns + ` FROM system_users su JOIN systems s ON s.id = su.system_id
   WHERE su.system_id = sys.id AND su.deleted_at IS NULL AND ` + scope + `
   ORDER BY su.created_at, su.id LIMIT ?) t ON true`
-		qargs := append([]any{pgdialect.Array(ids)}, args...)
-		qargs = append(qargs, limit+1)
-		rows, err := s.db.QueryContext(ctx, q, qargs...)
+			qargs := append([]any{pgdialect.Array(ids)}, args...)
+			qargs = append(qargs, limit+1)
+			rows, err = s.db.QueryContext(ctx, q, qargs...)
+		}
 		if err != nil {
 			return nil, internal("list system users of systems", err)
 		}
@@ -198,17 +212,30 @@ func systemUserScopeSQL(id *identity.Identity) (cond string, args []any, ok bool
 	return "", nil, false
 }
 
-// systemScopeSQL is systemUserScope for the callers who see whole systems'
-// system users (an admin, a vendor), as a condition on s alone; ok is false
-// for the others (a person sees some of a system's, by owner).
-func systemScopeSQL(id *identity.Identity) (cond string, args []any, ok bool) {
+// wholeSystemsScope reports whether the caller sees whole systems' system
+// users (an admin, a vendor), and if only one vendor's, which: vendor is ""
+// for an admin. ok is false for the others (a person sees some of a
+// system's, by owner).
+func wholeSystemsScope(id *identity.Identity) (vendor string, ok bool) {
 	switch {
 	case id.IsAdmin():
-		return "true", nil, true
+		return "", true
 	case id.Kind == identity.Organization && id.OrgNumber != "" && auth.VendorRead.Allows(id):
-		return "s.vendor_org = ?", []any{id.OrgNumber}, true
+		return id.OrgNumber, true
 	}
-	return "", nil, false
+	return "", false
+}
+
+// systemScopeSQL is wholeSystemsScope as a condition on s.
+func systemScopeSQL(id *identity.Identity) (cond string, args []any, ok bool) {
+	vendor, ok := wholeSystemsScope(id)
+	switch {
+	case !ok:
+		return "", nil, false
+	case vendor == "":
+		return "true", nil, true
+	}
+	return "s.vendor_org = ?", []any{vendor}, true
 }
 
 // liveSystemUsers sums the live system users of the systems the caller sees

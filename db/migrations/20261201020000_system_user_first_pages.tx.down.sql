@@ -1,0 +1,1 @@
+DROP FUNCTION system_user_first_pages(text[], text, int);
