@@ -485,12 +485,13 @@ func (ec *executionContext) _ChangeRequest(ctx context.Context, sel ast.Selectio
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
+	var later laterFields
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ChangeRequest")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ChangeRequest_id(ctx, field, obj)
@@ -501,7 +502,7 @@ func (ec *executionContext) _ChangeRequest(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "systemUser":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ChangeRequest_systemUser(ctx, field, obj)
@@ -517,31 +518,31 @@ func (ec *executionContext) _ChangeRequest(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "requiredAccessPackages":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ChangeRequest_requiredAccessPackages(ctx, field, obj)
 				})
 		case "unwantedAccessPackages":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ChangeRequest_unwantedAccessPackages(ctx, field, obj)
 				})
 		case "status":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ChangeRequest_status(ctx, field, obj)
 				})
 		case "redirectUrl":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ChangeRequest_redirectUrl(ctx, field, obj)
 				})
 		case "confirmUrl":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ChangeRequest_confirmUrl(ctx, field, obj)
@@ -560,7 +561,7 @@ func (ec *executionContext) _ChangeRequest(ctx context.Context, sel ast.Selectio
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
+	ec.dispatch(ctx, &later, out)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
@@ -580,6 +581,7 @@ func (ec *executionContext) _CreateChangeRequestPayload(ctx context.Context, sel
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
+	var later laterFields
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -598,7 +600,7 @@ func (ec *executionContext) _CreateChangeRequestPayload(ctx context.Context, sel
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
+	ec.dispatch(ctx, &later, out)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}

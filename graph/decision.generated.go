@@ -587,12 +587,13 @@ func (ec *executionContext) _Decision(ctx context.Context, sel ast.SelectionSet,
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
+	var later laterFields
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Decision")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Decision_id(ctx, field, obj)
@@ -603,13 +604,13 @@ func (ec *executionContext) _Decision(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "result":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Decision_result(ctx, field, obj)
 				})
 		case "reasonCode":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Decision_reasonCode(ctx, field, obj)
@@ -620,25 +621,25 @@ func (ec *executionContext) _Decision(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "permittedBy":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Decision_permittedBy(ctx, field, obj)
 				})
 		case "systemUserId":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Decision_systemUserId(ctx, field, obj)
 				})
 		case "systemId":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Decision_systemId(ctx, field, obj)
 				})
 		case "ownerOrgNumber":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Decision_ownerOrgNumber(ctx, field, obj)
@@ -654,19 +655,19 @@ func (ec *executionContext) _Decision(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "partyOrgNumber":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Decision_partyOrgNumber(ctx, field, obj)
 				})
 		case "callerOrgNumber":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Decision_callerOrgNumber(ctx, field, obj)
 				})
 		case "latencyMicros":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Decision_latencyMicros(ctx, field, obj)
@@ -680,7 +681,7 @@ func (ec *executionContext) _Decision(ctx context.Context, sel ast.SelectionSet,
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
+	ec.dispatch(ctx, &later, out)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
@@ -700,6 +701,7 @@ func (ec *executionContext) _DecisionConnection(ctx context.Context, sel ast.Sel
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
+	var later laterFields
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -718,7 +720,7 @@ func (ec *executionContext) _DecisionConnection(ctx context.Context, sel ast.Sel
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
+	ec.dispatch(ctx, &later, out)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
@@ -738,6 +740,7 @@ func (ec *executionContext) _DecisionEdge(ctx context.Context, sel ast.Selection
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
+	var later laterFields
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -756,7 +759,7 @@ func (ec *executionContext) _DecisionEdge(ctx context.Context, sel ast.Selection
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
+	ec.dispatch(ctx, &later, out)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/systemuser-gateway/systemuser/dataloaders"
 )
 
-// ListWorkers runs the list elements that cannot wait in line (see
-// marshalSlice) on goroutines that outlive one element.
+// ListWorkers runs the list elements and object fields that cannot wait in
+// line (see runInTurns) on goroutines that outlive one of them.
 //
 // gqlgen marshals every element of a list on a goroutine of its own, so that
 // the elements' dataloader loads meet in one batch. A new goroutine starts
@@ -44,8 +44,13 @@ func NewListWorkers(maxParked int, idle time.Duration) *ListWorkers {
 	return &ListWorkers{handoff: make(chan func()), max: int64(maxParked), idle: idle}
 }
 
-// Go runs f on an idle worker, or on a new goroutine when none is idle.
+// Go runs f on an idle worker, or on a new goroutine when none is idle (or
+// w is nil).
 func (w *ListWorkers) Go(f func()) {
+	if w == nil {
+		go f()
+		return
+	}
 	select {
 	case w.handoff <- f:
 	default:
@@ -85,106 +90,112 @@ type listWorkerSource interface {
 	ListWorkers() *ListWorkers
 }
 
+// workersOf is the resolver root's ListWorkers, or nil.
+func (ec *executionContext) workersOf() *ListWorkers {
+	if src, ok := ec.Resolvers.(listWorkerSource); ok {
+		return src.ListWorkers()
+	}
+	return nil
+}
+
 // marshalSlice is graphql.MarshalSliceConcurrently (graphgen rewrites the
 // executor's calls to it) with the same contract: every element gets a
 // FieldContext with its index, and one that panics is recovered into an
 // error and a Null unless omitPanicHandler. It differs in where elements
-// run: one after another in the caller's goroutine, until one of them is
-// about to wait for a dataloader batch (dataloaders.BeforeWait). Then the
-// elements not yet started go to the resolver root's ListWorkers, each on a
-// goroutine of its own as gqlgen runs them, so their loads meet the waiting
-// one in its batch. A list whose elements load nothing, or only what the
-// catalog and the lookahead hold, costs no goroutine at all. Without
-// workers, or with gqlgen's worker limit, it is gqlgen's own.
+// run: in turn (see turns), so a list whose elements load nothing, or only
+// what the catalog and the lookahead hold, costs no goroutine at all.
+// Without workers, or with gqlgen's worker limit, it is gqlgen's own.
 func (ec *executionContext) marshalSlice(ctx context.Context, length int, workerLimit int64, omitPanicHandler bool,
 	marshalElement func(ctx context.Context, i int) graphql.Marshaler,
 ) graphql.Array {
-	src, ok := ec.Resolvers.(listWorkerSource)
-	if !ok || length < 2 || workerLimit > 0 || src.ListWorkers() == nil {
+	workers := ec.workersOf()
+	if length < 2 || workerLimit > 0 || workers == nil {
 		return graphql.MarshalSliceConcurrently(ctx, length, workerLimit, omitPanicHandler, marshalElement)
 	}
-	l := &listRun{
-		ctx: ctx, workers: src.ListWorkers(), n: length, ret: make(graphql.Array, length),
-		omitPanicHandler: omitPanicHandler, marshalElement: marshalElement,
-		outer: dataloaders.WaitHook(ctx),
-	}
-	hook := dataloaders.WithWaitHook(ctx, l.spread)
+	ret := make(graphql.Array, length)
+	runInTurns(ctx, workers, length, func(ctx context.Context, i int) {
+		ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &i})
+		if !omitPanicHandler {
+			defer func() {
+				if r := recover(); r != nil {
+					graphql.AddError(ctx, graphql.Recover(ctx, r))
+					ret[i] = graphql.Null
+				}
+			}()
+		}
+		ret[i] = marshalElement(ctx, i)
+	})
+	return ret
+}
+
+// runInTurns runs job(ctx, 0) … job(ctx, n-1) and returns when all are
+// done. They run one after another in the caller's goroutine, until one is
+// about to wait for a dataloader batch (dataloaders.BeforeWait): then the
+// jobs not yet started go to workers, each on a goroutine of its own as
+// gqlgen runs them, so their loads meet the waiting one in its batch.
+func runInTurns(ctx context.Context, workers *ListWorkers, n int, job func(ctx context.Context, k int)) {
+	t := &turns{ctx: ctx, workers: workers, n: n, job: job, outer: dataloaders.WaitHook(ctx)}
+	hook := dataloaders.WithWaitHook(ctx, t.spread)
 	for {
-		i, ok := l.claim()
+		k, ok := t.claim()
 		if !ok {
 			break
 		}
-		l.run(hook, i)
+		job(hook, k)
 	}
-	l.wg.Wait()
-	return l.ret
+	t.wg.Wait()
 }
 
-// listRun is one list being marshalled.
-type listRun struct {
-	ctx              context.Context
-	workers          *ListWorkers
-	n                int
-	ret              graphql.Array
-	omitPanicHandler bool
-	marshalElement   func(ctx context.Context, i int) graphql.Marshaler
-	outer            func() // the enclosing list's hook: its element runs in this goroutine
+// turns is one runInTurns.
+type turns struct {
+	ctx     context.Context
+	workers *ListWorkers
+	n       int
+	job     func(ctx context.Context, k int)
+	outer   func() // the enclosing run's hook: its job runs in this goroutine
 
 	mu        sync.Mutex
-	next      int  // the first element not yet claimed
+	next      int  // the first job not yet claimed
 	handedOff bool // the rest went to workers
 	wg        sync.WaitGroup
 }
 
-// claim takes the next element for the caller's goroutine.
-func (l *listRun) claim() (int, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.next >= l.n {
+// claim takes the next job for the caller's goroutine.
+func (t *turns) claim() (int, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.next >= t.n {
 		return 0, false
 	}
-	l.next++
-	return l.next - 1, true
+	t.next++
+	return t.next - 1, true
 }
 
-// spread is the wait hook of the elements the caller's goroutine runs: that
-// goroutine is about to wait, so the elements after it start now, each on a
+// spread is the wait hook of the jobs the caller's goroutine runs: that
+// goroutine is about to wait, so the jobs after it start now, each on a
 // worker. It does so once; the caller's goroutine waits for them after its
-// element. The enclosing list's element is waiting too (it runs in the same
+// job. The enclosing run's job is waiting too (it runs in the same
 // goroutine), so its hook is called as well.
-func (l *listRun) spread() {
-	l.mu.Lock()
-	if l.handedOff {
-		l.mu.Unlock()
+func (t *turns) spread() {
+	t.mu.Lock()
+	if t.handedOff {
+		t.mu.Unlock()
 		return
 	}
-	l.handedOff = true
-	from := l.next
-	l.next = l.n
-	l.wg.Add(l.n - from)
-	l.mu.Unlock()
-	// The workers' elements wait on their own: their hook is nobody's.
-	alone := dataloaders.WithWaitHook(l.ctx, nil)
-	for i := from; i < l.n; i++ {
-		l.workers.Go(func() {
-			defer l.wg.Done()
-			l.run(alone, i)
+	t.handedOff = true
+	from := t.next
+	t.next = t.n
+	t.wg.Add(t.n - from)
+	t.mu.Unlock()
+	// The workers' jobs wait on their own: their hook is nobody's.
+	alone := dataloaders.WithWaitHook(t.ctx, nil)
+	for k := from; k < t.n; k++ {
+		t.workers.Go(func() {
+			defer t.wg.Done()
+			t.job(alone, k)
 		})
 	}
-	if l.outer != nil {
-		l.outer()
+	if t.outer != nil {
+		t.outer()
 	}
-}
-
-func (l *listRun) run(ctx context.Context, i int) {
-	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &i})
-	if !l.omitPanicHandler {
-		defer func() {
-			if r := recover(); r != nil {
-				graphql.AddError(ctx, graphql.Recover(ctx, r))
-				l.ret[i] = graphql.Null
-			}
-		}()
-	}
-	l.ret[i] = l.marshalElement(ctx, i)
 }

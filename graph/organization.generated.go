@@ -243,12 +243,13 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
+	var later laterFields
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Organization")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Organization_id(ctx, field, obj)
@@ -269,13 +270,13 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "systems":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Organization_systems(ctx, field, obj)
 				})
 		case "systemUsers":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Organization_systemUsers(ctx, field, obj)
@@ -284,7 +285,7 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
+	ec.dispatch(ctx, &later, out)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}

@@ -762,12 +762,13 @@ func (ec *executionContext) _System(ctx context.Context, sel ast.SelectionSet, o
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
+	var later laterFields
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("System")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._System_id(ctx, field, obj)
@@ -783,7 +784,7 @@ func (ec *executionContext) _System(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "vendor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._System_vendor(ctx, field, obj)
@@ -804,19 +805,19 @@ func (ec *executionContext) _System(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "accessPackages":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._System_accessPackages(ctx, field, obj)
 				})
 		case "clientIds":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._System_clientIds(ctx, field, obj)
 				})
 		case "redirectUrls":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._System_redirectUrls(ctx, field, obj)
@@ -842,13 +843,13 @@ func (ec *executionContext) _System(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "systemUsers":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._System_systemUsers(ctx, field, obj)
 				})
 		case "changeLog":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._System_changeLog(ctx, field, obj)
@@ -857,7 +858,7 @@ func (ec *executionContext) _System(ctx context.Context, sel ast.SelectionSet, o
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
+	ec.dispatch(ctx, &later, out)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
@@ -877,30 +878,31 @@ func (ec *executionContext) _SystemChange(ctx context.Context, sel ast.Selection
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
+	var later laterFields
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("SystemChange")
 		case "changeType":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SystemChange_changeType(ctx, field, obj)
 				})
 		case "changedByOrgNumber":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SystemChange_changedByOrgNumber(ctx, field, obj)
 				})
 		case "clientId":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SystemChange_clientId(ctx, field, obj)
 				})
 		case "changedData":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SystemChange_changedData(ctx, field, obj)
@@ -914,7 +916,7 @@ func (ec *executionContext) _SystemChange(ctx context.Context, sel ast.Selection
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
+	ec.dispatch(ctx, &later, out)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
@@ -934,6 +936,7 @@ func (ec *executionContext) _SystemConnection(ctx context.Context, sel ast.Selec
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
+	var later laterFields
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -957,7 +960,7 @@ func (ec *executionContext) _SystemConnection(ctx context.Context, sel ast.Selec
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
+	ec.dispatch(ctx, &later, out)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
@@ -977,6 +980,7 @@ func (ec *executionContext) _SystemEdge(ctx context.Context, sel ast.SelectionSe
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
+	var later laterFields
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -995,7 +999,7 @@ func (ec *executionContext) _SystemEdge(ctx context.Context, sel ast.SelectionSe
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
+	ec.dispatch(ctx, &later, out)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}

@@ -230,6 +230,7 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
+	var later laterFields
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -253,7 +254,7 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
+	ec.dispatch(ctx, &later, out)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
@@ -273,6 +274,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
+	var later laterFields
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -311,7 +313,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
+	ec.dispatch(ctx, &later, out)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}

@@ -1,6 +1,6 @@
 // Command graphgen is `gqlgen generate` for this module (make generate): the
 // same configuration (gqlgen.yml) and plugins, plus one that resolves the
-// fields of some objects in their parent's goroutine, three rewrites of the
+// fields of some objects in their parent's goroutine, rewrites of the
 // written executor (rewrites), and plain leaves marshalled without gqlgen's
 // per-field machinery (leaves.go).
 //
@@ -10,9 +10,10 @@
 // system's rights) and their resolver fields are cheap: a global id, an
 // enum, or a catalog lookup the dataloaders answer from memory. For them
 // the goroutines cost more than the fields (stack growth alone was ~18 %
-// of the CPU of a nested read, issue 14). Lists marshal their elements in
-// turn until one is about to wait for a load, and then the rest at once (on
-// graph.ListWorkers), so loads of several elements still meet in one batch.
+// of the CPU of a nested read, issue 14). Lists marshal their elements, and
+// other objects resolve their resolver fields, in turn until one is about
+// to wait for a load, and then the rest at once (on graph.ListWorkers), so
+// loads still meet in one batch.
 package main
 
 import (
@@ -83,6 +84,28 @@ var rewrites = []struct {
 		from:    []byte("graphql.MarshalSliceConcurrently(ctx,"),
 		to:      []byte("ec.marshalSlice(ctx,"),
 		context: []byte("func (ec *executionContext) marshal"),
+	},
+	{
+		// gqlgen runs an object's resolver fields but one on goroutines of
+		// their own, whose stacks grow by copying down the fields'
+		// selections. laterFields (graph/field_turns.go) holds them, and
+		// dispatch runs them in turn until one is about to wait for a load.
+		why:     "object fields in turn: holder",
+		from:    []byte("\tdeferred := deferredGroup(ctx, fields)\n"),
+		to:      []byte("\tdeferred := deferredGroup(ctx, fields)\n\tvar later laterFields\n"),
+		context: []byte("\tout.Dispatch(ctx)\n"),
+	},
+	{
+		why:     "object fields in turn: scheduling",
+		from:    []byte("out.ResolveConcurrently(ec.OperationContext, &deferred, i,"),
+		to:      []byte("later.resolveConcurrently(ec.OperationContext, &deferred, out, field, i,"),
+		context: []byte("func(ctx context.Context) graphql.Marshaler {"),
+	},
+	{
+		why:     "object fields in turn: dispatch",
+		from:    []byte("\tout.Dispatch(ctx)\n"),
+		to:      []byte("\tec.dispatch(ctx, &later, out)\n"),
+		context: []byte("\tvar later laterFields\n"),
 	},
 	{
 		// An object's FieldSet writes itself through an iterator that
