@@ -117,23 +117,8 @@ func (ec *executionContext) fieldContext_ChangeRequest_systemUser(_ context.Cont
 }
 
 func (ec *executionContext) _ChangeRequest_requiredRights(ctx context.Context, field graphql.CollectedField, obj *registry.ChangeRequest) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ChangeRequest_requiredRights(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RequiredRights, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []registry.Right) graphql.Marshaler {
-			return ec.marshalNRight2ᚕgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐRightᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_ChangeRequest_requiredRights(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.RequiredRights, ec.marshalNRight2ᚕgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐRightᚄ)
 }
 func (ec *executionContext) fieldContext_ChangeRequest_requiredRights(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -149,23 +134,8 @@ func (ec *executionContext) fieldContext_ChangeRequest_requiredRights(_ context.
 }
 
 func (ec *executionContext) _ChangeRequest_unwantedRights(ctx context.Context, field graphql.CollectedField, obj *registry.ChangeRequest) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ChangeRequest_unwantedRights(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UnwantedRights, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []registry.Right) graphql.Marshaler {
-			return ec.marshalNRight2ᚕgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐRightᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_ChangeRequest_unwantedRights(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.UnwantedRights, ec.marshalNRight2ᚕgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐRightᚄ)
 }
 func (ec *executionContext) fieldContext_ChangeRequest_unwantedRights(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -344,23 +314,8 @@ func (ec *executionContext) fieldContext_ChangeRequest_createdAt(_ context.Conte
 }
 
 func (ec *executionContext) _CreateChangeRequestPayload_changeRequest(ctx context.Context, field graphql.CollectedField, obj *model.CreateChangeRequestPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CreateChangeRequestPayload_changeRequest(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ChangeRequest, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *registry.ChangeRequest) graphql.Marshaler {
-			return ec.marshalNChangeRequest2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐChangeRequest(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_CreateChangeRequestPayload_changeRequest(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.ChangeRequest, ec.marshalNChangeRequest2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐChangeRequest)
 }
 func (ec *executionContext) fieldContext_CreateChangeRequestPayload_changeRequest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{

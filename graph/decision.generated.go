@@ -340,23 +340,8 @@ func (ec *executionContext) fieldContext_Decision_decidedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _DecisionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DecisionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DecisionConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.DecisionEdge) graphql.Marshaler {
-			return ec.marshalNDecisionEdge2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐDecisionEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_DecisionConnection_edges(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Edges, ec.marshalNDecisionEdge2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐDecisionEdgeᚄ)
 }
 func (ec *executionContext) fieldContext_DecisionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -372,23 +357,8 @@ func (ec *executionContext) fieldContext_DecisionConnection_edges(_ context.Cont
 }
 
 func (ec *executionContext) _DecisionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DecisionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DecisionConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_DecisionConnection_pageInfo(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.PageInfo, ec.marshalNPageInfo2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐPageInfo)
 }
 func (ec *executionContext) fieldContext_DecisionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -411,23 +381,8 @@ func (ec *executionContext) fieldContext_DecisionEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _DecisionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DecisionEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DecisionEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pdp.Decision) graphql.Marshaler {
-			return ec.marshalNDecision2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋpdpᚐDecision(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_DecisionEdge_node(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Node, ec.marshalNDecision2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋpdpᚐDecision)
 }
 func (ec *executionContext) fieldContext_DecisionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{

@@ -39,23 +39,8 @@ type SystemUserRequestResolver interface {
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _CreateSystemUserRequestPayload_request(ctx context.Context, field graphql.CollectedField, obj *model.CreateSystemUserRequestPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CreateSystemUserRequestPayload_request(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Request, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *registry.Request) graphql.Marshaler {
-			return ec.marshalNSystemUserRequest2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐRequest(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_CreateSystemUserRequestPayload_request(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Request, ec.marshalNSystemUserRequest2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐRequest)
 }
 func (ec *executionContext) fieldContext_CreateSystemUserRequestPayload_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -225,23 +210,8 @@ func (ec *executionContext) fieldContext_SystemUserRequest_integrationTitle(_ co
 }
 
 func (ec *executionContext) _SystemUserRequest_rights(ctx context.Context, field graphql.CollectedField, obj *registry.Request) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemUserRequest_rights(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Rights, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []registry.Right) graphql.Marshaler {
-			return ec.marshalNRight2ᚕgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐRightᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_SystemUserRequest_rights(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Rights, ec.marshalNRight2ᚕgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐRightᚄ)
 }
 func (ec *executionContext) fieldContext_SystemUserRequest_rights(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{

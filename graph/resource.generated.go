@@ -132,23 +132,8 @@ func (ec *executionContext) fieldContext_AccessPackage_resources(_ context.Conte
 }
 
 func (ec *executionContext) _AccessPackageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AccessPackageConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccessPackageConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.AccessPackageEdge) graphql.Marshaler {
-			return ec.marshalNAccessPackageEdge2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐAccessPackageEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_AccessPackageConnection_edges(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Edges, ec.marshalNAccessPackageEdge2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐAccessPackageEdgeᚄ)
 }
 func (ec *executionContext) fieldContext_AccessPackageConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -164,23 +149,8 @@ func (ec *executionContext) fieldContext_AccessPackageConnection_edges(_ context
 }
 
 func (ec *executionContext) _AccessPackageConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AccessPackageConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccessPackageConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_AccessPackageConnection_pageInfo(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.PageInfo, ec.marshalNPageInfo2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐPageInfo)
 }
 func (ec *executionContext) fieldContext_AccessPackageConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -210,23 +180,8 @@ func (ec *executionContext) fieldContext_AccessPackageEdge_cursor(_ context.Cont
 }
 
 func (ec *executionContext) _AccessPackageEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.AccessPackageEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccessPackageEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *registry.AccessPackage) graphql.Marshaler {
-			return ec.marshalNAccessPackage2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐAccessPackage(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_AccessPackageEdge_node(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Node, ec.marshalNAccessPackage2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐAccessPackage)
 }
 func (ec *executionContext) fieldContext_AccessPackageEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -304,23 +259,8 @@ func (ec *executionContext) fieldContext_Resource_owner(_ context.Context, field
 }
 
 func (ec *executionContext) _Resource_title(ctx context.Context, field graphql.CollectedField, obj *registry.Resource) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Resource_title(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Title, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v registry.Texts) graphql.Marshaler {
-			return ec.marshalNLocalizedText2githubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐTexts(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_Resource_title(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Title, ec.marshalNLocalizedText2githubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐTexts)
 }
 func (ec *executionContext) fieldContext_Resource_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -396,23 +336,8 @@ func (ec *executionContext) fieldContext_Resource_resourceType(_ context.Context
 }
 
 func (ec *executionContext) _ResourceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ResourceConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ResourceConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ResourceEdge) graphql.Marshaler {
-			return ec.marshalNResourceEdge2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐResourceEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_ResourceConnection_edges(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Edges, ec.marshalNResourceEdge2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐResourceEdgeᚄ)
 }
 func (ec *executionContext) fieldContext_ResourceConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -428,23 +353,8 @@ func (ec *executionContext) fieldContext_ResourceConnection_edges(_ context.Cont
 }
 
 func (ec *executionContext) _ResourceConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ResourceConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ResourceConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_ResourceConnection_pageInfo(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.PageInfo, ec.marshalNPageInfo2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐPageInfo)
 }
 func (ec *executionContext) fieldContext_ResourceConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -474,23 +384,8 @@ func (ec *executionContext) fieldContext_ResourceEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _ResourceEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ResourceEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ResourceEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *registry.Resource) graphql.Marshaler {
-			return ec.marshalNResource2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐResource(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_ResourceEdge_node(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Node, ec.marshalNResource2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐResource)
 }
 func (ec *executionContext) fieldContext_ResourceEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{

@@ -153,23 +153,8 @@ func (ec *executionContext) fieldContext_System_vendor(_ context.Context, field 
 }
 
 func (ec *executionContext) _System_name(ctx context.Context, field graphql.CollectedField, obj *registry.System) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_System_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v registry.Texts) graphql.Marshaler {
-			return ec.marshalNLocalizedText2githubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐTexts(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_System_name(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Name, ec.marshalNLocalizedText2githubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐTexts)
 }
 func (ec *executionContext) fieldContext_System_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -185,23 +170,8 @@ func (ec *executionContext) fieldContext_System_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) _System_description(ctx context.Context, field graphql.CollectedField, obj *registry.System) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_System_description(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v registry.Texts) graphql.Marshaler {
-			return ec.marshalNLocalizedText2githubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐTexts(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_System_description(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Description, ec.marshalNLocalizedText2githubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐTexts)
 }
 func (ec *executionContext) fieldContext_System_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -217,23 +187,8 @@ func (ec *executionContext) fieldContext_System_description(_ context.Context, f
 }
 
 func (ec *executionContext) _System_rights(ctx context.Context, field graphql.CollectedField, obj *registry.System) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_System_rights(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Rights, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []registry.Right) graphql.Marshaler {
-			return ec.marshalNRight2ᚕgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐRightᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_System_rights(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Rights, ec.marshalNRight2ᚕgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐRightᚄ)
 }
 func (ec *executionContext) fieldContext_System_rights(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -578,23 +533,8 @@ func (ec *executionContext) fieldContext_SystemChange_createdAt(_ context.Contex
 }
 
 func (ec *executionContext) _SystemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SystemConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.SystemEdge) graphql.Marshaler {
-			return ec.marshalNSystemEdge2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐSystemEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_SystemConnection_edges(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Edges, ec.marshalNSystemEdge2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐSystemEdgeᚄ)
 }
 func (ec *executionContext) fieldContext_SystemConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -610,23 +550,8 @@ func (ec *executionContext) fieldContext_SystemConnection_edges(_ context.Contex
 }
 
 func (ec *executionContext) _SystemConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SystemConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_SystemConnection_pageInfo(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.PageInfo, ec.marshalNPageInfo2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐPageInfo)
 }
 func (ec *executionContext) fieldContext_SystemConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -656,23 +581,8 @@ func (ec *executionContext) fieldContext_SystemEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _SystemEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SystemEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *registry.System) graphql.Marshaler {
-			return ec.marshalNSystem2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐSystem(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_SystemEdge_node(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Node, ec.marshalNSystem2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐSystem)
 }
 func (ec *executionContext) fieldContext_SystemEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{

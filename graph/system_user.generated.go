@@ -120,23 +120,8 @@ func (ec *executionContext) fieldContext_Client_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _ClientConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ClientConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ClientConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ClientEdge) graphql.Marshaler {
-			return ec.marshalNClientEdge2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐClientEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_ClientConnection_edges(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Edges, ec.marshalNClientEdge2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐClientEdgeᚄ)
 }
 func (ec *executionContext) fieldContext_ClientConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -152,23 +137,8 @@ func (ec *executionContext) fieldContext_ClientConnection_edges(_ context.Contex
 }
 
 func (ec *executionContext) _ClientConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ClientConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ClientConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_ClientConnection_pageInfo(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.PageInfo, ec.marshalNPageInfo2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐPageInfo)
 }
 func (ec *executionContext) fieldContext_ClientConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -198,23 +168,8 @@ func (ec *executionContext) fieldContext_ClientEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _ClientEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ClientEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ClientEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *registry.Client) graphql.Marshaler {
-			return ec.marshalNClient2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐClient(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_ClientEdge_node(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Node, ec.marshalNClient2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐClient)
 }
 func (ec *executionContext) fieldContext_ClientEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -377,23 +332,8 @@ func (ec *executionContext) fieldContext_SystemUser_userType(_ context.Context, 
 }
 
 func (ec *executionContext) _SystemUser_rights(ctx context.Context, field graphql.CollectedField, obj *registry.SystemUser) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemUser_rights(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Rights, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []registry.Right) graphql.Marshaler {
-			return ec.marshalNRight2ᚕgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐRightᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_SystemUser_rights(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Rights, ec.marshalNRight2ᚕgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐRightᚄ)
 }
 func (ec *executionContext) fieldContext_SystemUser_rights(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -545,23 +485,8 @@ func (ec *executionContext) fieldContext_SystemUserChange_kind(_ context.Context
 }
 
 func (ec *executionContext) _SystemUserChange_systemUser(ctx context.Context, field graphql.CollectedField, obj *model.SystemUserChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemUserChange_systemUser(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SystemUser, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *registry.SystemUser) graphql.Marshaler {
-			return ec.marshalOSystemUser2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐSystemUser(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, _ := ec.fieldContext_SystemUserChange_systemUser(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.SystemUser, ec.marshalOSystemUser2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐSystemUser)
 }
 func (ec *executionContext) fieldContext_SystemUserChange_systemUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -577,23 +502,8 @@ func (ec *executionContext) fieldContext_SystemUserChange_systemUser(_ context.C
 }
 
 func (ec *executionContext) _SystemUserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SystemUserConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemUserConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.SystemUserEdge) graphql.Marshaler {
-			return ec.marshalNSystemUserEdge2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐSystemUserEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_SystemUserConnection_edges(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Edges, ec.marshalNSystemUserEdge2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐSystemUserEdgeᚄ)
 }
 func (ec *executionContext) fieldContext_SystemUserConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -609,23 +519,8 @@ func (ec *executionContext) fieldContext_SystemUserConnection_edges(_ context.Co
 }
 
 func (ec *executionContext) _SystemUserConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SystemUserConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemUserConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_SystemUserConnection_pageInfo(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.PageInfo, ec.marshalNPageInfo2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋgraphᚋmodelᚐPageInfo)
 }
 func (ec *executionContext) fieldContext_SystemUserConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -655,23 +550,8 @@ func (ec *executionContext) fieldContext_SystemUserEdge_cursor(_ context.Context
 }
 
 func (ec *executionContext) _SystemUserEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SystemUserEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SystemUserEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *registry.SystemUser) graphql.Marshaler {
-			return ec.marshalNSystemUser2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐSystemUser(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_SystemUserEdge_node(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Node, ec.marshalNSystemUser2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐSystemUser)
 }
 func (ec *executionContext) fieldContext_SystemUserEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{

@@ -70,23 +70,8 @@ func (ec *executionContext) fieldContext_Viewer_kind(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Viewer_organization(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Viewer_organization(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Organization, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *registry.Organization) graphql.Marshaler {
-			return ec.marshalOOrganization2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐOrganization(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, _ := ec.fieldContext_Viewer_organization(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Organization, ec.marshalOOrganization2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐOrganization)
 }
 func (ec *executionContext) fieldContext_Viewer_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -148,23 +133,8 @@ func (ec *executionContext) fieldContext_Viewer_scopes(_ context.Context, field 
 }
 
 func (ec *executionContext) _Viewer_person(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Viewer_person(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Person, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *registry.Person) graphql.Marshaler {
-			return ec.marshalOPerson2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐPerson(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, _ := ec.fieldContext_Viewer_person(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Person, ec.marshalOPerson2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐPerson)
 }
 func (ec *executionContext) fieldContext_Viewer_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -180,23 +150,8 @@ func (ec *executionContext) fieldContext_Viewer_person(_ context.Context, field 
 }
 
 func (ec *executionContext) _Viewer_administers(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Viewer_administers(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Administers, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*registry.Organization) graphql.Marshaler {
-			return ec.marshalNOrganization2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐOrganizationᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, _ := ec.fieldContext_Viewer_administers(ctx, field)
+	return plainField(ctx, ec.OperationContext, fc, obj.Administers, ec.marshalNOrganization2ᚕᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐOrganizationᚄ)
 }
 func (ec *executionContext) fieldContext_Viewer_administers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{

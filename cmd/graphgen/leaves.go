@@ -28,10 +28,18 @@ import (
 //   - Panic recovery: reading a field of a non-nil parent cannot panic.
 //   - @defer: gqlgen defers only fields it resolves concurrently, which a
 //     plain leaf never was.
+//
+// A plain object field reads a struct field of its parent holding an object
+// or a list of objects, on the same conditions. Its children need its field
+// context (their errors' paths, the lookahead), so it keeps that and its
+// panic recovery (graph.plainField), and gives up the rest: the closures,
+// the boxing and the field middleware, which for such a field can only pass
+// the value on.
 type plainLeaf struct {
 	object, field string // GraphQL names
 	goField       string // the parent's Go field
 	marshal       string // the executor's marshal function for its type
+	objectField   bool   // a plain object field, not a leaf
 }
 
 // plainLeafScalars are the built-in scalars whose marshalers cannot return
@@ -54,11 +62,18 @@ func (p plainLeaves) GenerateCode(data *codegen.Data) error {
 		for _, f := range o.Fields {
 			t := f.TypeReference
 			if f.IsResolver || !f.IsVariable() || len(f.Args) > 0 || f.HasDirectives() || f.Batch ||
-				t == nil || !t.GQL.NonNull || t.IsPtr() || t.IsSlice() || t.Definition == nil ||
-				(t.Definition.Kind != ast.Enum && !plainLeafScalars[t.Definition.Name]) {
+				t == nil || t.Definition == nil {
 				continue
 			}
-			*p.found = append(*p.found, plainLeaf{object: o.Name, field: f.Name, goField: f.GoFieldName, marshal: t.MarshalFunc()})
+			l := plainLeaf{object: o.Name, field: f.Name, goField: f.GoFieldName, marshal: t.MarshalFunc()}
+			switch {
+			case t.Definition.Kind == ast.Object:
+				l.objectField = true
+			case !t.GQL.NonNull || t.IsPtr() || t.IsSlice() ||
+				(t.Definition.Kind != ast.Enum && !plainLeafScalars[t.Definition.Name]):
+				continue
+			}
+			*p.found = append(*p.found, l)
 		}
 	}
 	if len(*p.found) == 0 {
@@ -106,6 +121,16 @@ func rewritePlainLeaves(dir string, leaves []plainLeaf) error {
 				return fmt.Errorf("plain leaves: %s.%s in %s is not the field read gqlgen writes for it", l.object, l.field, f)
 			}
 			repl := fmt.Appendf(nil, "\treturn ec.%s(ctx, field.Selections, obj.%s)", l.marshal, l.goField)
+			if l.objectField {
+				fieldContext := fmt.Sprintf("ec.fieldContext_%s_%s", l.object, l.field)
+				if !bytes.Contains(body, []byte("return "+fieldContext+"(ctx, field)\n")) ||
+					!bytes.Contains(body, fmt.Appendf(nil, "return ec.%s(ctx, selections, v)\n", l.marshal)) ||
+					!bytes.Contains(body, []byte("\t\t},\n\t\ttrue,\n")) { // recovers from a panic
+					return fmt.Errorf("plain leaves: %s.%s in %s is not the object read gqlgen writes for it", l.object, l.field, f)
+				}
+				repl = fmt.Appendf(nil, "\tfc, _ := %s(ctx, field)\n\treturn plainField(ctx, ec.OperationContext, fc, obj.%s, ec.%s)",
+					fieldContext, l.goField, l.marshal)
+			}
 			src[f] = append(append(append([]byte{}, b[:open]...), repl...), b[end:]...)
 			changed[f] = true
 			done = true

@@ -95,3 +95,91 @@ func TestRewritePlainLeaves(t *testing.T) {
 		})
 	}
 }
+
+// gqlgen's resolution of a plain object field, as it writes it (v0.17.98).
+const generatedObjectField = `func (ec *executionContext) _SystemUserEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SystemUserEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemUserEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *registry.SystemUser) graphql.Marshaler {
+			return ec.marshalNSystemUser2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐSystemUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+`
+
+func TestRewritePlainObjectFields(t *testing.T) {
+	t.Parallel()
+	field := plainLeaf{object: "SystemUserEdge", field: "node", goField: "Node", objectField: true,
+		marshal: "marshalNSystemUser2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐSystemUser"}
+	tests := []struct {
+		name    string
+		src     string
+		want    string
+		wantErr string
+	}{
+		{
+			name: "gqlgen's object read becomes plainField",
+			src:  generatedObjectField,
+			want: "(ret graphql.Marshaler) {\n\tfc, _ := ec.fieldContext_SystemUserEdge_node(ctx, field)\n" +
+				"\treturn plainField(ctx, ec.OperationContext, fc, obj.Node, ec." + field.marshal + ")\n}\n",
+		},
+		{
+			name:    "a field that does not recover from a panic",
+			src:     strings.Replace(generatedObjectField, "\t\ttrue,\n\t\ttrue,\n", "\t\tfalse,\n\t\ttrue,\n", 1),
+			wantErr: "not the object read gqlgen writes",
+		},
+		{
+			name:    "another field context",
+			src:     strings.Replace(generatedObjectField, "return ec.fieldContext_SystemUserEdge_node(ctx, field)", "return ec.fieldContext_SystemUserEdge_cursor(ctx, field)", 1),
+			wantErr: "not the object read gqlgen writes",
+		},
+		{
+			name:    "another marshaler",
+			src:     strings.Replace(generatedObjectField, "return ec.marshalNSystemUser2", "return ec.marshalOSystemUser2", 1),
+			wantErr: "not the object read gqlgen writes",
+		},
+		{
+			name:    "a resolver is not a field read",
+			src:     strings.Replace(generatedObjectField, "return obj.Node, nil", "return ec.Resolvers.SystemUserEdge().Node(ctx, obj)", 1),
+			wantErr: "not the field read gqlgen writes",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			file := filepath.Join(dir, "system_user.generated.go")
+			if err := os.WriteFile(file, []byte(tt.src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			err := rewritePlainLeaves(dir, []plainLeaf{field})
+			got, _ := os.ReadFile(file)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one saying %q", err, tt.wantErr)
+				}
+				if string(got) != tt.src {
+					t.Fatal("a refused rewrite changed the file")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(got), tt.want) || strings.Contains(string(got), "graphql.ResolveField(") {
+				t.Fatalf("rewritten:\n%s", got)
+			}
+		})
+	}
+}
