@@ -57,10 +57,10 @@ func (s *Server) graphqlHandler() http.Handler {
 	// Websocket first: it must see the upgrade before the HTTP transports.
 	srv.AddTransport(s.websocketTransport(cfg))
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(getTransport{})
 	// Before POST: it takes the POSTs that accept multipart/mixed (@defer).
 	srv.AddTransport(transport.MultipartMixed{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postTransport{})
 	// Root fields' policy and resolver errors. Plain leaves (a struct
 	// field's string, number, boolean or enum) never reach a field
 	// middleware: cmd/graphgen marshals them directly.
