@@ -46,10 +46,13 @@ type scheduled struct {
 	errors                 int
 }
 
-func schedule(t *testing.T, ours bool, ec *executionContext, cases []fieldCase) scheduled {
+func schedule(t *testing.T, ours, underList bool, ec *executionContext, cases []fieldCase) scheduled {
 	t.Helper()
 	ctx := graphql.WithResponseContext(context.Background(), graphql.DefaultErrorPresenter,
 		func(context.Context, any) error { return errors.New("recovered") })
+	if underList {
+		ctx = dataloaders.WithWaitHook(ctx, func() {}) // as an element of marshalSlice
+	}
 	oc := &graphql.OperationContext{RecoverFunc: func(context.Context, any) error { return errors.New("recovered") }}
 	ctx = graphql.WithOperationContext(ctx, oc)
 	ec.OperationContext = oc
@@ -90,9 +93,9 @@ func schedule(t *testing.T, ours bool, ec *executionContext, cases []fieldCase) 
 }
 
 // TestDispatchKeepsFieldSetsContract schedules the same fields through
-// gqlgen's FieldSet and through laterFields, with and without workers, and
-// wants the same values, the same count of invalid fields, the same errors
-// and the same deferred group.
+// gqlgen's FieldSet and through laterFields, with and without workers,
+// under a list and outside one, and wants the same values, the same count
+// of invalid fields, the same errors and the same deferred group.
 func TestDispatchKeepsFieldSetsContract(t *testing.T) {
 	t.Parallel()
 	kinds := []fieldCase{
@@ -112,22 +115,25 @@ func TestDispatchKeepsFieldSetsContract(t *testing.T) {
 		"without workers": workerRoot{},
 	}
 	for name, root := range roots {
-		for _, set := range sets {
-			t.Run(fmt.Sprintf("%s/%v", name, set), func(t *testing.T) {
-				t.Parallel()
-				want := schedule(t, false, executionContextWith(root), set)
-				got := schedule(t, true, executionContextWith(root), set)
-				if fmt.Sprint(got) != fmt.Sprint(want) {
-					t.Fatalf("got %+v, gqlgen %+v", got, want)
-				}
-			})
+		for _, underList := range []bool{true, false} {
+			for _, set := range sets {
+				t.Run(fmt.Sprintf("%s/under a list %v/%v", name, underList, set), func(t *testing.T) {
+					t.Parallel()
+					want := schedule(t, false, underList, executionContextWith(root), set)
+					got := schedule(t, true, underList, executionContextWith(root), set)
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Fatalf("got %+v, gqlgen %+v", got, want)
+					}
+				})
+			}
 		}
 	}
 }
 
-// An object's resolver fields run one after another in the caller's
-// goroutine until one is about to wait; then the rest start at once, and
-// so does the rest of the list the object is an element of.
+// Under a list, an object's resolver fields run one after another in the
+// caller's goroutine until one is about to wait; then the rest start at
+// once, and so does the rest of the list the object is an element of.
+// Outside any list they all run at once, as gqlgen runs them.
 func TestDispatchRunsFieldsInTurnUntilOneWaits(t *testing.T) {
 	t.Parallel()
 	ec := executionContextWith(workerRoot{lists: NewListWorkers(DefaultMaxParkedWorkers, time.Minute)})
@@ -141,8 +147,9 @@ func TestDispatchRunsFieldsInTurnUntilOneWaits(t *testing.T) {
 		return graphql.NewFieldSet(f), f
 	}
 
-	t.Run("in turn", func(t *testing.T) {
+	t.Run("in turn under a list", func(t *testing.T) {
 		t.Parallel()
+		ctx := dataloaders.WithWaitHook(ctx, func() {})
 		out, f := fields(4)
 		var later laterFields
 		finished := 0 // no lock: a race here means the fields overlapped (go test -race)
@@ -160,6 +167,29 @@ func TestDispatchRunsFieldsInTurnUntilOneWaits(t *testing.T) {
 		if finished != 4 {
 			t.Fatalf("%d fields ran", finished)
 		}
+	})
+
+	t.Run("at once outside a list", func(t *testing.T) {
+		t.Parallel()
+		out, f := fields(3)
+		var started sync.WaitGroup
+		started.Add(3)
+		allStarted := make(chan struct{})
+		go func() { started.Wait(); close(allStarted) }()
+		var later laterFields
+		for i := range f {
+			later.resolveConcurrently(ec.OperationContext, &graphql.DeferredGroup{}, out, f[i], i, true, true,
+				func(context.Context) graphql.Marshaler {
+					started.Done()
+					select {
+					case <-allStarted:
+					case <-time.After(10 * time.Second):
+						t.Errorf("field %d: the others never started: the fields ran one after another", i)
+					}
+					return graphql.MarshalInt(i)
+				})
+		}
+		ec.dispatch(ctx, &later, out)
 	})
 
 	t.Run("a wait starts the other fields and the enclosing list's rest", func(t *testing.T) {
