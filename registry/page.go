@@ -2,6 +2,7 @@ package registry
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"strings"
 	"time"
 
@@ -30,7 +31,27 @@ func (p Page) limit() (int, error) {
 // by creation use "t<unix-nanos>|<uuid>", lists sorted by a text key "k<key>".
 
 func timeCursor(t time.Time, id uuid.UUID) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("t" + t.UTC().Format(time.RFC3339Nano) + "|" + id.String()))
+	// Built in one buffer on the stack: a page of system users makes one
+	// a row, and the strings of the straightforward concatenation were a
+	// twentieth of a nested read's allocations (issue 14).
+	var raw [80]byte
+	b := append(raw[:0], 't')
+	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '|')
+	b = appendUUID(b, id)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// appendUUID appends id as uuid.UUID.String writes it.
+func appendUUID(b []byte, id uuid.UUID) []byte {
+	var s [36]byte
+	hex.Encode(s[0:8], id[0:4])
+	hex.Encode(s[9:13], id[4:6])
+	hex.Encode(s[14:18], id[6:8])
+	hex.Encode(s[19:23], id[8:10])
+	hex.Encode(s[24:36], id[10:16])
+	s[8], s[13], s[18], s[23] = '-', '-', '-', '-'
+	return append(b, s[:]...)
 }
 
 func keyCursor(key string) string {

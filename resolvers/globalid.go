@@ -21,7 +21,9 @@ const (
 )
 
 func globalID(typ, key string) string {
-	return base64.StdEncoding.EncodeToString([]byte(typ + ":" + key))
+	// Built on the stack: every node of a page asks for one (issue 14).
+	var raw [96]byte
+	return base64.StdEncoding.EncodeToString(append(append(append(raw[:0], typ...), ':'), key...))
 }
 
 // parseGlobalID splits a global id; ok is false when id is not one.
