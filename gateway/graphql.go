@@ -48,7 +48,8 @@ func (s *Server) graphqlHandler() http.Handler {
 		cfg.DepthLimit = 12
 	}
 	res := &resolvers.Resolver{Registry: s.deps.Registry, PDP: s.deps.PDP,
-		Lists: graph.NewListWorkers(graph.DefaultMaxParkedWorkers, graph.DefaultWorkerIdle)}
+		Lists:  graph.NewListWorkers(graph.DefaultMaxParkedWorkers, graph.DefaultWorkerIdle),
+		Fields: graph.NewFieldsCache(graph.DefaultFieldsCacheEntries)}
 	if s.deps.Events != nil {
 		res.Events = s.deps.Events
 	}

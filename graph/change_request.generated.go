@@ -436,7 +436,7 @@ func UnmarshalCreateChangeRequestInput(ctx context.Context, raw any) (model.Crea
 var changeRequestImplementors = []string{"ChangeRequest", "Node"}
 
 func (ec *executionContext) _ChangeRequest(ctx context.Context, sel ast.SelectionSet, obj *registry.ChangeRequest) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, changeRequestImplementors)
+	fields := ec.collectFields(sel, changeRequestImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -532,7 +532,7 @@ func (ec *executionContext) _ChangeRequest(ctx context.Context, sel ast.Selectio
 var createChangeRequestPayloadImplementors = []string{"CreateChangeRequestPayload"}
 
 func (ec *executionContext) _CreateChangeRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateChangeRequestPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, createChangeRequestPayloadImplementors)
+	fields := ec.collectFields(sel, createChangeRequestPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)

@@ -538,7 +538,7 @@ func UnmarshalDecisionFilter(ctx context.Context, raw any) (model.DecisionFilter
 var decisionImplementors = []string{"Decision", "Node"}
 
 func (ec *executionContext) _Decision(ctx context.Context, sel ast.SelectionSet, obj *pdp.Decision) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, decisionImplementors)
+	fields := ec.collectFields(sel, decisionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -652,7 +652,7 @@ func (ec *executionContext) _Decision(ctx context.Context, sel ast.SelectionSet,
 var decisionConnectionImplementors = []string{"DecisionConnection"}
 
 func (ec *executionContext) _DecisionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DecisionConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, decisionConnectionImplementors)
+	fields := ec.collectFields(sel, decisionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -691,7 +691,7 @@ func (ec *executionContext) _DecisionConnection(ctx context.Context, sel ast.Sel
 var decisionEdgeImplementors = []string{"DecisionEdge"}
 
 func (ec *executionContext) _DecisionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DecisionEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, decisionEdgeImplementors)
+	fields := ec.collectFields(sel, decisionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)

@@ -589,7 +589,7 @@ func UnmarshalRightInput(ctx context.Context, raw any) (model.RightInput, error)
 var createSystemUserRequestPayloadImplementors = []string{"CreateSystemUserRequestPayload"}
 
 func (ec *executionContext) _CreateSystemUserRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateSystemUserRequestPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, createSystemUserRequestPayloadImplementors)
+	fields := ec.collectFields(sel, createSystemUserRequestPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -628,7 +628,7 @@ func (ec *executionContext) _CreateSystemUserRequestPayload(ctx context.Context,
 var systemUserRequestImplementors = []string{"SystemUserRequest", "Node"}
 
 func (ec *executionContext) _SystemUserRequest(ctx context.Context, sel ast.SelectionSet, obj *registry.Request) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, systemUserRequestImplementors)
+	fields := ec.collectFields(sel, systemUserRequestImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)

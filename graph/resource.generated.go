@@ -470,7 +470,7 @@ func (ec *executionContext) fieldContext_Right_action(_ context.Context, field g
 var accessPackageImplementors = []string{"AccessPackage", "Node"}
 
 func (ec *executionContext) _AccessPackage(ctx context.Context, sel ast.SelectionSet, obj *registry.AccessPackage) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, accessPackageImplementors)
+	fields := ec.collectFields(sel, accessPackageImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -536,7 +536,7 @@ func (ec *executionContext) _AccessPackage(ctx context.Context, sel ast.Selectio
 var accessPackageConnectionImplementors = []string{"AccessPackageConnection"}
 
 func (ec *executionContext) _AccessPackageConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AccessPackageConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, accessPackageConnectionImplementors)
+	fields := ec.collectFields(sel, accessPackageConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -580,7 +580,7 @@ func (ec *executionContext) _AccessPackageConnection(ctx context.Context, sel as
 var accessPackageEdgeImplementors = []string{"AccessPackageEdge"}
 
 func (ec *executionContext) _AccessPackageEdge(ctx context.Context, sel ast.SelectionSet, obj *model.AccessPackageEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, accessPackageEdgeImplementors)
+	fields := ec.collectFields(sel, accessPackageEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -619,7 +619,7 @@ func (ec *executionContext) _AccessPackageEdge(ctx context.Context, sel ast.Sele
 var resourceImplementors = []string{"Resource", "Node"}
 
 func (ec *executionContext) _Resource(ctx context.Context, sel ast.SelectionSet, obj *registry.Resource) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, resourceImplementors)
+	fields := ec.collectFields(sel, resourceImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -688,7 +688,7 @@ func (ec *executionContext) _Resource(ctx context.Context, sel ast.SelectionSet,
 var resourceConnectionImplementors = []string{"ResourceConnection"}
 
 func (ec *executionContext) _ResourceConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ResourceConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, resourceConnectionImplementors)
+	fields := ec.collectFields(sel, resourceConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -732,7 +732,7 @@ func (ec *executionContext) _ResourceConnection(ctx context.Context, sel ast.Sel
 var resourceEdgeImplementors = []string{"ResourceEdge"}
 
 func (ec *executionContext) _ResourceEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ResourceEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, resourceEdgeImplementors)
+	fields := ec.collectFields(sel, resourceEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -771,7 +771,7 @@ func (ec *executionContext) _ResourceEdge(ctx context.Context, sel ast.Selection
 var rightImplementors = []string{"Right"}
 
 func (ec *executionContext) _Right(ctx context.Context, sel ast.SelectionSet, obj *registry.Right) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, rightImplementors)
+	fields := ec.collectFields(sel, rightImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)

@@ -668,7 +668,7 @@ func UnmarshalSystemFilter(ctx context.Context, raw any) (model.SystemFilter, er
 var systemImplementors = []string{"System", "Node"}
 
 func (ec *executionContext) _System(ctx context.Context, sel ast.SelectionSet, obj *registry.System) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, systemImplementors)
+	fields := ec.collectFields(sel, systemImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -784,7 +784,7 @@ func (ec *executionContext) _System(ctx context.Context, sel ast.SelectionSet, o
 var systemChangeImplementors = []string{"SystemChange"}
 
 func (ec *executionContext) _SystemChange(ctx context.Context, sel ast.SelectionSet, obj *registry.SystemChange) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, systemChangeImplementors)
+	fields := ec.collectFields(sel, systemChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -842,7 +842,7 @@ func (ec *executionContext) _SystemChange(ctx context.Context, sel ast.Selection
 var systemConnectionImplementors = []string{"SystemConnection"}
 
 func (ec *executionContext) _SystemConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SystemConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, systemConnectionImplementors)
+	fields := ec.collectFields(sel, systemConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -886,7 +886,7 @@ func (ec *executionContext) _SystemConnection(ctx context.Context, sel ast.Selec
 var systemEdgeImplementors = []string{"SystemEdge"}
 
 func (ec *executionContext) _SystemEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SystemEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, systemEdgeImplementors)
+	fields := ec.collectFields(sel, systemEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)

@@ -742,7 +742,7 @@ func UnmarshalSystemUserFilter(ctx context.Context, raw any) (model.SystemUserFi
 var clientImplementors = []string{"Client"}
 
 func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, obj *registry.Client) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, clientImplementors)
+	fields := ec.collectFields(sel, clientImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -782,7 +782,7 @@ func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, o
 var clientConnectionImplementors = []string{"ClientConnection"}
 
 func (ec *executionContext) _ClientConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ClientConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, clientConnectionImplementors)
+	fields := ec.collectFields(sel, clientConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -826,7 +826,7 @@ func (ec *executionContext) _ClientConnection(ctx context.Context, sel ast.Selec
 var clientEdgeImplementors = []string{"ClientEdge"}
 
 func (ec *executionContext) _ClientEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ClientEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, clientEdgeImplementors)
+	fields := ec.collectFields(sel, clientEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -865,7 +865,7 @@ func (ec *executionContext) _ClientEdge(ctx context.Context, sel ast.SelectionSe
 var systemUserImplementors = []string{"SystemUser", "Node"}
 
 func (ec *executionContext) _SystemUser(ctx context.Context, sel ast.SelectionSet, obj *registry.SystemUser) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, systemUserImplementors)
+	fields := ec.collectFields(sel, systemUserImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -954,7 +954,7 @@ func (ec *executionContext) _SystemUser(ctx context.Context, sel ast.SelectionSe
 var systemUserChangeImplementors = []string{"SystemUserChange"}
 
 func (ec *executionContext) _SystemUserChange(ctx context.Context, sel ast.SelectionSet, obj *model.SystemUserChange) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, systemUserChangeImplementors)
+	fields := ec.collectFields(sel, systemUserChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -998,7 +998,7 @@ func (ec *executionContext) _SystemUserChange(ctx context.Context, sel ast.Selec
 var systemUserConnectionImplementors = []string{"SystemUserConnection"}
 
 func (ec *executionContext) _SystemUserConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SystemUserConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, systemUserConnectionImplementors)
+	fields := ec.collectFields(sel, systemUserConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)
@@ -1042,7 +1042,7 @@ func (ec *executionContext) _SystemUserConnection(ctx context.Context, sel ast.S
 var systemUserEdgeImplementors = []string{"SystemUserEdge"}
 
 func (ec *executionContext) _SystemUserEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SystemUserEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, systemUserEdgeImplementors)
+	fields := ec.collectFields(sel, systemUserEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := deferredGroup(ctx, fields)

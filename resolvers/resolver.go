@@ -19,7 +19,11 @@ type Resolver struct {
 	Events   EventSource // nil: subscriptions answer "unavailable"
 	PDP      *pdp.Engine
 	Lists    *graph.ListWorkers // nil: gqlgen's goroutine per list element
+	Fields   *graph.FieldsCache // nil: gqlgen's collection of fields per request
 }
 
 // ListWorkers are the goroutines the executor marshals list elements on.
 func (r *Resolver) ListWorkers() *graph.ListWorkers { return r.Lists }
+
+// FieldsCache keeps the executor's collected fields across requests.
+func (r *Resolver) FieldsCache() *graph.FieldsCache { return r.Fields }

@@ -86,6 +86,15 @@ var rewrites = []struct {
 		context: []byte("func (ec *executionContext) marshal"),
 	},
 	{
+		// gqlgen collects an object's fields once per request, behind a
+		// key hashed on every call; graph.FieldsCache keeps them across
+		// requests when no directive makes them depend on the request.
+		why:     "fields cache",
+		from:    []byte("fields := graphql.CollectFields(ec.OperationContext, sel, "),
+		to:      []byte("fields := ec.collectFields(sel, "),
+		context: []byte("func (ec *executionContext) _"),
+	},
+	{
 		// gqlgen runs an object's resolver fields but one on goroutines of
 		// their own, whose stacks grow by copying down the fields'
 		// selections. laterFields (graph/field_turns.go) holds them, and
