@@ -35,12 +35,7 @@ func (ec *executionContext) fieldContext_SystemUser_integrationTitle(_ context.C
 func TestRewritePlainLeaves(t *testing.T) {
 	t.Parallel()
 	leaf := plainLeaf{object: "SystemUser", field: "integrationTitle", goField: "IntegrationTitle", marshal: "marshalNString2string"}
-	tests := []struct {
-		name    string
-		src     string
-		want    string // in the rewritten file; "" when the rewrite must refuse
-		wantErr string
-	}{
+	tests := []rewriteCase{
 		{
 			name: "gqlgen's field read becomes a marshal",
 			src:  generatedLeaf,
@@ -67,33 +62,7 @@ func TestRewritePlainLeaves(t *testing.T) {
 			wantErr: "no resolution of SystemUser.integrationTitle",
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			dir := t.TempDir()
-			file := filepath.Join(dir, "system_user.generated.go")
-			if err := os.WriteFile(file, []byte(tt.src), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			err := rewritePlainLeaves(dir, []plainLeaf{leaf})
-			got, _ := os.ReadFile(file)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want one saying %q", err, tt.wantErr)
-				}
-				if string(got) != tt.src {
-					t.Fatal("a refused rewrite changed the file")
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(string(got), tt.want) || strings.Contains(string(got), "graphql.ResolveField(") {
-				t.Fatalf("rewritten:\n%s", got)
-			}
-		})
-	}
+	runRewriteCases(t, leaf, tests)
 }
 
 // gqlgen's resolution of a plain object field, as it writes it (v0.17.98).
@@ -122,12 +91,7 @@ func TestRewritePlainObjectFields(t *testing.T) {
 	t.Parallel()
 	field := plainLeaf{object: "SystemUserEdge", field: "node", goField: "Node", objectField: true,
 		marshal: "marshalNSystemUser2ᚖgithubᚗcomᚋsystemuserᚑgatewayᚋsystemuserᚋregistryᚐSystemUser"}
-	tests := []struct {
-		name    string
-		src     string
-		want    string
-		wantErr string
-	}{
+	tests := []rewriteCase{
 		{
 			name: "gqlgen's object read becomes plainField",
 			src:  generatedObjectField,
@@ -155,6 +119,21 @@ func TestRewritePlainObjectFields(t *testing.T) {
 			wantErr: "not the field read gqlgen writes",
 		},
 	}
+	runRewriteCases(t, field, tests)
+}
+
+type rewriteCase struct {
+	name    string
+	src     string
+	want    string // in the rewritten file; "" when the rewrite must refuse
+	wantErr string
+}
+
+// runRewriteCases rewrites each case's file for l alone, and wants either
+// the rewrite (and no gqlgen resolution left) or the error, with the file
+// untouched.
+func runRewriteCases(t *testing.T, l plainLeaf, tests []rewriteCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -163,7 +142,7 @@ func TestRewritePlainObjectFields(t *testing.T) {
 			if err := os.WriteFile(file, []byte(tt.src), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			err := rewritePlainLeaves(dir, []plainLeaf{field})
+			err := rewritePlainLeaves(dir, []plainLeaf{l})
 			got, _ := os.ReadFile(file)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
