@@ -180,6 +180,7 @@ var pathNames = []string{
 	"vendor's system users, deep",
 	"vendor's page 1 with totalCount",
 	"decisions for a party",
+	"vendor's systems, first pages",
 }
 
 type scalePath struct{ call func(i int) error }
@@ -249,6 +250,14 @@ func newScaleWorld(t *testing.T, n, m int) *scaleWorld {
 		page.After = c.Cursors[len(c.Cursors)-1]
 		deep = page.After
 	}
+	var systems []string
+	if err := bdb.NewRaw("SELECT id FROM systems WHERE vendor_org = ? ORDER BY id", s.Vendor).Scan(ctx, &systems); err != nil {
+		t.Fatal(err)
+	}
+	var firstPages []registry.SystemPageKey
+	for _, id := range systems {
+		firstPages = append(firstPages, registry.SystemPageKey{SystemID: id, First: 10})
+	}
 	sw.paths = []scalePath{
 		{func(i int) error {
 			smp := w.Samples[i%len(w.Samples)] // distinct for every call while i < len(Samples)
@@ -281,6 +290,12 @@ func newScaleWorld(t *testing.T, n, m int) *scaleWorld {
 		}},
 		{func(int) error {
 			_, err := engine.ListDecisions(soCtx, pdp.DecisionFilter{PartyOrg: s.Owner}, 50, "")
+			return err
+		}},
+		// The nested read's batch: ten system users of each of the
+		// vendor's systems, in one statement.
+		{func(int) error {
+			_, err := reg.FirstSystemUserPages(vendorCtx, firstPages)
 			return err
 		}},
 	}
