@@ -54,3 +54,24 @@ func TestGraphQLNamesOneMediaType(t *testing.T) {
 		})
 	}
 }
+
+// TestGraphQLAnswersWithItsLength: an answer past net/http's 2 KiB buffer
+// still says how long it is instead of coming in chunks.
+func TestGraphQLAnswersWithItsLength(t *testing.T) {
+	t.Parallel()
+	e := gatewaytest.New(t)
+	req, _ := http.NewRequest(http.MethodPost, e.URL+"/graphql", strings.NewReader(`{"query":"{ __schema { types { name kind } } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := e.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(body) <= 2048 {
+		t.Fatalf("%d, %d bytes: want an answer past 2 KiB: %.200s", resp.StatusCode, len(body), body)
+	}
+	if resp.ContentLength != int64(len(body)) || len(resp.TransferEncoding) > 0 {
+		t.Fatalf("Content-Length %d, Transfer-Encoding %v for %d bytes", resp.ContentLength, resp.TransferEncoding, len(body))
+	}
+}

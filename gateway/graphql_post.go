@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -101,23 +102,29 @@ func negotiatedMediaType(r *http.Request) string {
 	return mediaGraphQLResponse
 }
 
-// writeResponse writes resp as json.Marshal would. A response of data
-// alone is written around the executor's bytes (see postTransport).
-func writeResponse(w io.Writer, resp *graphql.Response) {
+// writeResponse writes resp with its length: net/http would send a body
+// past 2 KiB in chunks (a nested read's is about 3 KiB).
+func writeResponse(w http.ResponseWriter, resp *graphql.Response) {
+	b := responseJSON(resp)
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
+}
+
+// responseJSON is resp as json.Marshal writes it. A response of data alone
+// is written around the executor's bytes (see postTransport).
+func responseJSON(resp *graphql.Response) []byte {
 	// The conditions of Response's omitempty tags.
 	if len(resp.Errors) == 0 && resp.Label == "" && len(resp.Path) == 0 && resp.HasNext == nil && len(resp.Extensions) == 0 &&
 		len(resp.Data) > 0 && !needsJSONEscape(resp.Data) {
 		buf := make([]byte, 0, len(`{"data":}`)+len(resp.Data))
-		buf = append(append(append(buf, `{"data":`...), resp.Data...), '}')
-		_, _ = w.Write(buf)
-		return
+		return append(append(append(buf, `{"data":`...), resp.Data...), '}')
 	}
 	b, err := json.Marshal(resp)
 	if err != nil {
 		// As gqlgen: the executor wrote JSON that is not JSON.
 		panic(fmt.Errorf("graphql: marshal the response: %w", err))
 	}
-	_, _ = w.Write(b)
+	return b
 }
 
 // needsJSONEscape reports whether b holds a character encoding/json

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -108,10 +107,8 @@ func TestWriteResponseAsEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got bytes.Buffer
-		writeResponse(&got, resp)
-		if got.String() != string(want) {
-			t.Errorf("wrote %s\nencoding/json %s", got.String(), want)
+		if got := responseJSON(resp); string(got) != string(want) {
+			t.Errorf("wrote %s\nencoding/json %s", got, want)
 		}
 	}
 }
@@ -123,10 +120,8 @@ func TestWriteResponseAsEncodingJSON(t *testing.T) {
 func TestWriteResponseSkipsEncodingJSON(t *testing.T) {
 	t.Parallel()
 	resp := &graphql.Response{Data: []byte(`{"systems": {"totalCount": 2}}`), Extensions: map[string]any{}, Errors: gqlerror.List{}}
-	var got bytes.Buffer
-	writeResponse(&got, resp)
-	if want := `{"data":{"systems": {"totalCount": 2}}}`; got.String() != want {
-		t.Fatalf("wrote %s, want %s", got.String(), want)
+	if got, want := string(responseJSON(resp)), `{"data":{"systems": {"totalCount": 2}}}`; got != want {
+		t.Fatalf("wrote %s, want %s", got, want)
 	}
 }
 
