@@ -102,7 +102,7 @@ func (ec *executionContext) workersOf() *ListWorkers {
 // executor's calls to it) with the same contract: every element gets a
 // FieldContext with its index, and one that panics is recovered into an
 // error and a Null unless omitPanicHandler. It differs in where elements
-// run: in turn (see turns), so a list whose elements load nothing, or only
+// run: in turn (see runInTurns), so a list whose elements load nothing, or only
 // what the catalog and the lookahead hold, costs no goroutine at all.
 // Without workers, or with gqlgen's worker limit, it is gqlgen's own.
 func (ec *executionContext) marshalSlice(ctx context.Context, length int, workerLimit int64, omitPanicHandler bool,
