@@ -42,6 +42,10 @@ type Event struct {
 	Status string `json:"status,omitempty"`
 }
 
+// PingChannelPrefix begins the name of the channel each listener notifies
+// itself on; a query counter leaves these heartbeats out.
+const PingChannelPrefix = "systemuser_ping_"
+
 // ListenerOptions tune a Listener; zero values take the defaults.
 type ListenerOptions struct {
 	// PingInterval: the listener notifies itself this often; two intervals
@@ -106,7 +110,7 @@ func NewListenerWithOptions(bdb *bun.DB, logger *slog.Logger, opts ListenerOptio
 		bdb:    bdb,
 		logger: logger,
 		opts:   opts,
-		ping:   "systemuser_ping_" + hex.EncodeToString(b[:]),
+		ping:   PingChannelPrefix + hex.EncodeToString(b[:]),
 		subs:   make(map[*subscriber]struct{}),
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/uptrace/bun/driver/pgdriver"
+
 	"github.com/systemuser-gateway/systemuser/db"
 )
 
@@ -98,6 +100,23 @@ func TestQueryCounter(t *testing.T) {
 	qc.Reset()
 	if got := qc.Count(); got != 0 {
 		t.Errorf("Count() = %d after Reset, want 0", got)
+	}
+}
+
+// A listener notifies itself through the DB it listens on, on its own clock:
+// counted, it would turn up in whatever request a test is measuring.
+func TestQueryCounterLeavesOutListenerPings(t *testing.T) {
+	t.Parallel()
+	var qc QueryCounter
+	bdb := New(t).WithQueryHook(&qc)
+	ctx := context.Background()
+	for _, channel := range []string{db.PingChannelPrefix + "0123456789abcdef", "systemuser_events_other"} {
+		if err := pgdriver.Notify(ctx, bdb, channel, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := qc.Queries(); len(got) != 1 || !strings.Contains(got[0], "systemuser_events_other") {
+		t.Errorf("counted %q, want only the notification on another channel", got)
 	}
 }
 
