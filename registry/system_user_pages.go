@@ -78,7 +78,7 @@ func (s *Service) FirstSystemUserPages(ctx context.Context, keys []SystemPageKey
 			rows, err = s.db.QueryContext(ctx, "SELECT * FROM system_user_first_pages(?::text[], ?, ?)",
 				pgdialect.Array(ids), vendorArg, limit+1)
 		} else {
-			q := `SELECT sys.id, t.id, t.integration_title, t.system_id, t.owner_org, t.external_ref, t.user_type, t.created_at, t.deleted_at, t.vendor_org
+			q := `SELECT sys.id, t.id, t.integration_title, t.owner_org, t.external_ref, t.user_type, t.created_at, t.vendor_org
 FROM unnest(?::text[]) AS sys(id)
 LEFT JOIN LATERAL (SELECT ` + systemUserColumns + ` FROM system_users su JOIN systems s ON s.id = su.system_id
   WHERE su.system_id = sys.id AND su.deleted_at IS NULL AND ` + scope + `
@@ -168,32 +168,29 @@ LEFT JOIN LATERAL (SELECT ` + systemUserColumns + ` FROM system_users su JOIN sy
 }
 
 // scanPageRows reads FirstSystemUserPages' rows: each names its system,
-// with the system user or nil when the system has none.
+// with the system user or nil when the system has none. The rows leave out
+// what every one would repeat (see migration 20261201040000): the system
+// user's system is the row's, and a listed system user is live.
 func scanPageRows(rows *sql.Rows, row func(sys string, r *systemUserRow)) error {
 	defer rows.Close()
 	// Declared once: Scan takes their addresses, so they live on the heap,
 	// and inside the loop that was ten allocations a row.
 	var (
-		sys                                string
-		id                                 uuid.NullUUID
-		title, sysID, owner, ext, ut, vend sql.NullString
-		created, deleted                   sql.NullTime
+		sys                         string
+		id                          uuid.NullUUID
+		title, owner, ext, ut, vend sql.NullString
+		created                     sql.NullTime
 	)
 	for rows.Next() {
-		if err := rows.Scan(&sys, &id, &title, &sysID, &owner, &ext, &ut, &created, &deleted, &vend); err != nil {
+		if err := rows.Scan(&sys, &id, &title, &owner, &ext, &ut, &created, &vend); err != nil {
 			return internal("list system users of systems", err)
 		}
 		if !id.Valid {
 			row(sys, nil)
 			continue
 		}
-		r := &systemUserRow{ID: id.UUID, IntegrationTitle: title.String, SystemID: sysID.String, OwnerOrg: owner.String,
-			ExternalRef: ext.String, UserType: ut.String, CreatedAt: created.Time, VendorOrg: vend.String}
-		if deleted.Valid {
-			at := deleted.Time // deleted is the next row's too
-			r.DeletedAt = &at
-		}
-		row(sys, r)
+		row(sys, &systemUserRow{ID: id.UUID, IntegrationTitle: title.String, SystemID: sys, OwnerOrg: owner.String,
+			ExternalRef: ext.String, UserType: ut.String, CreatedAt: created.Time, VendorOrg: vend.String})
 	}
 	if err := rows.Err(); err != nil {
 		return internal("list system users of systems", err)
