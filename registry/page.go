@@ -39,7 +39,8 @@ func timeCursor(t time.Time, id uuid.UUID) string {
 	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
 	b = append(b, '|')
 	b = appendUUID(b, id)
-	return base64.RawURLEncoding.EncodeToString(b)
+	var enc [112]byte // and its encoding: the string is the one allocation
+	return string(base64.RawURLEncoding.AppendEncode(enc[:0], b))
 }
 
 // appendUUID appends id as uuid.UUID.String writes it.
