@@ -103,28 +103,35 @@ func negotiatedMediaType(r *http.Request) string {
 }
 
 // writeResponse writes resp with its length: net/http would send a body
-// past 2 KiB in chunks (a nested read's is about 3 KiB).
+// past 2 KiB in chunks (a nested read's is about 3 KiB). A response of data
+// alone is written around the executor's bytes (see postTransport), in three
+// writes to the connection's buffer rather than one copy of the data.
 func writeResponse(w http.ResponseWriter, resp *graphql.Response) {
-	b := responseJSON(resp)
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	_, _ = w.Write(b)
-}
-
-// responseJSON is resp as json.Marshal writes it. A response of data alone
-// is written around the executor's bytes (see postTransport).
-func responseJSON(resp *graphql.Response) []byte {
-	// The conditions of Response's omitempty tags.
-	if len(resp.Errors) == 0 && resp.Label == "" && len(resp.Path) == 0 && resp.HasNext == nil && len(resp.Extensions) == 0 &&
-		len(resp.Data) > 0 && !needsJSONEscape(resp.Data) {
-		buf := make([]byte, 0, len(`{"data":}`)+len(resp.Data))
-		return append(append(append(buf, `{"data":`...), resp.Data...), '}')
+	if dataAlone(resp) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(dataOpen)+len(resp.Data)+len(dataClose)))
+		_, _ = io.WriteString(w, dataOpen)
+		_, _ = w.Write(resp.Data)
+		_, _ = io.WriteString(w, dataClose)
+		return
 	}
 	b, err := json.Marshal(resp)
 	if err != nil {
 		// As gqlgen: the executor wrote JSON that is not JSON.
 		panic(fmt.Errorf("graphql: marshal the response: %w", err))
 	}
-	return b
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
+}
+
+// What json.Marshal writes around a response of data alone.
+const dataOpen, dataClose = `{"data":`, `}`
+
+// dataAlone reports whether json.Marshal would write resp as its data
+// alone, as it is: the conditions of Response's omitempty tags, and data
+// with nothing encoding/json escapes.
+func dataAlone(resp *graphql.Response) bool {
+	return len(resp.Errors) == 0 && resp.Label == "" && len(resp.Path) == 0 && resp.HasNext == nil && len(resp.Extensions) == 0 &&
+		len(resp.Data) > 0 && !needsJSONEscape(resp.Data)
 }
 
 // needsJSONEscape reports whether b holds a character encoding/json

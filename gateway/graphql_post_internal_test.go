@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -107,7 +108,7 @@ func TestWriteResponseAsEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := responseJSON(resp); string(got) != string(want) {
+		if got := written(t, resp); got != string(want) {
 			t.Errorf("wrote %s\nencoding/json %s", got, want)
 		}
 	}
@@ -120,9 +121,21 @@ func TestWriteResponseAsEncodingJSON(t *testing.T) {
 func TestWriteResponseSkipsEncodingJSON(t *testing.T) {
 	t.Parallel()
 	resp := &graphql.Response{Data: []byte(`{"systems": {"totalCount": 2}}`), Extensions: map[string]any{}, Errors: gqlerror.List{}}
-	if got, want := string(responseJSON(resp)), `{"data":{"systems": {"totalCount": 2}}}`; got != want {
+	if got, want := written(t, resp), `{"data":{"systems": {"totalCount": 2}}}`; got != want {
 		t.Fatalf("wrote %s, want %s", got, want)
 	}
+}
+
+// written is the body writeResponse sends for resp; its Content-Length
+// must be the body's.
+func written(t *testing.T, resp *graphql.Response) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	writeResponse(rec, resp)
+	if got, want := rec.Header().Get("Content-Length"), strconv.Itoa(rec.Body.Len()); got != want {
+		t.Errorf("Content-Length %s for a body of %s bytes", got, want)
+	}
+	return rec.Body.String()
 }
 
 func gqlerrorList(msg string) gqlerror.List { return gqlerror.List{{Message: msg}} }
