@@ -438,7 +438,7 @@ var changeRequestImplementors = []string{"ChangeRequest", "Node"}
 func (ec *executionContext) _ChangeRequest(ctx context.Context, sel ast.SelectionSet, obj *registry.ChangeRequest) graphql.Marshaler {
 	fields := ec.collectFields(sel, changeRequestImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -526,7 +526,7 @@ func (ec *executionContext) _ChangeRequest(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var createChangeRequestPayloadImplementors = []string{"CreateChangeRequestPayload"}
@@ -534,7 +534,7 @@ var createChangeRequestPayloadImplementors = []string{"CreateChangeRequestPayloa
 func (ec *executionContext) _CreateChangeRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateChangeRequestPayload) graphql.Marshaler {
 	fields := ec.collectFields(sel, createChangeRequestPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -565,7 +565,7 @@ func (ec *executionContext) _CreateChangeRequestPayload(ctx context.Context, sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -540,7 +540,7 @@ var decisionImplementors = []string{"Decision", "Node"}
 func (ec *executionContext) _Decision(ctx context.Context, sel ast.SelectionSet, obj *pdp.Decision) graphql.Marshaler {
 	fields := ec.collectFields(sel, decisionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -646,7 +646,7 @@ func (ec *executionContext) _Decision(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var decisionConnectionImplementors = []string{"DecisionConnection"}
@@ -654,7 +654,7 @@ var decisionConnectionImplementors = []string{"DecisionConnection"}
 func (ec *executionContext) _DecisionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DecisionConnection) graphql.Marshaler {
 	fields := ec.collectFields(sel, decisionConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -685,7 +685,7 @@ func (ec *executionContext) _DecisionConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var decisionEdgeImplementors = []string{"DecisionEdge"}
@@ -693,7 +693,7 @@ var decisionEdgeImplementors = []string{"DecisionEdge"}
 func (ec *executionContext) _DecisionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DecisionEdge) graphql.Marshaler {
 	fields := ec.collectFields(sel, decisionEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -724,7 +724,7 @@ func (ec *executionContext) _DecisionEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

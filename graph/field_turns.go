@@ -34,14 +34,18 @@ type laterField struct {
 	resolve          func(ctx context.Context) graphql.Marshaler
 }
 
-// resolveConcurrently is out.ResolveConcurrently. A deferred field goes
-// to gqlgen as before: it belongs to the deferred group, not to out.
+// resolveConcurrently is FieldSet.ResolveConcurrently. A deferred field goes
+// to gqlgen as before: it is scheduled on the deferred group, and its slot
+// in out holds Null until the incremental payload (gqlgen reads only the
+// field from the FieldSet it is given).
 func (l *laterFields) resolveConcurrently(oc *graphql.OperationContext, deferred *graphql.DeferredGroup,
-	out *graphql.FieldSet, field graphql.CollectedField, i int, recoverFromPanic, nonNull bool,
+	out *objectValues, field graphql.CollectedField, i int, recoverFromPanic, nonNull bool,
 	resolve func(ctx context.Context) graphql.Marshaler,
 ) {
 	if field.IsDeferred() {
-		out.ResolveConcurrently(oc, deferred, i, recoverFromPanic, nonNull, resolve)
+		fs := graphql.NewFieldSet(out.fields)
+		fs.ResolveConcurrently(oc, deferred, i, recoverFromPanic, nonNull, resolve)
+		out.Values[i] = fs.Values[i]
 		return
 	}
 	invalid := graphql.Marshaler(graphql.RequiredNull)
@@ -51,9 +55,8 @@ func (l *laterFields) resolveConcurrently(oc *graphql.OperationContext, deferred
 	l.fields = append(l.fields, laterField{i: i, recoverFromPanic: recoverFromPanic, invalid: invalid, resolve: resolve})
 }
 
-// dispatch is out.Dispatch: it resolves the fields held here, then lets
-// out dispatch whatever gqlgen scheduled on it itself (a root object's
-// fields).
+// dispatch is FieldSet.Dispatch for an object's fields: it resolves the
+// fields held here.
 //
 // Fields run in turn only under a list (ctx carries its wait hook), where
 // the savings are: an object outside any list (a mutation's answer, a root
@@ -63,7 +66,7 @@ func (l *laterFields) resolveConcurrently(oc *graphql.OperationContext, deferred
 // 64 connections, interleaved runs); the goroutine gives that back. Why
 // the scheduler does better with it was not pinned down: a new goroutine
 // wakes an idle processor, which a request that never blocks does not.
-func (ec *executionContext) dispatch(ctx context.Context, l *laterFields, out *graphql.FieldSet) {
+func (ec *executionContext) dispatch(ctx context.Context, l *laterFields, out *objectValues) {
 	// The closures take the slice, not l: l stays on its caller's stack.
 	fields, oc := l.fields, ec.OperationContext
 	switch {
@@ -88,12 +91,17 @@ func (ec *executionContext) dispatch(ctx context.Context, l *laterFields, out *g
 			fields[k].resolveInto(ctx, oc, out)
 		})
 	}
+}
+
+// dispatchRoot is the root Query's FieldSet.Dispatch. gqlgen schedules the
+// root's fields on its FieldSet (ResolveRootConcurrently), so l holds none.
+func (ec *executionContext) dispatchRoot(ctx context.Context, _ *laterFields, out *graphql.FieldSet) {
 	out.Dispatch(ctx)
 }
 
 // resolveInto is gqlgen's executeDelayed for an object's own field set,
 // which no @defer view observes.
-func (f *laterField) resolveInto(ctx context.Context, oc *graphql.OperationContext, out *graphql.FieldSet) {
+func (f *laterField) resolveInto(ctx context.Context, oc *graphql.OperationContext, out *objectValues) {
 	v := resolveRecovering(ctx, oc, f.recoverFromPanic, f.resolve)
 	out.Values[f.i] = v
 	if v == f.invalid {

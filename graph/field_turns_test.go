@@ -63,20 +63,24 @@ func schedule(t *testing.T, ours, underList bool, ec *executionContext, cases []
 			fields[i].Deferrables = []*graphql.Deferrable{{Label: "later"}}
 		}
 	}
-	out := graphql.NewFieldSet(fields)
 	deferred := graphql.DeferredGroup{FieldSet: graphql.NewFieldSet(nil), Defers: map[string]*graphql.FieldSetView{}}
-	var later laterFields
-	for i, c := range cases {
-		if ours {
+	var values []graphql.Marshaler
+	var invalids *uint32
+	if ours {
+		out := newObjectValues(fields)
+		var later laterFields
+		for i, c := range cases {
 			later.resolveConcurrently(oc, &deferred, out, fields[i], i, true, c.nonNull, c.resolve(i))
-		} else {
+		}
+		ec.dispatch(ctx, &later, out)
+		values, invalids = out.Values, &out.Invalids
+	} else {
+		out := graphql.NewFieldSet(fields)
+		for i, c := range cases {
 			out.ResolveConcurrently(oc, &deferred, i, true, c.nonNull, c.resolve(i))
 		}
-	}
-	if ours {
-		ec.dispatch(ctx, &later, out)
-	} else {
 		out.Dispatch(ctx)
+		values, invalids = out.Values, &out.Invalids
 	}
 	deferred.FieldSet.Dispatch(ctx)
 	text := func(vs []graphql.Marshaler) []string {
@@ -88,12 +92,12 @@ func schedule(t *testing.T, ours, underList bool, ec *executionContext, cases []
 		}
 		return s
 	}
-	return scheduled{values: text(out.Values), deferredValues: text(deferred.FieldSet.Values), invalids: out.Invalids,
+	return scheduled{values: text(values), deferredValues: text(deferred.FieldSet.Values), invalids: *invalids,
 		errors: len(graphql.GetErrors(ctx))}
 }
 
 // TestDispatchKeepsFieldSetsContract schedules the same fields through
-// gqlgen's FieldSet and through laterFields, with and without workers,
+// gqlgen's FieldSet and through laterFields into objectValues, with and without workers,
 // under a list and outside one, and wants the same values, the same count
 // of invalid fields, the same errors and the same deferred group.
 func TestDispatchKeepsFieldSetsContract(t *testing.T) {
@@ -139,12 +143,12 @@ func TestDispatchRunsFieldsInTurnUntilOneWaits(t *testing.T) {
 	ec := executionContextWith(workerRoot{lists: NewListWorkers(DefaultMaxParkedWorkers, time.Minute)})
 	ec.OperationContext = &graphql.OperationContext{}
 	ctx := graphql.WithResponseContext(context.Background(), graphql.DefaultErrorPresenter, nil)
-	fields := func(n int) (*graphql.FieldSet, []graphql.CollectedField) {
+	fields := func(n int) (*objectValues, []graphql.CollectedField) {
 		f := make([]graphql.CollectedField, n)
 		for i := range f {
 			f[i] = graphql.CollectedField{Field: &ast.Field{Alias: fmt.Sprint("f", i)}}
 		}
-		return graphql.NewFieldSet(f), f
+		return newObjectValues(f), f
 	}
 
 	t.Run("in turn under a list", func(t *testing.T) {

@@ -22,6 +22,35 @@ func newObjectFields(fields []graphql.CollectedField, out *graphql.FieldSet) obj
 	return objectFields{fields: fields, values: out.Values}
 }
 
+// objectValues holds a non-root object's field values where the executor
+// built a graphql.FieldSet: the FieldSet, its values and the objectFields
+// returned for it were three allocations for every object of a response.
+// This is one, with the values of up to four fields inline, and it writes
+// itself as objectFields. Values and Invalids keep FieldSet's names and
+// meaning, so the executor's code that fills them is unchanged; graphgen
+// rewrites the object functions to build one. The root Query keeps its
+// FieldSet, on which gqlgen schedules its fields.
+type objectValues struct {
+	Values   []graphql.Marshaler
+	Invalids uint32
+	fields   []graphql.CollectedField
+	inline   [4]graphql.Marshaler
+}
+
+func newObjectValues(fields []graphql.CollectedField) *objectValues {
+	o := &objectValues{fields: fields}
+	if len(fields) <= len(o.inline) {
+		o.Values = o.inline[:len(fields):len(fields)]
+	} else {
+		o.Values = make([]graphql.Marshaler, len(fields))
+	}
+	return o
+}
+
+func (o *objectValues) MarshalGQL(w io.Writer) {
+	objectFields{fields: o.fields, values: o.Values}.MarshalGQL(w)
+}
+
 var (
 	openBrace  = []byte{'{'}
 	closeBrace = []byte{'}'}

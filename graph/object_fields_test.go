@@ -8,7 +8,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// objectFields must write what gqlgen's FieldSet writes, byte for byte.
+// objectFields and objectValues (its values inline, up to four, or not)
+// must write what gqlgen's FieldSet writes, byte for byte.
 func TestObjectFieldsWriteAsFieldSet(t *testing.T) {
 	t.Parallel()
 	field := func(alias string) graphql.CollectedField {
@@ -41,6 +42,13 @@ func TestObjectFieldsWriteAsFieldSet(t *testing.T) {
 			newObjectFields(tt.fields, out).MarshalGQL(&got)
 			if got.String() != want.String() {
 				t.Fatalf("wrote %s\nFieldSet writes %s", got.String(), want.String())
+			}
+			values := newObjectValues(tt.fields)
+			copy(values.Values, tt.values)
+			got.Reset()
+			values.MarshalGQL(&got)
+			if got.String() != want.String() || len(values.Values) != len(tt.fields) {
+				t.Fatalf("objectValues wrote %s\nFieldSet writes %s", got.String(), want.String())
 			}
 		})
 	}

@@ -591,7 +591,7 @@ var createSystemUserRequestPayloadImplementors = []string{"CreateSystemUserReque
 func (ec *executionContext) _CreateSystemUserRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateSystemUserRequestPayload) graphql.Marshaler {
 	fields := ec.collectFields(sel, createSystemUserRequestPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -622,7 +622,7 @@ func (ec *executionContext) _CreateSystemUserRequestPayload(ctx context.Context,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var systemUserRequestImplementors = []string{"SystemUserRequest", "Node"}
@@ -630,7 +630,7 @@ var systemUserRequestImplementors = []string{"SystemUserRequest", "Node"}
 func (ec *executionContext) _SystemUserRequest(ctx context.Context, sel ast.SelectionSet, obj *registry.Request) graphql.Marshaler {
 	fields := ec.collectFields(sel, systemUserRequestImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -733,7 +733,7 @@ func (ec *executionContext) _SystemUserRequest(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -472,7 +472,7 @@ var accessPackageImplementors = []string{"AccessPackage", "Node"}
 func (ec *executionContext) _AccessPackage(ctx context.Context, sel ast.SelectionSet, obj *registry.AccessPackage) graphql.Marshaler {
 	fields := ec.collectFields(sel, accessPackageImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -530,7 +530,7 @@ func (ec *executionContext) _AccessPackage(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var accessPackageConnectionImplementors = []string{"AccessPackageConnection"}
@@ -538,7 +538,7 @@ var accessPackageConnectionImplementors = []string{"AccessPackageConnection"}
 func (ec *executionContext) _AccessPackageConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AccessPackageConnection) graphql.Marshaler {
 	fields := ec.collectFields(sel, accessPackageConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -574,7 +574,7 @@ func (ec *executionContext) _AccessPackageConnection(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var accessPackageEdgeImplementors = []string{"AccessPackageEdge"}
@@ -582,7 +582,7 @@ var accessPackageEdgeImplementors = []string{"AccessPackageEdge"}
 func (ec *executionContext) _AccessPackageEdge(ctx context.Context, sel ast.SelectionSet, obj *model.AccessPackageEdge) graphql.Marshaler {
 	fields := ec.collectFields(sel, accessPackageEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -613,7 +613,7 @@ func (ec *executionContext) _AccessPackageEdge(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var resourceImplementors = []string{"Resource", "Node"}
@@ -621,7 +621,7 @@ var resourceImplementors = []string{"Resource", "Node"}
 func (ec *executionContext) _Resource(ctx context.Context, sel ast.SelectionSet, obj *registry.Resource) graphql.Marshaler {
 	fields := ec.collectFields(sel, resourceImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -682,7 +682,7 @@ func (ec *executionContext) _Resource(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var resourceConnectionImplementors = []string{"ResourceConnection"}
@@ -690,7 +690,7 @@ var resourceConnectionImplementors = []string{"ResourceConnection"}
 func (ec *executionContext) _ResourceConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ResourceConnection) graphql.Marshaler {
 	fields := ec.collectFields(sel, resourceConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -726,7 +726,7 @@ func (ec *executionContext) _ResourceConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var resourceEdgeImplementors = []string{"ResourceEdge"}
@@ -734,7 +734,7 @@ var resourceEdgeImplementors = []string{"ResourceEdge"}
 func (ec *executionContext) _ResourceEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ResourceEdge) graphql.Marshaler {
 	fields := ec.collectFields(sel, resourceEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -765,7 +765,7 @@ func (ec *executionContext) _ResourceEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var rightImplementors = []string{"Right"}
@@ -773,7 +773,7 @@ var rightImplementors = []string{"Right"}
 func (ec *executionContext) _Right(ctx context.Context, sel ast.SelectionSet, obj *registry.Right) graphql.Marshaler {
 	fields := ec.collectFields(sel, rightImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -804,7 +804,7 @@ func (ec *executionContext) _Right(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -1178,7 +1178,7 @@ var localizedTextImplementors = []string{"LocalizedText"}
 func (ec *executionContext) _LocalizedText(ctx context.Context, sel ast.SelectionSet, obj *registry.Texts) graphql.Marshaler {
 	fields := ec.collectFields(sel, localizedTextImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -1214,7 +1214,7 @@ func (ec *executionContext) _LocalizedText(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -1222,7 +1222,7 @@ var pageInfoImplementors = []string{"PageInfo"}
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
 	fields := ec.collectFields(sel, pageInfoImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -1263,7 +1263,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var queryImplementors = []string{"Query"}
@@ -1388,7 +1388,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	ec.dispatch(ctx, &later, out)
+	ec.dispatchRoot(ctx, &later, out)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}

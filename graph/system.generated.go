@@ -670,7 +670,7 @@ var systemImplementors = []string{"System", "Node"}
 func (ec *executionContext) _System(ctx context.Context, sel ast.SelectionSet, obj *registry.System) graphql.Marshaler {
 	fields := ec.collectFields(sel, systemImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -778,7 +778,7 @@ func (ec *executionContext) _System(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var systemChangeImplementors = []string{"SystemChange"}
@@ -786,7 +786,7 @@ var systemChangeImplementors = []string{"SystemChange"}
 func (ec *executionContext) _SystemChange(ctx context.Context, sel ast.SelectionSet, obj *registry.SystemChange) graphql.Marshaler {
 	fields := ec.collectFields(sel, systemChangeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -836,7 +836,7 @@ func (ec *executionContext) _SystemChange(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var systemConnectionImplementors = []string{"SystemConnection"}
@@ -844,7 +844,7 @@ var systemConnectionImplementors = []string{"SystemConnection"}
 func (ec *executionContext) _SystemConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SystemConnection) graphql.Marshaler {
 	fields := ec.collectFields(sel, systemConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -880,7 +880,7 @@ func (ec *executionContext) _SystemConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var systemEdgeImplementors = []string{"SystemEdge"}
@@ -888,7 +888,7 @@ var systemEdgeImplementors = []string{"SystemEdge"}
 func (ec *executionContext) _SystemEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SystemEdge) graphql.Marshaler {
 	fields := ec.collectFields(sel, systemEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -919,7 +919,7 @@ func (ec *executionContext) _SystemEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -744,7 +744,7 @@ var clientImplementors = []string{"Client"}
 func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, obj *registry.Client) graphql.Marshaler {
 	fields := ec.collectFields(sel, clientImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -776,7 +776,7 @@ func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var clientConnectionImplementors = []string{"ClientConnection"}
@@ -784,7 +784,7 @@ var clientConnectionImplementors = []string{"ClientConnection"}
 func (ec *executionContext) _ClientConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ClientConnection) graphql.Marshaler {
 	fields := ec.collectFields(sel, clientConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -820,7 +820,7 @@ func (ec *executionContext) _ClientConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var clientEdgeImplementors = []string{"ClientEdge"}
@@ -828,7 +828,7 @@ var clientEdgeImplementors = []string{"ClientEdge"}
 func (ec *executionContext) _ClientEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ClientEdge) graphql.Marshaler {
 	fields := ec.collectFields(sel, clientEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -859,7 +859,7 @@ func (ec *executionContext) _ClientEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var systemUserImplementors = []string{"SystemUser", "Node"}
@@ -867,7 +867,7 @@ var systemUserImplementors = []string{"SystemUser", "Node"}
 func (ec *executionContext) _SystemUser(ctx context.Context, sel ast.SelectionSet, obj *registry.SystemUser) graphql.Marshaler {
 	fields := ec.collectFields(sel, systemUserImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -948,7 +948,7 @@ func (ec *executionContext) _SystemUser(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var systemUserChangeImplementors = []string{"SystemUserChange"}
@@ -956,7 +956,7 @@ var systemUserChangeImplementors = []string{"SystemUserChange"}
 func (ec *executionContext) _SystemUserChange(ctx context.Context, sel ast.SelectionSet, obj *model.SystemUserChange) graphql.Marshaler {
 	fields := ec.collectFields(sel, systemUserChangeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -992,7 +992,7 @@ func (ec *executionContext) _SystemUserChange(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var systemUserConnectionImplementors = []string{"SystemUserConnection"}
@@ -1000,7 +1000,7 @@ var systemUserConnectionImplementors = []string{"SystemUserConnection"}
 func (ec *executionContext) _SystemUserConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SystemUserConnection) graphql.Marshaler {
 	fields := ec.collectFields(sel, systemUserConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -1036,7 +1036,7 @@ func (ec *executionContext) _SystemUserConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var systemUserEdgeImplementors = []string{"SystemUserEdge"}
@@ -1044,7 +1044,7 @@ var systemUserEdgeImplementors = []string{"SystemUserEdge"}
 func (ec *executionContext) _SystemUserEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SystemUserEdge) graphql.Marshaler {
 	fields := ec.collectFields(sel, systemUserEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -1075,7 +1075,7 @@ func (ec *executionContext) _SystemUserEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

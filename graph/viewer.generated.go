@@ -183,7 +183,7 @@ var personImplementors = []string{"Person"}
 func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, obj *registry.Person) graphql.Marshaler {
 	fields := ec.collectFields(sel, personImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -219,7 +219,7 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 var viewerImplementors = []string{"Viewer"}
@@ -227,7 +227,7 @@ var viewerImplementors = []string{"Viewer"}
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *model.Viewer) graphql.Marshaler {
 	fields := ec.collectFields(sel, viewerImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObjectValues(fields)
 	deferred := deferredGroup(ctx, fields)
 	var later laterFields
 	for i, field := range fields {
@@ -278,7 +278,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return newObjectFields(fields, out)
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

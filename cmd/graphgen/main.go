@@ -150,6 +150,7 @@ func rewriteExecutor(dir string) error {
 		return fmt.Errorf("rewrite executor: %w", err)
 	}
 	done := make([]int, len(rewrites))
+	var objectFuncs, rootFuncs int
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
@@ -167,6 +168,12 @@ func rewriteExecutor(dir string) error {
 			out = bytes.ReplaceAll(out, r.from, r.to)
 			done[i] += n
 		}
+		var objects, roots int
+		if out, objects, roots, err = rewriteObjectValues(out); err != nil {
+			return fmt.Errorf("rewrite executor: %s: %w", f, err)
+		}
+		objectFuncs += objects
+		rootFuncs += roots
 		if !bytes.Equal(out, src) {
 			if err := os.WriteFile(f, out, 0o644); err != nil {
 				return fmt.Errorf("rewrite executor: %w", err)
@@ -177,6 +184,10 @@ func rewriteExecutor(dir string) error {
 		if done[i] == 0 {
 			return fmt.Errorf("rewrite executor: %s: no %q in %s: gqlgen's executor template changed", r.why, r.from, dir)
 		}
+	}
+	if objectFuncs == 0 || rootFuncs != 1 {
+		return fmt.Errorf("rewrite executor: object values: %d object functions and %d root ones in %s, want some and one: gqlgen's executor template changed",
+			objectFuncs, rootFuncs, dir)
 	}
 	return nil
 }
