@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -78,8 +79,8 @@ func (s *Service) FirstSystemUserPages(ctx context.Context, keys []SystemPageKey
 			rows, err = s.db.QueryContext(ctx, "SELECT * FROM system_user_first_pages(?::text[], ?, ?)",
 				pgdialect.Array(ids), vendorArg, limit+1)
 		} else {
-			q := `SELECT sys.id, t.id, t.integration_title, t.owner_org, t.external_ref, t.user_type, t.created_at, t.vendor_org
-FROM unnest(?::text[]) AS sys(id)
+			q := `SELECT sys.n, t.id, t.integration_title, t.owner_org, t.external_ref, t.user_type, t.created_at, t.vendor_org
+FROM unnest(?::text[]) WITH ORDINALITY AS sys(id, n)
 LEFT JOIN LATERAL (SELECT ` + systemUserColumns + ` FROM system_users su JOIN systems s ON s.id = su.system_id
   WHERE su.system_id = sys.id AND su.deleted_at IS NULL AND ` + scope + `
   ORDER BY su.created_at, su.id LIMIT ?) t ON true`
@@ -90,7 +91,7 @@ LEFT JOIN LATERAL (SELECT ` + systemUserColumns + ` FROM system_users su JOIN sy
 		if err != nil {
 			return nil, internal("list system users of systems", err)
 		}
-		err = scanPageRows(rows, func(sys string, r *systemUserRow) {
+		err = scanPageRows(rows, ids, vendor, func(sys string, r *systemUserRow) {
 			conn := norm[SystemPageKey{SystemID: sys, First: limit}]
 			if r == nil {
 				return
@@ -167,30 +168,45 @@ LEFT JOIN LATERAL (SELECT ` + systemUserColumns + ` FROM system_users su JOIN sy
 	return out, nil
 }
 
-// scanPageRows reads FirstSystemUserPages' rows: each names its system,
-// with the system user or nil when the system has none. The rows leave out
-// what every one would repeat (see migration 20261201040000): the system
-// user's system is the row's, and a listed system user is live.
-func scanPageRows(rows *sql.Rows, row func(sys string, r *systemUserRow)) error {
+// scanPageRows reads FirstSystemUserPages' rows: each names its system by
+// its position in ids, with the system user or nil when the system has
+// none. The rows leave out what the caller knows (see migration
+// 20261201040000): the system user's system is the row's, a listed system
+// user is live, and a vendor's (vendor, "" for any other caller) systems
+// are its own.
+func scanPageRows(rows *sql.Rows, ids []string, vendor string, row func(sys string, r *systemUserRow)) error {
 	defer rows.Close()
 	// Declared once: Scan takes their addresses, so they live on the heap,
-	// and inside the loop that was ten allocations a row.
+	// and inside the loop that was ten allocations a row. The id is read
+	// raw: parsed from the driver's bytes, not from a string made of them.
 	var (
-		sys                         string
-		id                          uuid.NullUUID
+		pos                         int
+		id                          sql.RawBytes
 		title, owner, ext, ut, vend sql.NullString
 		created                     sql.NullTime
 	)
 	for rows.Next() {
-		if err := rows.Scan(&sys, &id, &title, &owner, &ext, &ut, &created, &vend); err != nil {
+		if err := rows.Scan(&pos, &id, &title, &owner, &ext, &ut, &created, &vend); err != nil {
 			return internal("list system users of systems", err)
 		}
-		if !id.Valid {
+		if pos < 1 || pos > len(ids) {
+			return internal("list system users of systems", fmt.Errorf("system %d of %d", pos, len(ids)))
+		}
+		sys := ids[pos-1]
+		if id == nil {
 			row(sys, nil)
 			continue
 		}
-		row(sys, &systemUserRow{ID: id.UUID, IntegrationTitle: title.String, SystemID: sys, OwnerOrg: owner.String,
-			ExternalRef: ext.String, UserType: ut.String, CreatedAt: created.Time, VendorOrg: vend.String})
+		suID, err := uuid.ParseBytes(id)
+		if err != nil {
+			return internal("list system users of systems", err)
+		}
+		r := &systemUserRow{ID: suID, IntegrationTitle: title.String, SystemID: sys, OwnerOrg: owner.String,
+			ExternalRef: ext.String, UserType: ut.String, CreatedAt: created.Time, VendorOrg: vend.String}
+		if !vend.Valid {
+			r.VendorOrg = vendor
+		}
+		row(sys, r)
 	}
 	if err := rows.Err(); err != nil {
 		return internal("list system users of systems", err)

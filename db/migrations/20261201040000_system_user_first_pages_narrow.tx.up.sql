@@ -1,14 +1,19 @@
--- system_user_first_pages without the columns every row repeated: the system
--- user's system_id is the row's page_system_id, and deleted_at is NULL on
--- every live system user. Each column of each row is text the gateway
--- decodes and allocates (issue 14: the nested read reads 22 such rows).
+-- system_user_first_pages with rows that say only what the gateway cannot
+-- know (issue 14: the nested read decodes 22 such rows, and each text value
+-- is an allocation there):
+--   - page_system is the system's position in system_ids, not its id again
+--     on every row;
+--   - the system user's system_id is left out: it is the row's system;
+--   - deleted_at is left out: it is NULL on every live system user;
+--   - vendor_org is NULL when the caller is a vendor: a vendor sees only its
+--     own systems, so it is the vendor argument.
 --
 -- The rest is 20261201020000's function: see there why it is a function
 -- with a forced generic plan.
 DROP FUNCTION system_user_first_pages(text[], text, int);
 
 CREATE FUNCTION system_user_first_pages(system_ids text[], vendor text, page_rows int)
-RETURNS TABLE (page_system_id text, id uuid, integration_title text, owner_org text,
+RETURNS TABLE (page_system int, id uuid, integration_title text, owner_org text,
                external_ref text, user_type text, created_at timestamptz, vendor_org text)
 LANGUAGE plpgsql STABLE
 SET plan_cache_mode = force_generic_plan
@@ -16,8 +21,8 @@ AS $$
 #variable_conflict use_column
 BEGIN
   RETURN QUERY
-  SELECT s.id, su.id, su.integration_title, su.owner_org, su.external_ref, su.user_type,
-         su.created_at, s.vendor_org
+  SELECT array_position(system_ids, s.id), su.id, su.integration_title, su.owner_org, su.external_ref,
+         su.user_type, su.created_at, CASE WHEN vendor IS NULL THEN s.vendor_org END
   FROM systems s
   LEFT JOIN LATERAL (
     SELECT * FROM system_users u
