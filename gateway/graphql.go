@@ -37,6 +37,10 @@ type GraphQLConfig struct {
 	// WebsocketMaxOperations bounds the operations running at once on one
 	// socket (default 100; beyond it a subscribe gets an error message).
 	WebsocketMaxOperations int
+	// MaxConcurrent bounds the operations running at once over HTTP (POST
+	// and GET); the others wait their turn in order (graphqlTurns). Zero
+	// takes DefaultGraphQLTurnsPerCPU per GOMAXPROCS; negative, no bound.
+	MaxConcurrent int
 }
 
 func (s *Server) graphqlHandler() http.Handler {

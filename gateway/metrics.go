@@ -51,6 +51,14 @@ func routed(next http.Handler) http.Handler {
 // registerDeps adds the gauges and counters read from the gateway's
 // dependencies at scrape time: the hot path only bumps the PDP's atomics.
 func (s *Server) registerDeps(reg prometheus.Registerer) {
+	if t := s.turns; t != nil {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "systemuser_graphql_operations_running",
+			Help: "GraphQL operations running over HTTP (at most --graphql-max-concurrent)."},
+			func() float64 { return float64(t.running.Load()) }))
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "systemuser_graphql_operations_waiting",
+			Help: "GraphQL operations over HTTP waiting for their turn to run."},
+			func() float64 { return float64(t.waiting.Load()) }))
+	}
 	if ev := s.deps.Events; ev != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "systemuser_listener_connected",
 			Help: "1 while the database change listener is connected, else 0."},

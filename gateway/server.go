@@ -93,6 +93,7 @@ type Server struct {
 	handler  http.Handler
 	draining atomic.Bool
 	metrics  *prometheus.Registry // nil when disabled
+	turns    *graphqlTurns
 }
 
 // New builds the gateway.
@@ -138,7 +139,8 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
-	gql := graphqlInput(s.authenticate(s.graphqlHandler()))
+	s.turns = newGraphQLTurns(s.cfg.GraphQL.MaxConcurrent)
+	gql := graphqlInput(s.authenticate(s.turns.handler(s.graphqlHandler())))
 	mux.Handle("/graphql", gql)
 	if s.cfg.GraphQL.Introspection {
 		mux.Handle("GET /graphql/schema.graphql", handleSchemaSDL(schemaSDL()))

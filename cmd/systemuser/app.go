@@ -135,7 +135,7 @@ func (a *App) buildGateway() error {
 		LoginURL:       strings.TrimSuffix(a.Config.SimulatorURL, "/") + "/login",
 		TrustedIssuers: issuers,
 		Audiences:      splitList(a.Config.Audiences),
-		GraphQL:        gateway.GraphQLConfig{Introspection: a.Config.Introspection},
+		GraphQL:        gateway.GraphQLConfig{Introspection: a.Config.Introspection, MaxConcurrent: a.Config.GraphQLMaxConcurrent},
 		DisableMetrics: !a.Config.Metrics,
 		Tracing:        a.Tracing,
 		WorldLoader:    a.WorldLoader,

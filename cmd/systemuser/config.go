@@ -69,6 +69,9 @@ type Config struct {
 
 	// GCPercent is the Go runtime's GC percent for the gateway (gcpercent.go).
 	GCPercent int
+	// GraphQLMaxConcurrent bounds the GraphQL operations running at once over
+	// HTTP (gateway.GraphQLConfig.MaxConcurrent).
+	GraphQLMaxConcurrent int
 }
 
 // flagSet is a command's flags. Each flag's default is read from its
@@ -136,6 +139,8 @@ func (c *Config) gatewayFlags(fs flagSet) {
 	fs.str(&c.DecisionRetention, "decision-retention", "SYSTEMUSER_DECISION_RETENTION", "90d", "keep logged decisions this long, then drop whole weeks past it (90d, 2160h; 0 keeps all)")
 	fs.integer(&c.GCPercent, "gc-percent", "SYSTEMUSER_GC_PERCENT", defaultGCPercent,
 		"the Go runtime's GC percent: the heap may grow this much past the live heap before a collection (GOGC in the environment wins)")
+	fs.integer(&c.GraphQLMaxConcurrent, "graphql-max-concurrent", "SYSTEMUSER_GRAPHQL_MAX_CONCURRENT", 0,
+		"GraphQL operations run at once over HTTP; the others wait their turn in order (0: 4 per CPU; negative: no bound; websockets never wait)")
 }
 
 func (fs flagSet) integer(p *int, name, envKey string, def int, usage string) {

@@ -64,6 +64,8 @@ func TestEnvValuesBecomeDefaults(t *testing.T) {
 		"SYSTEMUSER_METRICS":       "0",
 		"SYSTEMUSER_GATEWAY_ADDR":  "127.0.0.1:9999",
 		"SYSTEMUSER_GC_PERCENT":    " 250",
+
+		"SYSTEMUSER_GRAPHQL_MAX_CONCURRENT": "-1",
 	}
 	var c Config
 	fs := newFlagSet("gateway", io.Discard)
@@ -72,8 +74,9 @@ func TestEnvValuesBecomeDefaults(t *testing.T) {
 	if err := fs.parse([]string{"--gateway-addr", ":7000"}); err != nil {
 		t.Fatal(err)
 	}
-	if c.Introspection || c.Metrics || c.GatewayAddr != ":7000" || c.GCPercent != 250 {
-		t.Fatalf("got introspection=%v metrics=%v addr=%q gc percent=%d", c.Introspection, c.Metrics, c.GatewayAddr, c.GCPercent)
+	if c.Introspection || c.Metrics || c.GatewayAddr != ":7000" || c.GCPercent != 250 || c.GraphQLMaxConcurrent != -1 {
+		t.Fatalf("got introspection=%v metrics=%v addr=%q gc percent=%d graphql max concurrent=%d",
+			c.Introspection, c.Metrics, c.GatewayAddr, c.GCPercent, c.GraphQLMaxConcurrent)
 	}
 }
 
