@@ -41,6 +41,9 @@ type GraphQLConfig struct {
 	// and GET); the others wait their turn in order (graphqlTurns). Zero
 	// takes DefaultGraphQLTurnsPerCPU per GOMAXPROCS; negative, no bound.
 	MaxConcurrent int
+	// TurnWait is how long an operation waits for its turn before it runs
+	// anyway (DefaultGraphQLTurnWait if zero).
+	TurnWait time.Duration
 }
 
 func (s *Server) graphqlHandler() http.Handler {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync/atomic"
+	"time"
 )
 
 // DefaultGraphQLTurnsPerCPU is how many GraphQL operations run at once over
@@ -12,25 +13,42 @@ import (
 // read spends about as long waiting as computing).
 const DefaultGraphQLTurnsPerCPU = 4
 
+// DefaultGraphQLTurnWait is how long an operation waits for its turn before
+// it runs anyway, when GraphQLConfig.TurnWait is zero. At 64 connections an
+// operation waits about 20 ms; the bound is for when the running ones are
+// stuck (a database that stopped answering holds each for its timeout),
+// where the operations that need no database (an authorize answered from
+// the cache) must not wait behind them.
+const DefaultGraphQLTurnWait = 100 * time.Millisecond
+
 // graphqlTurns lets a bounded number of GraphQL operations run at once over
 // HTTP, and the others wait their turn in the order they came. Run all at
 // once, 64 operations share two processors with Go's scheduler, which
 // favours the goroutine it woke last: measured with wrk at 64 connections,
 // the nested read's p99 was 64 to 69 ms unbounded and 42 to 45 ms with four
 // or eight at once, for the same throughput. A websocket is not an
-// operation (it lives as long as its subscriptions) and never waits.
+// operation (it lives as long as its subscriptions) and never waits. An
+// operation that has waited maxWait runs without a turn: the bound is for
+// the processors, and must not make every operation wait behind a few
+// that are stuck.
 type graphqlTurns struct {
 	slots            chan struct{} // a buffered channel's blocked senders are served in order
+	maxWait          time.Duration
 	running, waiting atomic.Int64
+	unturned         atomic.Uint64 // operations that ran without a turn
 }
 
-// newGraphQLTurns bounds operations to max at once: 0 takes
-// DefaultGraphQLTurnsPerCPU per GOMAXPROCS, a negative max none.
-func newGraphQLTurns(maxConcurrent int) *graphqlTurns {
+// newGraphQLTurns bounds operations to maxConcurrent at once (0 takes
+// DefaultGraphQLTurnsPerCPU per GOMAXPROCS, a negative value none), each
+// waiting at most maxWait (0 takes DefaultGraphQLTurnWait).
+func newGraphQLTurns(maxConcurrent int, maxWait time.Duration) *graphqlTurns {
 	if maxConcurrent == 0 {
 		maxConcurrent = DefaultGraphQLTurnsPerCPU * runtime.GOMAXPROCS(0)
 	}
-	t := &graphqlTurns{}
+	if maxWait <= 0 {
+		maxWait = DefaultGraphQLTurnWait
+	}
+	t := &graphqlTurns{maxWait: maxWait}
 	if maxConcurrent > 0 {
 		t.slots = make(chan struct{}, maxConcurrent)
 	}
@@ -43,19 +61,43 @@ func (t *graphqlTurns) handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		t.waiting.Add(1)
-		select {
-		case t.slots <- struct{}{}:
-			t.waiting.Add(-1)
-		case <-r.Context().Done():
-			t.waiting.Add(-1)
+		turn, ok := t.take(r)
+		if !ok {
 			return // the client is gone: nothing to answer
 		}
-		t.running.Add(1)
-		defer func() {
-			t.running.Add(-1)
-			<-t.slots
-		}()
+		if turn {
+			defer t.give()
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// take waits for a turn; turn is false when maxWait passed first, and ok
+// false when the client went away.
+func (t *graphqlTurns) take(r *http.Request) (turn, ok bool) {
+	select {
+	case t.slots <- struct{}{}:
+		t.running.Add(1)
+		return true, true
+	default:
+	}
+	t.waiting.Add(1)
+	defer t.waiting.Add(-1)
+	timer := time.NewTimer(t.maxWait)
+	defer timer.Stop()
+	select {
+	case t.slots <- struct{}{}:
+		t.running.Add(1)
+		return true, true
+	case <-timer.C:
+		t.unturned.Add(1)
+		return false, true
+	case <-r.Context().Done():
+		return false, false
+	}
+}
+
+func (t *graphqlTurns) give() {
+	t.running.Add(-1)
+	<-t.slots
 }

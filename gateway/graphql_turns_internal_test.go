@@ -21,9 +21,9 @@ type turnsWorld struct {
 	inside, maxInside atomic.Int64
 }
 
-func newTurnsWorld(t *testing.T, maxConcurrent int) *turnsWorld {
+func newTurnsWorld(t *testing.T, maxConcurrent int, maxWait time.Duration) *turnsWorld {
 	t.Helper()
-	w := &turnsWorld{turns: newGraphQLTurns(maxConcurrent), started: make(chan string, 100), release: make(chan struct{})}
+	w := &turnsWorld{turns: newGraphQLTurns(maxConcurrent, maxWait), started: make(chan string, 100), release: make(chan struct{})}
 	w.srv = httptest.NewServer(w.turns.handler(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		n := w.inside.Add(1)
 		for m := w.maxInside.Load(); n > m && !w.maxInside.CompareAndSwap(m, n); m = w.maxInside.Load() {
@@ -64,7 +64,7 @@ func until(t *testing.T, what string, cond func() bool) {
 
 func TestGraphQLTurnsBoundWhatRunsAtOnce(t *testing.T) {
 	t.Parallel()
-	w := newTurnsWorld(t, 2)
+	w := newTurnsWorld(t, 2, time.Hour)
 	var wg sync.WaitGroup
 	for i := range 5 {
 		wg.Go(func() {
@@ -94,7 +94,7 @@ func TestGraphQLTurnsBoundWhatRunsAtOnce(t *testing.T) {
 
 func TestGraphQLTurnsLetAGoneClientLeave(t *testing.T) {
 	t.Parallel()
-	w := newTurnsWorld(t, 1)
+	w := newTurnsWorld(t, 1, time.Hour)
 	held := make(chan error, 1)
 	go func() { held <- w.get(context.Background(), "held", nil) }()
 	<-w.started
@@ -116,19 +116,24 @@ func TestGraphQLTurnsLetAGoneClientLeave(t *testing.T) {
 	}
 }
 
-func TestGraphQLTurnsPassWebsocketsAndNoBound(t *testing.T) {
+// A websocket, an unbounded gateway, and an operation that waited its
+// longest all run while another holds the only turn.
+func TestGraphQLTurnsLetSomeRunAnyway(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name          string
 		maxConcurrent int
+		maxWait       time.Duration
 		header        http.Header
+		unturned      uint64
 	}{
-		{"a websocket upgrade", 1, http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}}},
-		{"no bound", -1, nil},
+		{"a websocket upgrade", 1, time.Hour, http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}}, 0},
+		{"no bound", -1, time.Hour, nil, 0},
+		{"a wait past its longest", 1, time.Millisecond, nil, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := newTurnsWorld(t, tc.maxConcurrent)
+			w := newTurnsWorld(t, tc.maxConcurrent, tc.maxWait)
 			errs := make(chan error, 2)
 			go func() { errs <- w.get(context.Background(), "first", nil) }()
 			<-w.started
@@ -142,16 +147,20 @@ func TestGraphQLTurnsPassWebsocketsAndNoBound(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			if got := w.turns.unturned.Load(); got != tc.unturned {
+				t.Fatalf("%d ran without a turn, want %d", got, tc.unturned)
+			}
 		})
 	}
 }
 
-func TestGraphQLTurnsDefaultPerCPU(t *testing.T) {
+func TestGraphQLTurnsDefaults(t *testing.T) {
 	t.Parallel()
-	if got, want := cap(newGraphQLTurns(0).slots), DefaultGraphQLTurnsPerCPU*runtime.GOMAXPROCS(0); got != want {
-		t.Fatalf("%d at once by default, want %d", got, want)
+	d := newGraphQLTurns(0, 0)
+	if got, want := cap(d.slots), DefaultGraphQLTurnsPerCPU*runtime.GOMAXPROCS(0); got != want || d.maxWait != DefaultGraphQLTurnWait {
+		t.Fatalf("%d at once, waiting %v by default, want %d and %v", got, d.maxWait, want, DefaultGraphQLTurnWait)
 	}
-	if newGraphQLTurns(-1).slots != nil {
+	if newGraphQLTurns(-1, 0).slots != nil {
 		t.Fatal("a negative bound bounds")
 	}
 }

@@ -58,6 +58,9 @@ func (s *Server) registerDeps(reg prometheus.Registerer) {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "systemuser_graphql_operations_waiting",
 			Help: "GraphQL operations over HTTP waiting for their turn to run."},
 			func() float64 { return float64(t.waiting.Load()) }))
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "systemuser_graphql_operations_unturned_total",
+			Help: "GraphQL operations over HTTP that waited their longest and ran without a turn (the running ones were slow)."},
+			func() float64 { return float64(t.unturned.Load()) }))
 	}
 	if ev := s.deps.Events; ev != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "systemuser_listener_connected",

@@ -139,7 +139,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
-	s.turns = newGraphQLTurns(s.cfg.GraphQL.MaxConcurrent)
+	s.turns = newGraphQLTurns(s.cfg.GraphQL.MaxConcurrent, s.cfg.GraphQL.TurnWait)
 	gql := graphqlInput(s.authenticate(s.turns.handler(s.graphqlHandler())))
 	mux.Handle("/graphql", gql)
 	if s.cfg.GraphQL.Introspection {
