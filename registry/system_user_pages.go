@@ -59,8 +59,12 @@ func (s *Service) FirstSystemUserPages(ctx context.Context, keys []SystemPageKey
 		return out, nil
 	}
 	// A system user on several pages (asked with several sizes) is one
-	// object, so its children are loaded once for all of them.
-	seen := map[uuid.UUID]*SystemUser{}
+	// object, so its children are loaded once for all of them. With one
+	// size (the usual), each is on one page only.
+	var seen map[uuid.UUID]*SystemUser
+	if len(bySize) > 1 {
+		seen = map[uuid.UUID]*SystemUser{}
+	}
 	var full []string // systems with more than a page: their totals need a count
 	vendor, whole := wholeSystemsScope(caller)
 	var vendorArg any // NULL: an admin sees every vendor's
@@ -91,9 +95,9 @@ LEFT JOIN LATERAL (SELECT ` + systemUserColumns + ` FROM system_users su JOIN sy
 		if err != nil {
 			return nil, internal("list system users of systems", err)
 		}
-		err = scanPageRows(rows, ids, vendor, func(sys string, r *systemUserRow) {
+		err = scanPageRows(rows, ids, vendor, func(sys string, r systemUserRow, some bool) {
 			conn := norm[SystemPageKey{SystemID: sys, First: limit}]
-			if r == nil {
+			if !some {
 				return
 			}
 			if len(conn.Items) == limit {
@@ -105,8 +109,10 @@ LEFT JOIN LATERAL (SELECT ` + systemUserColumns + ` FROM system_users su JOIN sy
 			}
 			su := seen[r.ID]
 			if su == nil {
-				su = systemUserFrom(r)
-				seen[r.ID] = su
+				su = systemUserFrom(&r)
+				if seen != nil {
+					seen[r.ID] = su
+				}
 			}
 			conn.Items = append(conn.Items, su)
 			conn.Cursors = append(conn.Cursors, timeCursor(r.CreatedAt, r.ID))
@@ -156,7 +162,10 @@ LEFT JOIN LATERAL (SELECT ` + systemUserColumns + ` FROM system_users su JOIN sy
 	var parents []*SystemUser
 	for conn := range withChildren {
 		for _, su := range conn.Items {
-			if seen[su.ID] != nil {
+			switch {
+			case seen == nil:
+				parents = append(parents, su)
+			case seen[su.ID] != nil:
 				parents = append(parents, su)
 				delete(seen, su.ID) // once, however many pages hold it
 			}
@@ -169,12 +178,12 @@ LEFT JOIN LATERAL (SELECT ` + systemUserColumns + ` FROM system_users su JOIN sy
 }
 
 // scanPageRows reads FirstSystemUserPages' rows: each names its system by
-// its position in ids, with the system user or nil when the system has
-// none. The rows leave out what the caller knows (see migration
+// its position in ids, with the system user, or some false when the system
+// has none. The row is passed by value: it stays on the stack. The rows leave out what the caller knows (see migration
 // 20261201040000): the system user's system is the row's, a listed system
 // user is live, and a vendor's (vendor, "" for any other caller) systems
 // are its own.
-func scanPageRows(rows *sql.Rows, ids []string, vendor string, row func(sys string, r *systemUserRow)) error {
+func scanPageRows(rows *sql.Rows, ids []string, vendor string, row func(sys string, r systemUserRow, some bool)) error {
 	defer rows.Close()
 	// Declared once: Scan takes their addresses, so they live on the heap,
 	// and inside the loop that was ten allocations a row. The id is read
@@ -194,19 +203,19 @@ func scanPageRows(rows *sql.Rows, ids []string, vendor string, row func(sys stri
 		}
 		sys := ids[pos-1]
 		if id == nil {
-			row(sys, nil)
+			row(sys, systemUserRow{}, false)
 			continue
 		}
 		suID, err := uuid.ParseBytes(id)
 		if err != nil {
 			return internal("list system users of systems", err)
 		}
-		r := &systemUserRow{ID: suID, IntegrationTitle: title.String, SystemID: sys, OwnerOrg: owner.String,
+		r := systemUserRow{ID: suID, IntegrationTitle: title.String, SystemID: sys, OwnerOrg: owner.String,
 			ExternalRef: ext.String, UserType: ut.String, CreatedAt: created.Time, VendorOrg: vend.String}
 		if !vend.Valid {
 			r.VendorOrg = vendor
 		}
-		row(sys, r)
+		row(sys, r, true)
 	}
 	if err := rows.Err(); err != nil {
 		return internal("list system users of systems", err)
