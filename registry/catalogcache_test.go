@@ -167,6 +167,17 @@ func TestFirstSystemUserPagesAnswersAsTheList(t *testing.T) {
 	add(vendorOrg+"_alpha", customerOrg, 1, true)
 	add(vendorOrg+"_hidden", otherVendor, 2, false)
 	add(otherVendor+"_gamma", customerOrg, 3, false)
+	// Text the packed rows must carry intact (see unpackSystemUser): digits
+	// and colons where lengths are read, multibyte characters, one byte.
+	for _, su := range []*db.SystemUser{
+		{IntegrationTitle: "12:3:ø 日本 ' \" \\ ::", ExternalRef: "x", UserType: "agent"},
+		{IntegrationTitle: ":", ExternalRef: "7:x:", UserType: "standard"},
+	} {
+		su.SystemID, su.OwnerOrg = vendorOrg+"_alpha", customerOrg
+		if _, err := f.db.NewInsert().Model(su).Returning("id").Exec(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	systems := []string{vendorOrg + "_alpha", vendorOrg + "_hidden", vendorOrg + "_Beta", otherVendor + "_gamma", "nope"}
 	var keys []registry.SystemPageKey
 	for _, s := range systems {

@@ -83,9 +83,10 @@ func (s *Service) FirstSystemUserPages(ctx context.Context, keys []SystemPageKey
 			rows, err = s.db.QueryContext(ctx, "SELECT * FROM system_user_first_pages(?::text[], ?, ?)",
 				pgdialect.Array(ids), vendorArg, limit+1)
 		} else {
-			q := `SELECT sys.n, t.id, t.integration_title, t.owner_org, t.external_ref, t.user_type, t.created_at, t.vendor_org
+			q := `SELECT sys.n, t.packed, t.created_at, t.vendor_org
 FROM unnest(?::text[]) WITH ORDINALITY AS sys(id, n)
-LEFT JOIN LATERAL (SELECT ` + systemUserColumns + ` FROM system_users su JOIN systems s ON s.id = su.system_id
+LEFT JOIN LATERAL (SELECT ` + packedSystemUserSQL + ` AS packed, su.created_at, s.vendor_org
+  FROM system_users su JOIN systems s ON s.id = su.system_id
   WHERE su.system_id = sys.id AND su.deleted_at IS NULL AND ` + scope + `
   ORDER BY su.created_at, su.id LIMIT ?) t ON true`
 			qargs := append([]any{pgdialect.Array(ids)}, args...)
@@ -179,39 +180,36 @@ LEFT JOIN LATERAL (SELECT ` + systemUserColumns + ` FROM system_users su JOIN sy
 
 // scanPageRows reads FirstSystemUserPages' rows: each names its system by
 // its position in ids, with the system user, or some false when the system
-// has none. The row is passed by value: it stays on the stack. The rows leave out what the caller knows (see migration
-// 20261201040000): the system user's system is the row's, a listed system
-// user is live, and a vendor's (vendor, "" for any other caller) systems
-// are its own.
+// has none. The row is passed by value: it stays on the stack. The rows leave
+// out what the caller knows (see migration 20261201040000): the system
+// user's system is the row's, a listed system user is live, and a vendor's
+// (vendor, "" for any other caller) systems are its own. The system user's
+// text comes packed in one value (packedSystemUserSQL).
 func scanPageRows(rows *sql.Rows, ids []string, vendor string, row func(sys string, r systemUserRow, some bool)) error {
 	defer rows.Close()
 	// Declared once: Scan takes their addresses, so they live on the heap,
-	// and inside the loop that was ten allocations a row. The id is read
-	// raw: parsed from the driver's bytes, not from a string made of them.
+	// and inside the loop that was allocations on every row.
 	var (
-		pos                         int
-		id                          sql.RawBytes
-		title, owner, ext, ut, vend sql.NullString
-		created                     sql.NullTime
+		pos          int
+		packed, vend sql.NullString
+		created      sql.NullTime
 	)
 	for rows.Next() {
-		if err := rows.Scan(&pos, &id, &title, &owner, &ext, &ut, &created, &vend); err != nil {
+		if err := rows.Scan(&pos, &packed, &created, &vend); err != nil {
 			return internal("list system users of systems", err)
 		}
 		if pos < 1 || pos > len(ids) {
 			return internal("list system users of systems", fmt.Errorf("system %d of %d", pos, len(ids)))
 		}
 		sys := ids[pos-1]
-		if id == nil {
+		if !packed.Valid {
 			row(sys, systemUserRow{}, false)
 			continue
 		}
-		suID, err := uuid.ParseBytes(id)
-		if err != nil {
+		r := systemUserRow{SystemID: sys, CreatedAt: created.Time, VendorOrg: vend.String}
+		if err := unpackSystemUser(packed.String, &r); err != nil {
 			return internal("list system users of systems", err)
 		}
-		r := systemUserRow{ID: suID, IntegrationTitle: title.String, SystemID: sys, OwnerOrg: owner.String,
-			ExternalRef: ext.String, UserType: ut.String, CreatedAt: created.Time, VendorOrg: vend.String}
 		if !vend.Valid {
 			r.VendorOrg = vendor
 		}
