@@ -543,10 +543,26 @@ func (ec *executionContext) fieldContext_SystemUserConnection_totalCount(_ conte
 }
 
 func (ec *executionContext) _SystemUserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SystemUserEdge) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemUserEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_SystemUserEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SystemUserEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("SystemUserEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _SystemUserEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SystemUserEdge) (ret graphql.Marshaler) {

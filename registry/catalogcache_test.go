@@ -69,7 +69,7 @@ func TestCatalogCacheAnswersAsSQL(t *testing.T) {
 					if errW != nil || !want.HasNextPage {
 						break
 					}
-					pg.After = want.Cursors[len(want.Cursors)-1]
+					pg.After = want.EndCursor()
 				}
 			}
 		}
@@ -210,9 +210,9 @@ func dump(c *registry.Connection[*registry.SystemUser]) string {
 	if c == nil {
 		return "nil"
 	}
-	out := fmt.Sprintf("total %d next %v cursors %v items", c.TotalCount, c.HasNextPage, c.Cursors)
-	for _, it := range c.Items {
-		out += fmt.Sprintf(" %+v", *it)
+	out := fmt.Sprintf("total %d next %v items", c.TotalCount, c.HasNextPage)
+	for i, it := range c.Items {
+		out += fmt.Sprintf(" %s %+v", c.Cursor(i), *it)
 	}
 	return out
 }
@@ -273,7 +273,7 @@ func TestVendorListPagesByKeyset(t *testing.T) {
 			if !c.HasNextPage {
 				break
 			}
-			page.After = c.Cursors[len(c.Cursors)-1]
+			page.After = c.EndCursor()
 		}
 		if !slices.Equal(got, sorted) {
 			t.Fatalf("page size %d: walked %v, want %v", size, got, sorted)

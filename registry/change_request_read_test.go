@@ -129,7 +129,7 @@ func TestChangeRequestReads(t *testing.T) {
 		if err != nil || page1.TotalCount != 2 || !page1.HasNextPage || len(page1.Items) != 1 || page1.Items[0].ID != first.ID {
 			t.Fatalf("page 1 = %+v, %v", page1, err)
 		}
-		page2, err := f.svc.ListChangeRequestsBySystem(vendor, stdSystem, registry.Page{First: 1, After: page1.Cursors[0]})
+		page2, err := f.svc.ListChangeRequestsBySystem(vendor, stdSystem, registry.Page{First: 1, After: page1.Cursor(0)})
 		if err != nil || page2.HasNextPage || len(page2.Items) != 1 || page2.Items[0].ID != second.ID ||
 			!slices.Equal(page2.Items[0].RequiredRights, []registry.Right{{Resource: "ske-mva", Action: "read"}}) {
 			t.Fatalf("page 2 = %+v, %v", page2, err)

@@ -30,6 +30,10 @@ func (p Page) limit() (int, error) {
 // Cursors are opaque to clients; inside they are the sort key. Lists sorted
 // by creation use "t<unix-nanos>|<uuid>", lists sorted by a text key "k<key>".
 
+// systemUserCursor is a system user's cursor in any list of them: they are
+// all in order of creation.
+func systemUserCursor(su *SystemUser) string { return timeCursor(su.CreatedAt, su.ID) }
+
 func timeCursor(t time.Time, id uuid.UUID) string {
 	// Built in one buffer on the stack: a page of system users makes one
 	// a row, and the strings of the straightforward concatenation were a

@@ -112,7 +112,7 @@ func TestPagination(t *testing.T) {
 			if len(s.Rights) != 1 || len(s.ClientIDs) != 1 {
 				t.Errorf("children of %s not loaded", s.ID)
 			}
-			after = conn.Cursors[i]
+			after = conn.Cursor(i)
 		}
 		if conn.TotalCount != 7 {
 			t.Errorf("total = %d", conn.TotalCount)

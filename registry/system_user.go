@@ -100,7 +100,7 @@ func (s *Service) ListSystemUsers(ctx context.Context, f SystemUserFilter, p Pag
 	}
 	countQ := s.selectSystemUsers(s.db).Apply(filter)
 	if !visible {
-		return &Connection[*SystemUser]{Items: []*SystemUser{}, Cursors: []string{}}, nil
+		return &Connection[*SystemUser]{Items: []*SystemUser{}}, nil
 	}
 	var total int
 	if !p.SkipTotal {
@@ -131,11 +131,9 @@ func (s *Service) ListSystemUsers(ctx context.Context, f SystemUserFilter, p Pag
 		return nil, internal("list system users", err)
 	}
 	rows, more := trim(rows, limit)
-	conn := &Connection[*SystemUser]{Items: make([]*SystemUser, len(rows)), Cursors: make([]string, len(rows)),
-		TotalCount: total, HasNextPage: more}
+	conn := &Connection[*SystemUser]{Items: make([]*SystemUser, len(rows)), TotalCount: total, HasNextPage: more}
 	for i := range rows {
 		conn.Items[i] = systemUserFrom(&rows[i])
-		conn.Cursors[i] = timeCursor(rows[i].CreatedAt, rows[i].ID)
 	}
 	if p.SkipChildren {
 		return conn, nil

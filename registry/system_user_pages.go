@@ -41,7 +41,7 @@ func (s *Service) FirstSystemUserPages(ctx context.Context, keys []SystemPageKey
 		}
 		nk := SystemPageKey{SystemID: k.SystemID, First: limit}
 		if norm[nk] == nil {
-			norm[nk] = &Connection[*SystemUser]{Items: []*SystemUser{}, Cursors: []string{}}
+			norm[nk] = &Connection[*SystemUser]{Items: []*SystemUser{}}
 			bySize[limit] = append(bySize[limit], k.SystemID)
 		}
 		if !k.SkipChildren {
@@ -116,7 +116,6 @@ LEFT JOIN LATERAL (SELECT ` + packedSystemUserSQL + ` AS packed, su.created_at, 
 				}
 			}
 			conn.Items = append(conn.Items, su)
-			conn.Cursors = append(conn.Cursors, timeCursor(r.CreatedAt, r.ID))
 		})
 		if err != nil {
 			return nil, err

@@ -78,7 +78,7 @@ func TestSystemUserScopeAndLookup(t *testing.T) {
 	if err != nil || len(first.Items) != 1 || !first.HasNextPage {
 		t.Fatalf("page 1 = %+v, %v", first, err)
 	}
-	second, err := f.svc.ListSystemUsers(vendorCtx(vendorOrg), registry.SystemUserFilter{SystemID: stdSystem}, registry.Page{First: 1, After: first.Cursors[0]})
+	second, err := f.svc.ListSystemUsers(vendorCtx(vendorOrg), registry.SystemUserFilter{SystemID: stdSystem}, registry.Page{First: 1, After: first.Cursor(0)})
 	if err != nil || len(second.Items) != 1 || second.HasNextPage || second.Items[0].ID == first.Items[0].ID {
 		t.Fatalf("page 2 = %+v, %v", second, err)
 	}

@@ -52,8 +52,9 @@ func page(first *int, after *string) (registry.Page, error) {
 
 func pageInfo[T any](c *registry.Connection[T], after *string) *model.PageInfo {
 	pi := &model.PageInfo{HasNextPage: c.HasNextPage, HasPreviousPage: after != nil && *after != ""}
-	if n := len(c.Cursors); n > 0 {
-		pi.StartCursor, pi.EndCursor = &c.Cursors[0], &c.Cursors[n-1]
+	if n := len(c.Items); n > 0 {
+		start, end := c.Cursor(0), c.EndCursor()
+		pi.StartCursor, pi.EndCursor = &start, &end
 	}
 	return pi
 }
@@ -62,7 +63,7 @@ func pageInfo[T any](c *registry.Connection[T], after *string) *model.PageInfo {
 func edges[T any, E any](c *registry.Connection[T], mk func(cursor string, node T) E) []E {
 	out := make([]E, len(c.Items))
 	for i, item := range c.Items {
-		out[i] = mk(c.Cursors[i], item)
+		out[i] = mk(c.Cursor(i), item)
 	}
 	return out
 }
@@ -79,9 +80,7 @@ func systemConnection(c *registry.Connection[*registry.System], after *string) *
 
 func systemUserConnection(c *registry.Connection[*registry.SystemUser], after *string) *model.SystemUserConnection {
 	return &model.SystemUserConnection{
-		Edges: edges(c, func(cur string, n *registry.SystemUser) *model.SystemUserEdge {
-			return &model.SystemUserEdge{Cursor: cur, Node: n}
-		}),
+		Edges:      model.NewSystemUserEdges(c),
 		PageInfo:   pageInfo(c, after),
 		TotalCount: c.TotalCount,
 	}

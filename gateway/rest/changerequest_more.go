@@ -30,7 +30,7 @@ func (s *Server) handleListChangeRequestsBySystem(w http.ResponseWriter, r *http
 	for i, cr := range conn.Items {
 		out.Data[i] = toChangeRequestResponse(cr)
 	}
-	out.Links.Next = s.nextLink(r, conn.HasNextPage, conn.Cursors)
+	out.Links.Next = s.nextLink(r, conn.HasNextPage, conn.EndCursor())
 	writeJSON(w, http.StatusOK, out)
 }
 

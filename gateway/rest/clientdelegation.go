@@ -124,7 +124,7 @@ func (s *Server) handleListClients(w http.ResponseWriter, r *http.Request) {
 		data[i] = clientInfo{ClientID: c.ClientUUID.String(), ClientOrganizationNumber: c.ClientOrg, ClientOrganizationName: c.ClientName}
 	}
 	out := toClientPage(su, data)
-	out.Links.Next = s.nextLinkKeep(r, conn.HasNextPage, conn.Cursors, "agent")
+	out.Links.Next = s.nextLinkKeep(r, conn.HasNextPage, conn.EndCursor(), "agent")
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -165,8 +165,8 @@ func (s *Server) handleClientDelegationFor(op string) http.HandlerFunc {
 
 // nextLinkKeep is nextLink for routes whose other query parameters (keep)
 // must survive into the next page's URL.
-func (s *Server) nextLinkKeep(r *http.Request, more bool, cursors []string, keep ...string) string {
-	next := s.nextLink(r, more, cursors)
+func (s *Server) nextLinkKeep(r *http.Request, more bool, endCursor string, keep ...string) string {
+	next := s.nextLink(r, more, endCursor)
 	if next == "" {
 		return ""
 	}

@@ -264,11 +264,11 @@ type paginatedLinks struct {
 }
 
 // nextLink is the URL of the page after cursor on the same route.
-func (s *Server) nextLink(r *http.Request, more bool, cursors []string) string {
-	if !more || len(cursors) == 0 {
+func (s *Server) nextLink(r *http.Request, more bool, endCursor string) string {
+	if !more || endCursor == "" {
 		return ""
 	}
-	return s.publicBase(r) + r.URL.Path + "?token=" + cursors[len(cursors)-1]
+	return s.publicBase(r) + r.URL.Path + "?token=" + endCursor
 }
 
 // publicBase is how clients reach the gateway (publicurl.Base).

@@ -175,7 +175,7 @@ func (s *Server) listRequestsBySystem(typ string) http.HandlerFunc {
 		for i, req := range conn.Items {
 			out.Data[i] = toRequestResponse(req)
 		}
-		out.Links.Next = s.nextLink(r, conn.HasNextPage, conn.Cursors)
+		out.Links.Next = s.nextLink(r, conn.HasNextPage, conn.EndCursor())
 		writeJSON(w, http.StatusOK, out)
 	}
 }

@@ -161,10 +161,10 @@ func (s *Server) writeSystemList(w http.ResponseWriter, r *http.Request, ctx con
 			return
 		}
 		all = append(all, conn.Items...)
-		if !conn.HasNextPage || len(conn.Cursors) == 0 {
+		if !conn.HasNextPage || len(conn.Items) == 0 {
 			break
 		}
-		p.After = conn.Cursors[len(conn.Cursors)-1]
+		p.After = conn.EndCursor()
 	}
 	dtos, err := s.systemDTOs(r.Context(), all)
 	if err != nil {

@@ -94,7 +94,7 @@ func (s *Server) handleVendorSystemUsersBySystem(w http.ResponseWriter, r *http.
 	for i, su := range conn.Items {
 		out.Data[i] = toExternalSystemUser(su)
 	}
-	out.Links.Next = s.nextLink(r, conn.HasNextPage, conn.Cursors)
+	out.Links.Next = s.nextLink(r, conn.HasNextPage, conn.EndCursor())
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -128,10 +128,10 @@ func (s *Server) handleVendorSystemUserByQuery(w http.ResponseWriter, r *http.Re
 				return
 			}
 		}
-		if !conn.HasNextPage || len(conn.Cursors) == 0 {
+		if !conn.HasNextPage || len(conn.Items) == 0 {
 			break
 		}
-		p.After = conn.Cursors[len(conn.Cursors)-1]
+		p.After = conn.EndCursor()
 	}
 	s.restError(w, r, apperr.New(apperr.NotFound, "SYSTEM_USER_NOT_FOUND", "system user not found").WithAltinn("AUTH-00015"))
 }

@@ -204,11 +204,6 @@ type SystemUserConnection struct {
 	TotalCount int               `json:"totalCount"`
 }
 
-type SystemUserEdge struct {
-	Cursor string               `json:"cursor"`
-	Node   *registry.SystemUser `json:"node"`
-}
-
 type SystemUserFilter struct {
 	OwnerOrgNumber *string         `json:"ownerOrgNumber,omitempty"`
 	SystemID       *string         `json:"systemId,omitempty"`

@@ -244,10 +244,10 @@ func newScaleWorld(t *testing.T, n, m int) *scaleWorld {
 			t.Fatal(err)
 		}
 		sw.vendorTotal, seen = c.TotalCount, seen+len(c.Items)
-		if !c.HasNextPage || len(c.Cursors) == 0 || seen >= c.TotalCount*9/10 {
+		if !c.HasNextPage || len(c.Items) == 0 || seen >= c.TotalCount*9/10 {
 			break
 		}
-		page.After = c.Cursors[len(c.Cursors)-1]
+		page.After = c.EndCursor()
 		deep = page.After
 	}
 	var systems []string
