@@ -12,15 +12,16 @@ import (
 // packedSystemUserSQL is a system user (su) as one text value: the first
 // pages' rows carry it so (migration 20261201060000 says why, and holds the
 // same expression). unpackSystemUser reads it.
-const packedSystemUserSQL = `su.id::text || octet_length(su.owner_org) || ':' || su.owner_org` +
+const packedSystemUserSQL = `su.id::text || octet_length(su.created_at::text) || ':' || su.created_at::text` +
+	` || octet_length(su.owner_org) || ':' || su.owner_org` +
 	` || octet_length(su.integration_title) || ':' || su.integration_title` +
 	` || octet_length(su.external_ref) || ':' || su.external_ref || su.user_type`
 
 var errPacked = errors.New("malformed packed system user")
 
-// unpackSystemUser fills r's id, owner, title, reference and type from a
-// packedSystemUserSQL value. The strings are cut out of packed, not
-// copied: one allocation holds them all.
+// unpackSystemUser fills r's id, creation time, owner, title, reference
+// and type from a packedSystemUserSQL value. The strings are cut out of
+// packed, not copied: one allocation holds them all.
 func unpackSystemUser(packed string, r *systemUserRow) error {
 	const idLen = 36
 	if len(packed) < idLen {
@@ -31,7 +32,13 @@ func unpackSystemUser(packed string, r *systemUserRow) error {
 		return fmt.Errorf("%w: %w", errPacked, err)
 	}
 	r.ID = id
-	rest := packed[idLen:]
+	created, rest, err := cutCounted(packed[idLen:])
+	if err != nil {
+		return err
+	}
+	if r.CreatedAt, err = parseTimestamptz(created); err != nil {
+		return fmt.Errorf("%w: %w", errPacked, err)
+	}
 	for _, field := range []*string{&r.OwnerOrg, &r.IntegrationTitle, &r.ExternalRef} {
 		if *field, rest, err = cutCounted(rest); err != nil {
 			return err

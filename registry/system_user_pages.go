@@ -83,9 +83,9 @@ func (s *Service) FirstSystemUserPages(ctx context.Context, keys []SystemPageKey
 			rows, err = s.db.QueryContext(ctx, "SELECT * FROM system_user_first_pages(?::text[], ?, ?)",
 				pgdialect.Array(ids), vendorArg, limit+1)
 		} else {
-			q := `SELECT sys.n, t.packed, t.created_at, t.vendor_org
+			q := `SELECT sys.n, t.packed, t.vendor_org
 FROM unnest(?::text[]) WITH ORDINALITY AS sys(id, n)
-LEFT JOIN LATERAL (SELECT ` + packedSystemUserSQL + ` AS packed, su.created_at, s.vendor_org
+LEFT JOIN LATERAL (SELECT ` + packedSystemUserSQL + ` AS packed, s.vendor_org
   FROM system_users su JOIN systems s ON s.id = su.system_id
   WHERE su.system_id = sys.id AND su.deleted_at IS NULL AND ` + scope + `
   ORDER BY su.created_at, su.id LIMIT ?) t ON true`
@@ -191,10 +191,9 @@ func scanPageRows(rows *sql.Rows, ids []string, vendor string, row func(sys stri
 	var (
 		pos          int
 		packed, vend sql.NullString
-		created      sql.NullTime
 	)
 	for rows.Next() {
-		if err := rows.Scan(&pos, &packed, &created, &vend); err != nil {
+		if err := rows.Scan(&pos, &packed, &vend); err != nil {
 			return internal("list system users of systems", err)
 		}
 		if pos < 1 || pos > len(ids) {
@@ -205,7 +204,7 @@ func scanPageRows(rows *sql.Rows, ids []string, vendor string, row func(sys stri
 			row(sys, systemUserRow{}, false)
 			continue
 		}
-		r := systemUserRow{SystemID: sys, CreatedAt: created.Time, VendorOrg: vend.String}
+		r := systemUserRow{SystemID: sys, VendorOrg: vend.String}
 		if err := unpackSystemUser(packed.String, &r); err != nil {
 			return internal("list system users of systems", err)
 		}

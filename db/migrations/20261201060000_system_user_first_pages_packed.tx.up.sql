@@ -1,12 +1,13 @@
--- system_user_first_pages with a system user's text in one column (issue 14).
--- The driver makes two allocations of every text value it reads, and a
--- nested read reads 22 rows of five such values: a tenth of its allocations.
--- Packed, a row's id, owner, title, reference and type are one value, and
+-- system_user_first_pages with a system user in one text column (issue 14).
+-- The driver makes two allocations of every value it reads, and a nested
+-- read reads 22 rows of six: a tenth of its allocations. Packed, a row's
+-- id, creation time, owner, title, reference and type are one value, and
 -- the gateway cuts them out of it without copying (registry.unpackSystemUser).
 --
--- The packing: the id (36 characters), then the owner, the title and the
--- reference, each as its length in bytes, ':' and its bytes, then the user
--- type, which runs to the end. Lengths, not separators: a title may hold
+-- The packing: the id (36 characters), then the creation time (as text, as
+-- the column would be sent), the owner, the title and the reference, each
+-- as its length in bytes, ':' and its bytes, then the user type, which
+-- runs to the end. Lengths, not separators: a title may hold
 -- any character text can. registry.packedSystemUserSQL is the same
 -- expression, for the statement of a caller who sees part of a system (a
 -- person).
@@ -15,7 +16,7 @@
 DROP FUNCTION system_user_first_pages(text[], text, int);
 
 CREATE FUNCTION system_user_first_pages(system_ids text[], vendor text, page_rows int)
-RETURNS TABLE (page_system int, packed text, created_at timestamptz, vendor_org text)
+RETURNS TABLE (page_system int, packed text, vendor_org text)
 LANGUAGE plpgsql STABLE
 SET plan_cache_mode = force_generic_plan
 AS $$
@@ -23,10 +24,11 @@ AS $$
 BEGIN
   RETURN QUERY
   SELECT array_position(system_ids, s.id),
-         su.id::text || octet_length(su.owner_org) || ':' || su.owner_org
+         su.id::text || octet_length(su.created_at::text) || ':' || su.created_at::text
+           || octet_length(su.owner_org) || ':' || su.owner_org
            || octet_length(su.integration_title) || ':' || su.integration_title
            || octet_length(su.external_ref) || ':' || su.external_ref || su.user_type,
-         su.created_at, CASE WHEN vendor IS NULL THEN s.vendor_org END
+         CASE WHEN vendor IS NULL THEN s.vendor_org END
   FROM systems s
   LEFT JOIN LATERAL (
     SELECT * FROM system_users u
