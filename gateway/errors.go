@@ -54,6 +54,28 @@ func guardField(ctx context.Context, next graphql.Resolver) (any, error) {
 	return res, markResolverError(err)
 }
 
+// fieldGuard makes guardField an operation's whole field middleware. Given
+// to gqlgen's AroundFields, guardField is a link of a chain, which costs a
+// closure for every resolver field (50 of a nested read's allocations). It
+// replaces that chain, so it serves only where no other extension
+// intercepts fields (interceptsFields).
+type fieldGuard struct{}
+
+var _ graphql.OperationContextMutator = fieldGuard{}
+
+func (fieldGuard) ExtensionName() string                   { return "FieldGuard" }
+func (fieldGuard) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (fieldGuard) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	oc.ResolverMiddleware = guardField
+	return nil
+}
+
+func interceptsFields(x graphql.HandlerExtension) bool {
+	_, ok := x.(graphql.FieldInterceptor)
+	return ok
+}
+
 // markResolverError marks an error a resolver returned, after gqlgen has
 // parsed the arguments, unless it is already ours or gqlgen's.
 func markResolverError(err error) error {

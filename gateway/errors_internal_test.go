@@ -65,3 +65,37 @@ func TestErrorPresenterSeesThroughGqlgenWrapping(t *testing.T) {
 		})
 	}
 }
+
+// anotherFieldInterceptor is what fieldGuard must not override.
+type anotherFieldInterceptor struct{}
+
+func (anotherFieldInterceptor) ExtensionName() string                   { return "Another" }
+func (anotherFieldInterceptor) Validate(graphql.ExecutableSchema) error { return nil }
+func (anotherFieldInterceptor) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	return next(ctx)
+}
+
+// TestFieldGuardIsTheWholeFieldMiddleware: fieldGuard makes guardField the
+// operation's field middleware itself, and interceptsFields tells the
+// extensions it would override.
+func TestFieldGuardIsTheWholeFieldMiddleware(t *testing.T) {
+	t.Parallel()
+	oc := &graphql.OperationContext{}
+	if err := (fieldGuard{}).MutateOperationContext(context.Background(), oc); err != nil {
+		t.Fatal(err)
+	}
+	ctx := graphql.WithFieldContext(context.Background(), &graphql.FieldContext{Object: "System"})
+	_, err := oc.ResolverMiddleware(ctx, func(context.Context) (any, error) { return nil, errors.New("boom") })
+	var re resolverError
+	if !errors.As(err, &re) {
+		t.Fatalf("a resolver's error through the field middleware: %v, want it marked (guardField)", err)
+	}
+	for _, tc := range []struct {
+		x    graphql.HandlerExtension
+		want bool
+	}{{anotherFieldInterceptor{}, true}, {fieldGuard{}, false}, {depthLimit{}, false}, {deferNeedsIncrementalDelivery{}, false}} {
+		if got := interceptsFields(tc.x); got != tc.want {
+			t.Errorf("interceptsFields(%s) = %v, want %v", tc.x.ExtensionName(), got, tc.want)
+		}
+	}
+}

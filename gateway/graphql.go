@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	gqlcomplexity "github.com/99designs/gqlgen/complexity"
@@ -69,23 +70,31 @@ func (s *Server) graphqlHandler() http.Handler {
 	// Before POST: it takes the POSTs that accept multipart/mixed (@defer).
 	srv.AddTransport(transport.MultipartMixed{})
 	srv.AddTransport(postTransport{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	var exts []graphql.HandlerExtension
+	if cfg.Introspection {
+		exts = append(exts, extension.Introspection{}, newIntrospectionLimit(schema.Schema()))
+	}
+	exts = append(exts, extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)},
+		// Introspection is priced by introspectionLimit (gqlgen already skips __schema).
+		extension.FixedComplexityLimit(cfg.ComplexityLimit,
+			gqlcomplexity.WithIgnoreFields(map[string]struct{}{"Query.__type": {}})),
+		depthLimit{Max: cfg.DepthLimit}, deferNeedsIncrementalDelivery{})
+	if tr := s.cfg.Tracing.GraphQLTracer(); tr != nil {
+		exts = append(exts, tr)
+	}
+	for _, x := range exts {
+		srv.Use(x)
+	}
 	// Root fields' policy and resolver errors. Plain leaves (a struct
 	// field's string, number, boolean or enum) never reach a field
-	// middleware: cmd/graphgen marshals them directly.
-	srv.AroundFields(guardField)
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	if cfg.Introspection {
-		srv.Use(extension.Introspection{})
-		srv.Use(newIntrospectionLimit(schema.Schema()))
-	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	// Introspection is priced by introspectionLimit (gqlgen already skips __schema).
-	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit,
-		gqlcomplexity.WithIgnoreFields(map[string]struct{}{"Query.__type": {}})))
-	srv.Use(depthLimit{Max: cfg.DepthLimit})
-	srv.Use(deferNeedsIncrementalDelivery{})
-	if tr := s.cfg.Tracing.GraphQLTracer(); tr != nil {
-		srv.Use(tr)
+	// middleware: cmd/graphgen marshals them directly. fieldGuard replaces
+	// gqlgen's field chain: every extension must be in exts, so one that
+	// intercepts fields is seen here.
+	if slices.ContainsFunc(exts, interceptsFields) {
+		srv.AroundFields(guardField)
+	} else {
+		srv.Use(fieldGuard{})
 	}
 	srv.SetErrorPresenter(errorPresenter(s.logger))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
