@@ -77,7 +77,7 @@ func (s *Server) graphqlHandler() http.Handler {
 	}
 	exts = append(exts, extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)},
 		// Introspection is priced by introspectionLimit (gqlgen already skips __schema).
-		extension.FixedComplexityLimit(cfg.ComplexityLimit,
+		newComplexityLimit(cfg.ComplexityLimit,
 			gqlcomplexity.WithIgnoreFields(map[string]struct{}{"Query.__type": {}})),
 		depthLimit{Max: cfg.DepthLimit}, deferNeedsIncrementalDelivery{})
 	if tr := s.cfg.Tracing.GraphQLTracer(); tr != nil {

@@ -105,3 +105,28 @@ func TestBadArgumentIsAClearInputError(t *testing.T) {
 		t.Fatalf("body %s: want a coded input error, not an internal one", body)
 	}
 }
+
+// TestComplexityIsPricedPerVariables: the complexity of an operation
+// without variables is kept per document, so asking twice must refuse
+// twice; one with variables is priced with each request's values.
+func TestComplexityIsPricedPerVariables(t *testing.T) {
+	t.Parallel()
+	e := gatewaytest.New(t)
+	wide := "{ systems(first: 500) { edges { node { rights { resource { owner { systems(first: 500) { totalCount } } } } } } } }"
+	byVars := "query($n: Int) { systems(first: $n) { edges { node { rights { resource { owner { systems(first: $n) { totalCount } } } } } } } }"
+	for i, tc := range []struct {
+		query   string
+		vars    map[string]any
+		refused bool
+	}{
+		{wide, nil, true}, {wide, nil, true},
+		{byVars, map[string]any{"n": 2}, false}, {byVars, map[string]any{"n": 500}, true},
+		{byVars, map[string]any{"n": 2}, false}, {byVars, map[string]any{"n": 500}, true},
+		{"{ systems(first: 2) { totalCount } }", nil, false}, {"{ systems(first: 2) { totalCount } }", nil, false},
+	} {
+		body, _ := postRaw(t, e.URL, map[string]any{"query": tc.query, "variables": tc.vars})
+		if refused := strings.Contains(body, "COMPLEXITY_LIMIT_EXCEEDED"); refused != tc.refused {
+			t.Fatalf("request %d (%v): refused %v, want %v: %s", i, tc.vars, refused, tc.refused, body)
+		}
+	}
+}
