@@ -12,10 +12,10 @@ import (
 // packedSystemUserSQL is a system user (su) as one text value: the first
 // pages' rows carry it so (migration 20261201060000 says why, and holds the
 // same expression). unpackSystemUser reads it.
-const packedSystemUserSQL = `su.id::text || octet_length(su.created_at::text) || ':' || su.created_at::text` +
-	` || octet_length(su.owner_org) || ':' || su.owner_org` +
+const packedSystemUserSQL = `su.id::text || octet_length(su.owner_org) || ':' || su.owner_org` +
 	` || octet_length(su.integration_title) || ':' || su.integration_title` +
-	` || octet_length(su.external_ref) || ':' || su.external_ref || su.user_type`
+	` || octet_length(su.external_ref) || ':' || su.external_ref` +
+	` || octet_length(su.user_type) || ':' || su.user_type || su.created_at`
 
 var errPacked = errors.New("malformed packed system user")
 
@@ -32,19 +32,15 @@ func unpackSystemUser(packed string, r *systemUserRow) error {
 		return fmt.Errorf("%w: %w", errPacked, err)
 	}
 	r.ID = id
-	created, rest, err := cutCounted(packed[idLen:])
-	if err != nil {
-		return err
-	}
-	if r.CreatedAt, err = parseTimestamptz(created); err != nil {
-		return fmt.Errorf("%w: %w", errPacked, err)
-	}
-	for _, field := range []*string{&r.OwnerOrg, &r.IntegrationTitle, &r.ExternalRef} {
+	rest := packed[idLen:]
+	for _, field := range []*string{&r.OwnerOrg, &r.IntegrationTitle, &r.ExternalRef, &r.UserType} {
 		if *field, rest, err = cutCounted(rest); err != nil {
 			return err
 		}
 	}
-	r.UserType = rest
+	if r.CreatedAt, err = parseTimestamptz(rest); err != nil {
+		return fmt.Errorf("%w: %w", errPacked, err)
+	}
 	return nil
 }
 

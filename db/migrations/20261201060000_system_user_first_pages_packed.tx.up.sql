@@ -4,10 +4,10 @@
 -- id, creation time, owner, title, reference and type are one value, and
 -- the gateway cuts them out of it without copying (registry.unpackSystemUser).
 --
--- The packing: the id (36 characters), then the creation time (as text, as
--- the column would be sent), the owner, the title and the reference, each
--- as its length in bytes, ':' and its bytes, then the user type, which
--- runs to the end. Lengths, not separators: a title may hold
+-- The packing: the id (36 characters), then the owner, the title, the
+-- reference and the user type, each as its length in bytes, ':' and its
+-- bytes, then the creation time (as text, as the column would be sent),
+-- which runs to the end: last, so it is written once. Lengths, not separators: a title may hold
 -- any character text can. registry.packedSystemUserSQL is the same
 -- expression, for the statement of a caller who sees part of a system (a
 -- person).
@@ -24,10 +24,10 @@ AS $$
 BEGIN
   RETURN QUERY
   SELECT array_position(system_ids, s.id),
-         su.id::text || octet_length(su.created_at::text) || ':' || su.created_at::text
-           || octet_length(su.owner_org) || ':' || su.owner_org
+         su.id::text || octet_length(su.owner_org) || ':' || su.owner_org
            || octet_length(su.integration_title) || ':' || su.integration_title
-           || octet_length(su.external_ref) || ':' || su.external_ref || su.user_type,
+           || octet_length(su.external_ref) || ':' || su.external_ref
+           || octet_length(su.user_type) || ':' || su.user_type || su.created_at,
          CASE WHEN vendor IS NULL THEN s.vendor_org END
   FROM systems s
   LEFT JOIN LATERAL (
